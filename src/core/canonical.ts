@@ -1,0 +1,50 @@
+/**
+ * RFC 8785 (JSON Canonicalization Scheme) for the values this project signs: objects with string
+ * keys, arrays, strings, booleans, null and safe integers. Floats are refused so that every signed
+ * document round-trips exactly through JSON.parse.
+ */
+export type CanonicalValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly CanonicalValue[]
+  | { readonly [key: string]: CanonicalValue };
+
+/** Serialises `value` in canonical form; throws on values outside the supported subset. */
+export function canonicalize(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isSafeInteger(value)) throw new TypeError('canonical JSON: only safe integers');
+      return String(value);
+    case 'object': {
+      if (Array.isArray(value)) return `[${value.map(canonicalize).join(',')}]`;
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) {
+        throw new TypeError('canonical JSON: only plain objects');
+      }
+      const record = value as Record<string, unknown>;
+      // RFC 8785 sorts by UTF-16 code units, which is what the default sort compares.
+      const keys = Object.keys(record)
+        .filter((k) => record[k] !== undefined)
+        .sort();
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalize(record[k])}`).join(',')}}`;
+    }
+    default:
+      throw new TypeError(`canonical JSON: unsupported type ${typeof value}`);
+  }
+}
+
+/** True when `text` is exactly the canonical form of what it parses to. */
+export function isCanonical(text: string): boolean {
+  try {
+    return canonicalize(JSON.parse(text)) === text;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,105 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  sign as edSign,
+  verify as edVerify,
+  type KeyObject,
+} from 'node:crypto';
+import { b64, fromB64 } from './encoding.js';
+
+/** An Ed25519 signing key pair, raw keys as base64url (32 bytes each). */
+export interface SigningKeyPair {
+  readonly publicKey: string;
+  readonly privateKey: string;
+}
+
+/** An X25519 key-agreement key pair, raw keys as base64url (32 bytes each). */
+export type AgreementKeyPair = SigningKeyPair;
+
+function generate(kind: 'ed25519' | 'x25519'): SigningKeyPair {
+  const { publicKey, privateKey } = generateKeyPairSync(kind as 'ed25519');
+  const jwk = privateKey.export({ format: 'jwk' });
+  if (!jwk.x || !jwk.d) throw new Error(`${kind} key export lacks raw parts`);
+  return { publicKey: jwk.x, privateKey: jwk.d };
+}
+
+/** Generates a fresh Ed25519 key pair. */
+export function generateSigningKeyPair(): SigningKeyPair {
+  return generate('ed25519');
+}
+
+/** Generates a fresh X25519 key pair. */
+export function generateAgreementKeyPair(): AgreementKeyPair {
+  return generate('x25519');
+}
+
+// Parsing a key per call costs ten times the signature itself, so KeyObjects are cached.
+const publicCache = new Map<string, KeyObject>();
+const privateCache = new Map<string, KeyObject>();
+
+function publicKeyObject(crv: 'Ed25519' | 'X25519', x: string): KeyObject {
+  const id = `${crv}:${x}`;
+  let key = publicCache.get(id);
+  if (!key) {
+    if (fromB64(x, 'public key').length !== 32) throw new TypeError('public key must be 32 bytes');
+    key = createPublicKey({ key: { kty: 'OKP', crv, x }, format: 'jwk' });
+    if (publicCache.size > 10_000) publicCache.clear();
+    publicCache.set(id, key);
+  }
+  return key;
+}
+
+function privateKeyObject(crv: 'Ed25519' | 'X25519', pair: SigningKeyPair): KeyObject {
+  const id = `${crv}:${pair.publicKey}`;
+  let key = privateCache.get(id);
+  if (!key) {
+    key = createPrivateKey({ key: { kty: 'OKP', crv, x: pair.publicKey, d: pair.privateKey }, format: 'jwk' });
+    privateCache.set(id, key);
+  }
+  return key;
+}
+
+/** Forgets a cached private key, so an erased epoch key does not outlive its erasure in memory. */
+export function forgetPrivateKey(publicKey: string): void {
+  privateCache.delete(`Ed25519:${publicKey}`);
+  privateCache.delete(`X25519:${publicKey}`);
+}
+
+/** True when `publicKey` is a well-formed 32-byte Ed25519 or X25519 public key. */
+export function isValidPublicKey(publicKey: unknown, crv: 'Ed25519' | 'X25519'): boolean {
+  if (typeof publicKey !== 'string') return false;
+  try {
+    publicKeyObject(crv, publicKey);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Signs `message` with an Ed25519 key pair. */
+export function signBytes(pair: SigningKeyPair, message: Uint8Array): Buffer {
+  return edSign(null, message, privateKeyObject('Ed25519', pair));
+}
+
+/** Verifies an Ed25519 signature; false (never a throw) for malformed keys or signatures. */
+export function verifyBytes(publicKey: string, message: Uint8Array, signature: Uint8Array): boolean {
+  if (signature.length !== 64) return false;
+  try {
+    return edVerify(null, message, publicKeyObject('Ed25519', publicKey), signature);
+  } catch {
+    return false;
+  }
+}
+
+/** X25519 shared secret between our private key and their public key. */
+export function agree(ours: AgreementKeyPair, theirPublicKey: string): Buffer {
+  return diffieHellman({
+    privateKey: privateKeyObject('X25519', ours),
+    publicKey: publicKeyObject('X25519', theirPublicKey),
+  });
+}
+
+/** The base64url form of raw key bytes, for callers that hold Buffers. */
+export const encodeKey = b64;
