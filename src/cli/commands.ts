@@ -1,0 +1,558 @@
+import { writeFileSync } from 'node:fs';
+import { BreakGlassError } from '../core/errors.js';
+import { IdSchema } from '../core/documents.js';
+import {
+  VaultSession,
+  acceptApproval,
+  addMember,
+  approveBundle,
+  approveInPerson,
+  checkShare,
+  closeWindow,
+  completeDrill,
+  createMember,
+  currentPolicy,
+  encodeTextCode,
+  endRequest,
+  exportBundle,
+  exportCustody,
+  exportJournal,
+  journalEntries,
+  listCredentials,
+  listMembers,
+  openDrill,
+  openRequest,
+  parsePolicyText,
+  readApproval,
+  readBundle,
+  reseal,
+  sealCredential,
+  setPolicy,
+  signReview,
+  startDrill,
+  unseal,
+  verifyExport,
+  verifyJournal,
+  type RequestSummary,
+  type RevealMode,
+} from '../vault/index.js';
+import { copyWithTimeout, findClipboard } from './clipboard.js';
+import { withVault, type CliContext } from './context.js';
+import { assertWritable, codeOrFile, confirm, readInputFile, readJsonFile, writeNewFile } from './io.js';
+import { describeEntry, describeReport, formatTime } from './format.js';
+
+/** Parsed options of one command: strings and booleans, as node:util parseArgs gives them. */
+export type Values = Record<string, string | boolean | undefined>;
+
+/** One CLI command: its words, options, positional arguments, and what it does. */
+export interface Command {
+  readonly words: readonly string[];
+  readonly usage: string;
+  readonly summary: string;
+  readonly options: Record<string, { type: 'string' | 'boolean' }>;
+  readonly positionals: readonly string[];
+  run(ctx: CliContext, v: Values, args: string[]): Promise<Record<string, unknown>>;
+}
+
+/** A required string option, or BAD_ARGUMENTS naming it. */
+function req(v: Values, name: string): string {
+  const value = v[name];
+  if (typeof value !== 'string' || value === '') throw new BreakGlassError('BAD_ARGUMENTS', `--${name} is required`);
+  return value;
+}
+
+/** A required id option, checked against the id alphabet. */
+function id(v: Values | string, name: string): string {
+  const value = typeof v === 'string' ? v : req(v, name);
+  const parsed = IdSchema.safeParse(value);
+  if (!parsed.success) throw new BreakGlassError('BAD_ARGUMENTS', `${name} "${value}" is not a valid id: use 1-64 of a-z, 0-9, ".", "_", "-"`);
+  return value;
+}
+
+function printRequest(ctx: CliContext, r: RequestSummary): void {
+  ctx.say(`request ${r.id} for ${r.credential} (${r.purpose}): ${r.status}, ${r.approvals.length} of ${r.threshold} approvals${r.approvals.length ? ` (${r.approvals.join(', ')})` : ''}`);
+  ctx.say(`expires ${formatTime(r.expiresAt)}`);
+}
+
+const S = { type: 'string' } as const;
+const B = { type: 'boolean' } as const;
+
+async function revealSecret(ctx: CliContext, mode: RevealMode, secret: Buffer, out: string | undefined, clearAfter: number): Promise<void> {
+  switch (mode) {
+    case 'reveal':
+      process.stdout.write(secret);
+      if (secret[secret.length - 1] !== 0x0a) process.stdout.write('\n');
+      return;
+    case 'copy':
+      await copyWithTimeout(findClipboard(), secret, clearAfter);
+      ctx.note(`copied; the clipboard is cleared in ${clearAfter} s`);
+      return;
+    case 'export':
+      writeNewFile(out!, secret);
+      ctx.note(`written to ${out} (mode 0600); delete it when done`);
+      return;
+    case 'none':
+      return;
+  }
+}
+
+/** Every command of the `breakglass` CLI. */
+export const COMMANDS: readonly Command[] = [
+  {
+    words: ['init'],
+    usage: 'init --name NAME',
+    summary: "create this machine's vault; its journal key goes into the OS keychain",
+    options: { name: S },
+    positionals: [],
+    async run(ctx, v) {
+      const session = await VaultSession.init(ctx.vaultDir, req(v, 'name'), ctx.secretStore);
+      try {
+        ctx.say(`vault "${session.name}" created at ${ctx.vaultDir}`);
+        ctx.say(`journal ${session.head.journal}, genesis key ${session.report.genesisKey}`);
+        return { vault: session.vaultId, dir: ctx.vaultDir, journal: session.head.journal, genesisKey: session.report.genesisKey };
+      } finally {
+        session.close();
+      }
+    },
+  },
+  {
+    words: ['member', 'create'],
+    usage: 'member create --id ID --name NAME --out CARD',
+    summary: "create a person's keys on their own machine (keychain, passphrase-wrapped); write their card",
+    options: { id: S, name: S, out: S },
+    positionals: [],
+    async run(ctx, v) {
+      const memberId = id(v, 'id');
+      const out = req(v, 'out');
+      assertWritable(out);
+      return withVault(ctx, true, async (session) => {
+        const passphrase = await ctx.passphrase(`new passphrase for ${memberId}`);
+        if (ctx.promptsForPassphrase) {
+          const again = await ctx.passphrase('repeat the passphrase');
+          if (again !== passphrase) throw new BreakGlassError('BAD_INPUT', 'the two passphrases differ; nothing was created');
+        }
+        const card = await createMember(session, memberId, req(v, 'name'), passphrase);
+        writeNewFile(out, `${JSON.stringify(card, null, 2)}\n`);
+        ctx.say(`member ${card.id} (${card.name}) created; card written to ${out}`);
+        return { member: card.id, card: out, signingKey: card.signingKey };
+      });
+    },
+  },
+  {
+    words: ['member', 'export-key'],
+    usage: 'member export-key --id ID --out FILE',
+    summary: 'write a passphrase-wrapped copy of your keys, for custody at a vault laptop',
+    options: { id: S, out: S },
+    positionals: [],
+    async run(ctx, v) {
+      const memberId = id(v, 'id');
+      const out = req(v, 'out');
+      assertWritable(out);
+      return withVault(ctx, false, async (session) => {
+        const custody = await exportCustody(session, memberId, await ctx.passphrase(`passphrase of ${memberId}`));
+        writeNewFile(out, `${JSON.stringify(custody, null, 2)}\n`);
+        ctx.say(`custody copy of ${memberId} written to ${out} (still wrapped by the passphrase)`);
+        return { member: memberId, out };
+      });
+    },
+  },
+  {
+    words: ['member', 'add'],
+    usage: 'member add CARD [--custody FILE]',
+    summary: "enrol a member at this vault from their card, optionally with a custody copy of their key",
+    options: { custody: S },
+    positionals: ['CARD'],
+    async run(ctx, v, [cardPath]) {
+      const card = readJsonFile(cardPath!, 'member card');
+      const custody = typeof v['custody'] === 'string' ? readJsonFile(v['custody'], 'custody file') : undefined;
+      return withVault(ctx, true, async (session) => {
+        const added = await addMember(session, card, custody);
+        ctx.say(`member ${added.id} (${added.name}) enrolled${custody ? ' with a custody copy' : ''}`);
+        return { member: added.id, custody: custody !== undefined };
+      });
+    },
+  },
+  {
+    words: ['member', 'list'],
+    usage: 'member list',
+    summary: 'members enrolled at this vault',
+    options: {},
+    positionals: [],
+    async run(ctx) {
+      return withVault(ctx, false, (session) => {
+        const members = listMembers(session);
+        for (const m of members) ctx.say(`${m.id}\t${m.name}\t${m.custody ? 'custody copy here' : 'remote only'}`);
+        if (members.length === 0) ctx.say('no members yet: "breakglass member add CARD"');
+        return { members };
+      });
+    },
+  },
+  {
+    words: ['policy', 'check'],
+    usage: 'policy check FILE',
+    summary: 'check a policy file; every problem with its path; exit 2 on any',
+    options: {},
+    positionals: ['FILE'],
+    async run(ctx, _v, [file]) {
+      const result = parsePolicyText(readInputFile(file!, 'the policy').toString('utf8'));
+      if (!result.ok) {
+        for (const p of result.problems) ctx.note(`${file}: ${p.path}: ${p.message}`);
+        throw new BreakGlassError('POLICY_INVALID', `${result.problems.length} problem(s) in ${file}`, { problems: result.problems });
+      }
+      ctx.say(`${file}: ok (${Object.keys(result.policy.credentials).length} credential(s))`);
+      return { file, credentials: Object.keys(result.policy.credentials) };
+    },
+  },
+  {
+    words: ['policy', 'set'],
+    usage: 'policy set FILE',
+    summary: "replace this vault's policy (YAML or JSON)",
+    options: {},
+    positionals: ['FILE'],
+    async run(ctx, _v, [file]) {
+      const text = readInputFile(file!, 'the policy').toString('utf8');
+      return withVault(ctx, true, async (session) => {
+        const { hash, policy } = await setPolicy(session, text);
+        ctx.say(`policy set (${Object.keys(policy.credentials).length} credential(s)), hash ${hash}`);
+        return { hash };
+      });
+    },
+  },
+  {
+    words: ['policy', 'show'],
+    usage: 'policy show',
+    summary: 'the policy in force, as JSON',
+    options: {},
+    positionals: [],
+    async run(ctx) {
+      return withVault(ctx, false, (session) => {
+        const { policy, hash, setAt } = currentPolicy(session);
+        ctx.say(JSON.stringify(policy, null, 2));
+        return { policy, hash, setAt };
+      });
+    },
+  },
+  {
+    words: ['seal'],
+    usage: 'seal --credential ID --label TEXT --secret-file FILE|-',
+    summary: "seal a credential: holders and threshold from the policy",
+    options: { credential: S, label: S, 'secret-file': S },
+    positionals: [],
+    async run(ctx, v) {
+      const credential = id(v, 'credential');
+      const label = req(v, 'label');
+      const secret = readInputFile(req(v, 'secret-file'), 'the secret');
+      try {
+        return await withVault(ctx, true, async (session) => {
+          const c = await sealCredential(session, credential, label, secret);
+          ctx.say(`sealed ${c.id} (${c.label}): ${c.threshold} of ${c.holders.length} holders (${c.holders.join(', ')})`);
+          return { credential: c.id, holders: c.holders, threshold: c.threshold, version: c.version };
+        });
+      } finally {
+        secret.fill(0);
+      }
+    },
+  },
+  {
+    words: ['list'],
+    usage: 'list',
+    summary: 'every credential with its state',
+    options: {},
+    positionals: [],
+    async run(ctx) {
+      return withVault(ctx, true, (session) => {
+        const credentials = listCredentials(session);
+        for (const c of credentials) {
+          ctx.say(`${c.id}\t${c.state}${c.exposed ? ' (exposed)' : ''}\t${c.threshold} of ${c.holders.length}\tv${c.version}\t${c.label}${c.request ? `\trequest ${c.request}` : ''}`);
+        }
+        if (credentials.length === 0) ctx.say('no credentials sealed yet');
+        return { credentials };
+      });
+    },
+  },
+  {
+    words: ['request'],
+    usage: 'request --credential ID --trigger NAME --reason TEXT --incident REF --requester ID',
+    summary: 'open a break-glass request, signed by the requester in person',
+    options: { credential: S, trigger: S, reason: S, incident: S, requester: S },
+    positionals: [],
+    async run(ctx, v) {
+      const input = { credential: id(v, 'credential'), trigger: req(v, 'trigger'), reason: req(v, 'reason'), incident: req(v, 'incident'), requester: id(v, 'requester') };
+      return withVault(ctx, true, async (session) => {
+        const r = await openRequest(session, input, ctx.passphrase);
+        printRequest(ctx, r);
+        return { request: r.id, expiresAt: r.expiresAt, threshold: r.threshold };
+      });
+    },
+  },
+  {
+    words: ['request', 'export'],
+    usage: 'request export REQUEST --holder ID --out FILE',
+    summary: 'a bundle for a holder on another laptop, as a file and a text code',
+    options: { holder: S, out: S },
+    positionals: ['REQUEST'],
+    async run(ctx, v, [requestId]) {
+      const out = req(v, 'out');
+      assertWritable(out);
+      return withVault(ctx, true, (session) => {
+        const bundle = exportBundle(session, id(requestId!, 'REQUEST'), id(v, 'holder'));
+        const code = encodeTextCode('bundle', bundle);
+        writeNewFile(out, `${JSON.stringify(bundle, null, 2)}\n`);
+        ctx.say(`bundle for ${bundle.holder} written to ${out}; or paste this code on their laptop:`);
+        ctx.say(code);
+        return { request: requestId, holder: bundle.holder, out, code };
+      });
+    },
+  },
+  {
+    words: ['request', 'cancel'],
+    usage: 'request cancel REQUEST',
+    summary: 'cancel an open request',
+    options: {},
+    positionals: ['REQUEST'],
+    async run(ctx, _v, [requestId]) {
+      return withVault(ctx, true, async (session) => {
+        await endRequest(session, id(requestId!, 'REQUEST'), 'cancel', 'operator');
+        ctx.say(`request ${requestId} cancelled`);
+        return { request: requestId };
+      });
+    },
+  },
+  {
+    words: ['approve'],
+    usage: 'approve REQUEST --holder ID | approve --bundle FILE|CODE --out FILE',
+    summary: "approve in person at the vault laptop, or on your own laptop from a bundle",
+    options: { holder: S, bundle: S, out: S, yes: B },
+    positionals: ['REQUEST?'],
+    async run(ctx, v, [requestId]) {
+      if (typeof v['bundle'] === 'string') {
+        if (requestId !== undefined) throw new BreakGlassError('BAD_ARGUMENTS', 'give either REQUEST (in person) or --bundle (remote), not both');
+        const out = req(v, 'out');
+        assertWritable(out);
+        const bundle = readBundle(codeOrFile(v['bundle'], 'the request bundle'));
+        const r = bundle.request;
+        for (const line of [
+          `You are asked to approve break-glass request ${r.id}:`,
+          `  vault       ${bundle.vaultName} (${r.vault})`,
+          `  credential  ${r.credential} - ${bundle.credentialLabel} (${bundle.threshold} approvals needed)`,
+          `  requester   ${bundle.requesterCard.name} (${r.requester})`,
+          `  trigger     ${r.trigger}`,
+          `  reason      ${r.reason}`,
+          `  incident    ${r.incident}`,
+          `  expires     ${formatTime(r.expiresAt)}`,
+          `  as holder   ${bundle.holder}`,
+        ]) ctx.note(line);
+        if (process.stdin.isTTY && v['yes'] !== true && !(await confirm('Approve this request?'))) {
+          throw new BreakGlassError('POLICY_DENIED', 'not approved; nothing was written');
+        }
+        return withVault(ctx, true, async (session) => {
+          const token = await approveBundle(session, bundle, ctx.passphrase);
+          const code = encodeTextCode('approval', token);
+          writeNewFile(out, `${JSON.stringify(token, null, 2)}\n`);
+          ctx.say(`approval written to ${out}; or give this code to the vault laptop:`);
+          ctx.say(code);
+          return { request: r.id, holder: bundle.holder, out, code };
+        });
+      }
+      if (requestId === undefined) throw new BreakGlassError('BAD_ARGUMENTS', 'give REQUEST --holder ID (in person) or --bundle FILE|CODE --out FILE');
+      return withVault(ctx, true, async (session) => {
+        const r = await approveInPerson(session, id(requestId, 'REQUEST'), id(v, 'holder'), ctx.passphrase);
+        printRequest(ctx, r);
+        return { request: r.id, approvals: r.approvals, threshold: r.threshold };
+      });
+    },
+  },
+  {
+    words: ['approval', 'import'],
+    usage: 'approval import FILE|CODE',
+    summary: "accept a holder's approval made on their own laptop",
+    options: {},
+    positionals: ['FILE|CODE'],
+    async run(ctx, _v, [arg]) {
+      const token = readApproval(codeOrFile(arg!, 'the approval'));
+      return withVault(ctx, true, async (session) => {
+        const r = await acceptApproval(session, token);
+        printRequest(ctx, r);
+        return { request: r.id, approvals: r.approvals, threshold: r.threshold };
+      });
+    },
+  },
+  {
+    words: ['unseal'],
+    usage: 'unseal REQUEST [--reveal | --copy [--clear-after SECONDS] | --out FILE]',
+    summary: 'open the credential once the threshold is met; plaintext only on an explicit flag',
+    options: { reveal: B, copy: B, out: S, 'clear-after': S },
+    positionals: ['REQUEST'],
+    async run(ctx, v, [requestId]) {
+      const modes = [v['reveal'] === true, v['copy'] === true, typeof v['out'] === 'string'].filter(Boolean).length;
+      if (modes > 1) throw new BreakGlassError('BAD_ARGUMENTS', 'choose one of --reveal, --copy, --out');
+      const mode: RevealMode = v['reveal'] ? 'reveal' : v['copy'] ? 'copy' : typeof v['out'] === 'string' ? 'export' : 'none';
+      if (mode === 'reveal' && ctx.json) throw new BreakGlassError('BAD_ARGUMENTS', '--reveal prints the secret alone; it cannot be combined with --json');
+      const clearAfter = v['clear-after'] === undefined ? 45 : Number(v['clear-after']);
+      if (!Number.isInteger(clearAfter) || clearAfter < 1 || clearAfter > 600) throw new BreakGlassError('BAD_ARGUMENTS', '--clear-after must be 1-600 seconds');
+      // Check where the plaintext is going before anything is journaled or decrypted.
+      if (mode === 'copy') findClipboard();
+      if (mode === 'export') assertWritable(v['out'] as string);
+      return withVault(ctx, true, async (session) => {
+        const result = await unseal(session, id(requestId!, 'REQUEST'), mode);
+        try {
+          if (result.firstUnseal) ctx.note(`${result.credential} unsealed; window ends ${formatTime(result.windowEndsAt)}; every reveal is journaled`);
+          if (result.secret) await revealSecret(ctx, mode, result.secret, v['out'] as string | undefined, clearAfter);
+          else ctx.say(`${result.credential} is unsealed until ${formatTime(result.windowEndsAt)}; use --reveal, --copy or --out FILE to use it`);
+        } finally {
+          result.secret?.fill(0);
+        }
+        return { credential: result.credential, request: result.request, windowEndsAt: result.windowEndsAt, mode };
+      });
+    },
+  },
+  {
+    words: ['close'],
+    usage: 'close CREDENTIAL',
+    summary: 'end the unseal window now; the credential then waits for review',
+    options: {},
+    positionals: ['CREDENTIAL'],
+    async run(ctx, _v, [credential]) {
+      return withVault(ctx, true, async (session) => {
+        await closeWindow(session, id(credential!, 'CREDENTIAL'), 'operator', 'closed');
+        ctx.say(`${credential} closed; it needs a signed review before it can be resealed`);
+        return { credential };
+      });
+    },
+  },
+  {
+    words: ['review'],
+    usage: 'review CREDENTIAL --reviewer ID --warranted yes|no --summary TEXT --changes TEXT [--incident REF] [--follow-up TEXT] [--rotated-secret-file FILE]',
+    summary: 'sign the post-incident review',
+    options: { reviewer: S, warranted: S, summary: S, changes: S, incident: S, 'follow-up': S, 'rotated-secret-file': S },
+    positionals: ['CREDENTIAL'],
+    async run(ctx, v, [credential]) {
+      const warranted = req(v, 'warranted');
+      if (warranted !== 'yes' && warranted !== 'no') throw new BreakGlassError('BAD_ARGUMENTS', '--warranted must be yes or no');
+      const rotated = typeof v['rotated-secret-file'] === 'string' ? readInputFile(v['rotated-secret-file'], 'the rotated secret') : undefined;
+      try {
+        return await withVault(ctx, true, async (session) => {
+          const input = {
+            credential: id(credential!, 'CREDENTIAL'),
+            reviewer: id(v, 'reviewer'),
+            warranted: warranted === 'yes',
+            summary: req(v, 'summary'),
+            changes: req(v, 'changes'),
+            ...(typeof v['incident'] === 'string' ? { incident: v['incident'] } : {}),
+            ...(typeof v['follow-up'] === 'string' ? { followUp: v['follow-up'] } : {}),
+            ...(rotated ? { rotatedSecret: rotated } : {}),
+          };
+          const r = await signReview(session, input, ctx.passphrase);
+          ctx.say(`review ${r.review} signed by ${input.reviewer}${r.rotated ? '; the rotated secret will be sealed at reseal' : ''}; now "breakglass reseal ${credential}"`);
+          return { credential, review: r.review, rotated: r.rotated };
+        });
+      } finally {
+        rotated?.fill(0);
+      }
+    },
+  },
+  {
+    words: ['reseal'],
+    usage: 'reseal CREDENTIAL',
+    summary: 'seal again under a fresh key and split (refused until a review is signed)',
+    options: {},
+    positionals: ['CREDENTIAL'],
+    async run(ctx, _v, [credential]) {
+      return withVault(ctx, true, async (session) => {
+        const r = await reseal(session, id(credential!, 'CREDENTIAL'));
+        ctx.say(`${credential} resealed as version ${r.version}${r.rotated ? ' with the rotated secret' : ''}; old shares and approvals are void`);
+        return { credential, version: r.version, rotated: r.rotated };
+      });
+    },
+  },
+  {
+    words: ['drill'],
+    usage: 'drill --credential ID [--requester ID]',
+    summary: 'start a drill (with --requester), or complete it once approved: never decrypts',
+    options: { credential: S, requester: S },
+    positionals: [],
+    async run(ctx, v) {
+      const credential = id(v, 'credential');
+      return withVault(ctx, true, async (session) => {
+        const open = openDrill(session, credential);
+        if (!open) {
+          if (typeof v['requester'] !== 'string') throw new BreakGlassError('BAD_ARGUMENTS', `no drill is open for ${credential}; start one with --requester ID`);
+          const r = await startDrill(session, credential, id(v, 'requester'), ctx.passphrase);
+          printRequest(ctx, r);
+          ctx.say(`collect ${r.threshold} approvals ("breakglass approve ${r.id} --holder ID" or bundles), then run this command again without --requester`);
+          return { started: true, request: r.id, threshold: r.threshold };
+        }
+        const d = await completeDrill(session, credential);
+        ctx.say(`drill passed: ${d.holders.join(' + ')} rebuilt the data key of ${credential} (never decrypted)`);
+        ctx.say(`request to quorum ${(d.requestToQuorumMs / 1000).toFixed(1)} s; reconstruction ${d.reconstructMs.toFixed(1)} ms`);
+        return { started: false, ...d };
+      });
+    },
+  },
+  {
+    words: ['shares', 'check'],
+    usage: 'shares check --credential ID --holder ID',
+    summary: 'a holder proves their share against its commitment, reconstructing nothing',
+    options: { credential: S, holder: S },
+    positionals: [],
+    async run(ctx, v) {
+      return withVault(ctx, true, async (session) => {
+        await checkShare(session, id(v, 'credential'), id(v, 'holder'), ctx.passphrase);
+        ctx.say(`the share of ${v['holder']} for ${v['credential']} is good`);
+        return { credential: v['credential'], holder: v['holder'], ok: true };
+      });
+    },
+  },
+  {
+    words: ['journal', 'verify'],
+    usage: 'journal verify [--file EXPORT --genesis-key KEY]',
+    summary: 'verify the journal (exit 4 names the first bad seq), or an export as a third party',
+    options: { file: S, 'genesis-key': S },
+    positionals: [],
+    async run(ctx, v) {
+      const report =
+        typeof v['file'] === 'string'
+          ? verifyExport(readInputFile(v['file'], 'the journal export').toString('utf8'), req(v, 'genesis-key'))
+          : await withVault(ctx, false, (session) => verifyJournal(session, { checkKeychain: true }));
+      for (const line of describeReport(report)) ctx.say(line);
+      if (report.failure) {
+        throw new BreakGlassError('JOURNAL_TAMPERED', `journal verification failed at seq ${report.failure.seq}: ${report.failure.code} (${report.failure.message})`, { seq: report.failure.seq, failure: report.failure.code, report });
+      }
+      return { report };
+    },
+  },
+  {
+    words: ['journal', 'show'],
+    usage: 'journal show [--since SEQ] [--kind KIND]',
+    summary: 'the journal, one line per entry',
+    options: { since: S, kind: S },
+    positionals: [],
+    async run(ctx, v) {
+      const since = v['since'] === undefined ? 0 : Number(v['since']);
+      if (!Number.isSafeInteger(since) || since < 0) throw new BreakGlassError('BAD_ARGUMENTS', '--since must be a sequence number (0 or more)');
+      return withVault(ctx, false, (session) => {
+        const entries = journalEntries(session, { since, ...(typeof v['kind'] === 'string' ? { kind: v['kind'] } : {}) });
+        for (const e of entries) ctx.say(describeEntry(e));
+        if (!session.report.ok) ctx.note(`warning: the journal does not verify (${session.report.failure!.code} at seq ${session.report.failure!.seq})`);
+        return { entries };
+      });
+    },
+  },
+  {
+    words: ['journal', 'export'],
+    usage: 'journal export --out FILE',
+    summary: 'JSON Lines, one verified entry per line with hash and signature',
+    options: { out: S },
+    positionals: [],
+    async run(ctx, v) {
+      const out = req(v, 'out');
+      assertWritable(out);
+      return withVault(ctx, false, (session) => {
+        const lines = [...exportJournal(session)];
+        writeFileSync(out, lines.join(''), { flag: 'wx', mode: 0o600 });
+        ctx.say(`${lines.length} entries written to ${out}; verify with: breakglass journal verify --file ${out} --genesis-key ${session.report.genesisKey}`);
+        return { out, entries: lines.length, genesisKey: session.report.genesisKey, journal: session.head.journal };
+      });
+    },
+  },
+];

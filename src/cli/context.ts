@@ -1,0 +1,106 @@
+import { BreakGlassError } from '../core/errors.js';
+import { openSecretStore, probeSecretStore } from '../keychain/index.js';
+import { VaultSession, applyTimeLimits, defaultVaultDir, type PassphraseSource, type SecretStoreFactory } from '../vault/index.js';
+import { passphraseSource } from './io.js';
+
+/** What every command gets: global options, where passphrases come from, and how to print. */
+export interface CliContext {
+  readonly vaultDir: string;
+  readonly json: boolean;
+  readonly passphrase: PassphraseSource;
+  /** True when passphrases are typed at a terminal prompt (so a new one is asked twice). */
+  readonly promptsForPassphrase: boolean;
+  readonly secretStore: SecretStoreFactory;
+  /** A line for the person (suppressed with --json). */
+  say(line: string): void;
+  /** A notice on stderr (kept with --json, so stdout stays one JSON object). */
+  note(line: string): void;
+}
+
+/** Global options, accepted before or after the command words. */
+export interface GlobalOptions {
+  vault?: string;
+  json: boolean;
+  keystore?: string;
+  keystorePassphraseFile?: string;
+  passphraseFile?: string;
+}
+
+const GLOBAL_WITH_VALUE: Record<string, keyof GlobalOptions> = {
+  '--vault': 'vault',
+  '--keystore': 'keystore',
+  '--keystore-passphrase-file': 'keystorePassphraseFile',
+  '--passphrase-file': 'passphraseFile',
+};
+
+/** Pulls the global options out of argv, leaving the command's own words and options. */
+export function extractGlobals(argv: readonly string[]): { globals: GlobalOptions; rest: string[] } {
+  const globals: GlobalOptions = { json: false };
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--json') {
+      globals.json = true;
+      continue;
+    }
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const key = GLOBAL_WITH_VALUE[flag];
+    if (key) {
+      const value = inline ?? argv[++i];
+      if (value === undefined || value === '') throw new BreakGlassError('BAD_ARGUMENTS', `${flag} needs a value`);
+      (globals as unknown as Record<string, string>)[key] = value;
+      continue;
+    }
+    rest.push(arg);
+  }
+  return { globals, rest };
+}
+
+/** Builds the context for one CLI run. */
+export function makeContext(globals: GlobalOptions): CliContext {
+  const json = globals.json;
+  const keystorePassphrase = passphraseSource(globals.keystorePassphraseFile);
+  return {
+    vaultDir: globals.vault ?? defaultVaultDir(),
+    json,
+    passphrase: passphraseSource(globals.passphraseFile),
+    promptsForPassphrase: globals.passphraseFile === undefined && process.stdin.isTTY === true,
+    // A locked keyring reads as empty, so the store is probed before anything trusts a missing key.
+    secretStore: async (namespace) => {
+      const store = await openSecretStore(globals.keystore, namespace, () => keystorePassphrase('passphrase of the key store file'));
+      await probeSecretStore(store);
+      return store;
+    },
+    say: (line) => {
+      if (!json) process.stdout.write(`${line}\n`);
+    },
+    note: (line) => process.stderr.write(`${line}\n`),
+  };
+}
+
+/**
+ * Opens the vault. A write session holds the vault's lock and first applies the clock: expired
+ * requests end and unseal windows past their limit close (each journaled).
+ */
+export async function openVault(ctx: CliContext, write: boolean): Promise<VaultSession> {
+  const session = await VaultSession.open(ctx.vaultDir, ctx.secretStore, { write });
+  try {
+    if (write && session.report.ok) {
+      for (const line of await applyTimeLimits(session)) ctx.note(`note: ${line}`);
+    }
+    return session;
+  } catch (err) {
+    session.close();
+    throw err;
+  }
+}
+
+/** Runs `fn` with an open vault and always closes it. */
+export async function withVault<T>(ctx: CliContext, write: boolean, fn: (session: VaultSession) => Promise<T> | T): Promise<T> {
+  const session = await openVault(ctx, write);
+  try {
+    return await fn(session);
+  } finally {
+    session.close();
+  }
+}

@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { BreakGlassError, exitStatusFor } from '../core/errors.js';
+import { COMMANDS, type Command } from './commands.js';
+import { extractGlobals, makeContext } from './context.js';
+
+const USAGE = `usage: breakglass [--vault DIR] [--json] [--keystore os|file:PATH] [--passphrase-file FILE|-] COMMAND
+
+${COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}
+
+Exit status: 0 ok, 2 bad input, 3 refused by policy or state, 4 integrity failure,
+5 environment (no keychain, vault busy), 1 anything else.`;
+
+function findCommand(rest: readonly string[]): { command: Command; args: string[] } | null {
+  // The longest run of leading words that names a command wins ("request export" over "request").
+  const candidates = COMMANDS.filter((c) => c.words.every((w, i) => rest[i] === w)).sort((a, b) => b.words.length - a.words.length);
+  const command = candidates[0];
+  return command ? { command, args: rest.slice(command.words.length) } : null;
+}
+
+/** Runs the CLI with `argv` (without node and the script) and returns the exit status. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  let json = argv.includes('--json');
+  try {
+    const { globals, rest } = extractGlobals(argv);
+    json = globals.json;
+    if (rest.length === 0 || rest[0] === '--help' || rest[0] === 'help' || rest[0] === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      return rest.length === 0 ? 2 : 0;
+    }
+    const found = findCommand(rest);
+    if (!found) throw new BreakGlassError('BAD_ARGUMENTS', `unknown command "${rest.slice(0, 2).join(' ')}"; see "breakglass --help"`);
+    const { command, args } = found;
+    let parsed: ReturnType<typeof parseArgs>;
+    try {
+      parsed = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new BreakGlassError('BAD_ARGUMENTS', `${(err as Error).message.split('\n')[0]}; usage: breakglass ${command.usage}`);
+    }
+    const required = command.positionals.filter((p) => !p.endsWith('?')).length;
+    if (parsed.positionals.length < required || parsed.positionals.length > command.positionals.length) {
+      throw new BreakGlassError('BAD_ARGUMENTS', `usage: breakglass ${command.usage}`);
+    }
+    const ctx = makeContext(globals);
+    const result = await command.run(ctx, parsed.values as Record<string, string | boolean | undefined>, parsed.positionals);
+    if (json) process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);
+    return 0;
+  } catch (err) {
+    return reportError(err, json);
+  }
+}
+
+function reportError(err: unknown, json: boolean): number {
+  const known = err instanceof BreakGlassError ? err : null;
+  const code = known?.code ?? 'INTERNAL';
+  // An unexpected error's message could come from anywhere, so it is not printed unless debugging.
+  const message = known?.message ?? 'an unexpected error occurred; rerun with BREAKGLASS_DEBUG=1 for details';
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message, details: known?.details ?? {} } })}\n`);
+  } else {
+    process.stderr.write(`breakglass: ${code}: ${message}\n`);
+  }
+  if (process.env['BREAKGLASS_DEBUG'] === '1' && !known) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+  return exitStatusFor(code);
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { BreakGlassError, type ErrorCode } from './errors.js';
+
+/**
+ * Schemas of every document that crosses a machine boundary (cards, custody files, request bundles,
+ * approvals). They are parsed here, at the edge, and trusted as typed values inside.
+ */
+const id = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 of a-z, 0-9, ".", "_", "-"');
+const b64 = z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be base64url');
+const key32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a 32-byte base64url key');
+
+export const IdSchema = id;
+
+const sealed = z.strictObject({ iv: b64, ct: b64, tag: b64 });
+const sealedToKey = z.strictObject({ epk: key32, iv: b64, ct: b64, tag: b64 });
+const commitment = z.strictObject({ nonce: b64, hash: b64 });
+const kdf = z.strictObject({ name: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: b64 });
+
+/** A member's public card: who they are and their public keys, self-signed. */
+export const MemberCardSchema = z.strictObject({
+  format: z.literal('breakglass.member-card'),
+  version: z.literal(1),
+  id,
+  name: z.string().min(1).max(200),
+  signingKey: key32,
+  agreementKey: key32,
+  createdAt: z.number().int(),
+  sig: b64,
+});
+export type MemberCard = z.infer<typeof MemberCardSchema>;
+
+/** A passphrase-wrapped copy of a member's private keys. */
+export const WrappedKeysSchema = z.strictObject({ kdf, iv: b64, ct: b64, tag: b64 });
+
+/** A custody file: a member's wrapped keys, for in-person approval at a vault laptop. */
+export const CustodyFileSchema = z.strictObject({
+  format: z.literal('breakglass.custody'),
+  version: z.literal(1),
+  member: id,
+  signingKey: key32,
+  wrapped: WrappedKeysSchema,
+});
+export type CustodyFile = z.infer<typeof CustodyFileSchema>;
+
+/** What a requester signs to open a break-glass request (or a drill). */
+export const RequestBodySchema = z.strictObject({
+  format: z.literal('breakglass.request'),
+  version: z.literal(1),
+  id,
+  purpose: z.enum(['access', 'drill']),
+  vault: id,
+  credential: id,
+  credentialVersion: z.number().int().min(1),
+  trigger: z.string().max(64),
+  reason: z.string().max(2000),
+  incident: z.string().max(200),
+  requester: id,
+  ephemeralKey: key32,
+  createdAt: z.number().int(),
+  expiresAt: z.number().int(),
+});
+export type RequestBody = z.infer<typeof RequestBodySchema>;
+
+/** Where a request was recorded in the requesting vault's journal. */
+export const AnchorSchema = z.strictObject({ journal: id, seq: z.number().int().min(0), hash: b64 });
+export type JournalAnchor = z.infer<typeof AnchorSchema>;
+
+/** Everything a holder on another laptop needs to review and approve one request, offline. */
+export const RequestBundleSchema = z.strictObject({
+  format: z.literal('breakglass.request-bundle'),
+  version: z.literal(1),
+  vaultName: z.string(),
+  request: RequestBodySchema,
+  requestHash: b64,
+  requesterSignature: b64,
+  requesterCard: MemberCardSchema,
+  anchor: AnchorSchema,
+  holder: id,
+  credentialLabel: z.string(),
+  threshold: z.number().int().min(1),
+  share: z.strictObject({ sealed: sealedToKey, commitment }),
+});
+export type RequestBundle = z.infer<typeof RequestBundleSchema>;
+
+/** The signed part of an approval: the holder's share re-sealed to the request's ephemeral key. */
+export const ApprovalBodySchema = z.strictObject({
+  format: z.literal('breakglass.approval'),
+  version: z.literal(1),
+  vault: id,
+  request: id,
+  requestHash: b64,
+  credential: id,
+  credentialVersion: z.number().int().min(1),
+  holder: id,
+  anchor: AnchorSchema,
+  sealedShare: sealedToKey,
+  approvedAt: z.number().int(),
+  expiresAt: z.number().int(),
+});
+export type ApprovalBody = z.infer<typeof ApprovalBodySchema>;
+
+/** An approval token as it travels: body and the holder's signature. */
+export const ApprovalTokenSchema = z.strictObject({ body: ApprovalBodySchema, sig: b64 });
+export type ApprovalToken = z.infer<typeof ApprovalTokenSchema>;
+
+/** A signed post-incident review. */
+export const ReviewBodySchema = z.strictObject({
+  format: z.literal('breakglass.review'),
+  version: z.literal(1),
+  vault: id,
+  credential: id,
+  request: id,
+  requestHash: b64,
+  reviewer: id,
+  warranted: z.boolean(),
+  summary: z.string().min(1).max(4000),
+  changes: z.string().max(4000),
+  incident: z.string().max(200),
+  followUp: z.string().max(4000),
+  rotated: z.boolean(),
+  signedAt: z.number().int(),
+});
+export type ReviewBody = z.infer<typeof ReviewBodySchema>;
+
+export { sealed as SealedSchema };
+
+/** Parses `input` with `schema`, or throws `code` listing every failing path. */
+export function parseDocument<T>(schema: z.ZodType<T>, input: unknown, what: string, code: ErrorCode = 'BAD_INPUT'): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+  const first = problems[0]!;
+  throw new BreakGlassError(code, `${what} is not valid: ${first.path}: ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { problems });
+}

@@ -1,0 +1,54 @@
+import type { StoredEntry } from '../core/journal.js';
+import { canonicalize } from '../core/canonical.js';
+import { b64, fromB64 } from '../crypto/index.js';
+
+/** One JSON Lines record of an export: the entry as an object, with its hash and signature. */
+export interface ExportedEntry {
+  readonly entry: Record<string, unknown>;
+  readonly hash: string;
+  readonly sig: string;
+}
+
+/** The export line of a stored entry; the entry's canonical bytes are embedded verbatim. */
+export function exportLine(stored: StoredEntry): string {
+  const text = Buffer.from(stored.bytes).toString('utf8');
+  return `{"entry":${text},"hash":${JSON.stringify(b64(stored.hash))},"sig":${JSON.stringify(b64(stored.sig))}}`;
+}
+
+/**
+ * Reads an export line back into a stored entry. A line that does not parse yields an entry whose
+ * bytes are the raw line and whose hash is empty, so the verifier reports TAMPER at its position.
+ */
+export function parseExportLine(line: string, position: number): StoredEntry {
+  const raw = { seq: position, bytes: Buffer.from(line, 'utf8'), hash: Buffer.alloc(0), sig: Buffer.alloc(0) };
+  let record: Partial<ExportedEntry>;
+  try {
+    record = JSON.parse(line) as Partial<ExportedEntry>;
+  } catch {
+    return raw;
+  }
+  if (typeof record !== 'object' || record === null || typeof record.entry !== 'object' || record.entry === null) return raw;
+  let bytes: Buffer;
+  try {
+    bytes = Buffer.from(canonicalize(record.entry), 'utf8');
+  } catch {
+    return raw;
+  }
+  const seq = (record.entry as { seq?: unknown }).seq;
+  // A malformed hash or signature becomes empty, so the verifier names it (TAMPER, BAD_SIGNATURE).
+  return {
+    seq: Number.isSafeInteger(seq) ? (seq as number) : position,
+    bytes,
+    hash: decodeOrEmpty(record.hash),
+    sig: decodeOrEmpty(record.sig),
+  };
+}
+
+function decodeOrEmpty(value: unknown): Buffer {
+  if (typeof value !== 'string') return Buffer.alloc(0);
+  try {
+    return fromB64(value);
+  } catch {
+    return Buffer.alloc(0);
+  }
+}

@@ -1,0 +1,82 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { BreakGlassError } from '../core/errors.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+export type Db = Database.Database;
+
+/** Opens (creating if asked) a vault database with WAL, synchronous=FULL and foreign keys, then migrates it. */
+export function openDatabase(path: string, options: { create: boolean }): Db {
+  if (options.create) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  let db: Db;
+  try {
+    db = new Database(path, { fileMustExist: !options.create });
+  } catch (err) {
+    throw new BreakGlassError('NOT_INITIALIZED', `no vault at ${dirname(path)}: run "breakglass init --name NAME" first`, {}, { cause: err });
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    // better-sqlite3's SQLite defaults WAL to NORMAL, which can lose the last commit on power loss.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    if (db.pragma('synchronous', { simple: true }) !== 2) throw new Error('synchronous=FULL did not take effect');
+    migrate(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw mapSqliteError(err);
+  }
+}
+
+/** Applies every migration newer than the database's user_version, each in its own transaction. */
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+  if (current > latest) {
+    throw new BreakGlassError('BAD_INPUT', `this vault was written by a newer version (schema ${current}); upgrade breakglass`);
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.up);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
+
+/** Turns SQLite's busy and I/O failures into coded errors; anything else passes through unchanged. */
+export function mapSqliteError(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new BreakGlassError('VAULT_BUSY', 'the vault is busy in another breakglass process; try again when it has finished', {}, { cause: err });
+  }
+  if (typeof code === 'string' && (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN')) {
+    return new BreakGlassError('IO_ERROR', `the vault database could not be written (${code}); check disk space and permissions`, {}, { cause: err });
+  }
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    return new BreakGlassError('INTEGRITY_FAILURE', `the vault database is damaged (${code}); restore it from a backup`, {}, { cause: err });
+  }
+  return err;
+}
+
+/**
+ * Holds an exclusive lock on `path` for as long as the returned handle is open, so one process at a
+ * time changes a vault. The operating system releases it if the process dies.
+ */
+export function acquireLock(path: string): { release(): void } {
+  const lock = new Database(path);
+  try {
+    lock.pragma('busy_timeout = 3000');
+    lock.exec('BEGIN EXCLUSIVE');
+  } catch (err) {
+    lock.close();
+    throw mapSqliteError(err);
+  }
+  return {
+    release() {
+      if (lock.open) lock.close();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { BreakGlassError } from '../core/errors.js';
+
+/** Prefixes of the copy-pasteable text codes; the version is part of the prefix. */
+export const CODE_PREFIX = { bundle: 'BGV1-REQUEST:', approval: 'BGV1-APPROVAL:' } as const;
+
+/** A document as a single line of text: prefix, then base64url of its deflated JSON. */
+export function encodeTextCode(kind: keyof typeof CODE_PREFIX, document: unknown): string {
+  return CODE_PREFIX[kind] + deflateRawSync(Buffer.from(JSON.stringify(document), 'utf8')).toString('base64url');
+}
+
+/**
+ * Reads a document given either as a text code or as the JSON text of a file. Whitespace and line
+ * breaks inside a pasted code are ignored.
+ */
+export function decodeDocument(kind: keyof typeof CODE_PREFIX, text: string, what: string): unknown {
+  const trimmed = text.trim();
+  const prefix = CODE_PREFIX[kind];
+  if (trimmed.startsWith('BGV')) {
+    if (!trimmed.startsWith(prefix)) {
+      throw new BreakGlassError('BAD_BUNDLE', `this is not ${what} (it does not start with ${prefix})`);
+    }
+    const body = trimmed.slice(prefix.length).replace(/\s+/g, '');
+    try {
+      if (!/^[A-Za-z0-9_-]+$/.test(body)) throw new Error('not base64url');
+      return JSON.parse(inflateRawSync(Buffer.from(body, 'base64url'), { maxOutputLength: 1 << 20 }).toString('utf8'));
+    } catch (err) {
+      throw new BreakGlassError('BAD_BUNDLE', `the ${what} code is damaged (a character may be missing); copy it again`, {}, { cause: err });
+    }
+  }
+  try {
+    return JSON.parse(trimmed);
+  } catch (err) {
+    throw new BreakGlassError('BAD_BUNDLE', `the ${what} is neither a text code nor JSON`, {}, { cause: err });
+  }
+}

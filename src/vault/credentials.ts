@@ -1,0 +1,89 @@
+import { BreakGlassError } from '../core/errors.js';
+import { isExposed, type CredentialState } from '../core/lifecycle.js';
+import { credentialPolicy, type CredentialPolicy, type Policy } from '../core/policy.js';
+import { createEnvelope, type Envelope, type HolderKey } from '../crypto/index.js';
+import type { CredentialRow } from '../store/index.js';
+import { enrolledMember } from './members.js';
+import { currentPolicy } from './policy.js';
+import type { VaultSession } from './session.js';
+
+const MAX_SECRET_BYTES = 64 * 1024;
+
+/** A credential as `list` shows it: never any key or secret material. */
+export interface CredentialSummary {
+  readonly id: string;
+  readonly label: string;
+  readonly state: CredentialState;
+  readonly version: number;
+  readonly exposed: boolean;
+  readonly request: string | null;
+  readonly holders: readonly string[];
+  readonly threshold: number;
+  readonly updatedAt: number;
+}
+
+/** The credential's row, or NOT_FOUND. */
+export function credentialRow(session: VaultSession, id: string): CredentialRow {
+  const row = session.repo.getCredential(id);
+  if (!row) throw new BreakGlassError('NOT_FOUND', `no credential ${id} in this vault; "breakglass list" shows them`);
+  return row;
+}
+
+/** The credential's rules from the policy in force, or POLICY_DENIED when the policy dropped it. */
+export function rulesFor(policy: Policy, id: string): CredentialPolicy {
+  const rules = credentialPolicy(policy, id);
+  if (!rules) throw new BreakGlassError('POLICY_DENIED', `the policy has no entry for credential ${id}; add it under credentials`);
+  return rules;
+}
+
+/** The envelope in a slot, parsed; a missing active envelope is a broken invariant. */
+export function envelopeOf(session: VaultSession, id: string, slot: 'active' | 'next'): Envelope {
+  const row = session.repo.getEnvelope(id, slot);
+  if (!row) throw new BreakGlassError('INTEGRITY_FAILURE', `credential ${id} has no ${slot} envelope`);
+  return JSON.parse(row.body) as Envelope;
+}
+
+/** The holders' X25519 keys from their enrolled cards, in the policy's order. */
+export function holderKeys(session: VaultSession, holders: readonly string[]): HolderKey[] {
+  return holders.map((id) => ({ id, agreementKey: enrolledMember(session, id).card.agreementKey }));
+}
+
+/** Seals a new credential: the secret under a fresh data key split among the policy's holders. */
+export async function sealCredential(session: VaultSession, id: string, label: string, secret: Buffer): Promise<CredentialSummary> {
+  if (secret.length === 0) throw new BreakGlassError('BAD_INPUT', 'the secret is empty; nothing to seal');
+  if (secret.length > MAX_SECRET_BYTES) throw new BreakGlassError('BAD_INPUT', `the secret is larger than ${MAX_SECRET_BYTES} bytes`);
+  if (label.trim() === '') throw new BreakGlassError('BAD_INPUT', 'the label must not be empty');
+  const { policy, hash } = currentPolicy(session);
+  const rules = rulesFor(policy, id);
+  if (session.repo.getCredential(id)) throw new BreakGlassError('ALREADY_EXISTS', `credential ${id} is already sealed here`);
+  const holders = holderKeys(session, rules.holders);
+  const envelope = await createEnvelope(secret, { vault: session.vaultId, credential: id, version: 1 }, holders, rules.threshold);
+  const now = Date.now();
+  await session.commit((append) => {
+    session.repo.insertCredential({ id, label, state: 'SEALED', version: 1, exposed: 0, active_request: null, created_at: now, updated_at: now });
+    session.repo.putEnvelope({ credential_id: id, slot: 'active', version: 1, body: JSON.stringify(envelope), rotated: 0, created_at: now });
+    append({ kind: 'credential.seal', actor: 'vault', subject: id, data: { label, version: 1, holders: rules.holders, threshold: rules.threshold, policy: hash } });
+  });
+  return summarize(session, credentialRow(session, id));
+}
+
+function summarize(session: VaultSession, row: CredentialRow): CredentialSummary {
+  const envelope = session.repo.getEnvelope(row.id, 'active') ?? session.repo.getEnvelope(row.id, 'next');
+  const env = envelope ? (JSON.parse(envelope.body) as Envelope) : null;
+  return {
+    id: row.id,
+    label: row.label,
+    state: row.state,
+    version: row.version,
+    exposed: isExposed(row.state),
+    request: row.active_request,
+    holders: env?.shares.map((s) => s.holder) ?? [],
+    threshold: env?.threshold ?? 0,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Every credential with its state. */
+export function listCredentials(session: VaultSession): CredentialSummary[] {
+  return session.repo.listCredentials().map((row) => summarize(session, row));
+}

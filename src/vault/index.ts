@@ -1,0 +1,24 @@
+/**
+ * The vault's use cases: the one API the CLI, the IPC handlers and the tests call. It reads like the
+ * lifecycle: members and policy, seal, request, approve, unseal, close, review, reseal, drill.
+ */
+export { VaultSession, type Append, type SecretStoreFactory } from './session.js';
+export {
+  addMember,
+  createMember,
+  exportCustody,
+  listMembers,
+  ownMember,
+  parseCard,
+  type PassphraseSource,
+} from './members.js';
+export { currentPolicy, parsePolicyText, policyFromText, policyHash, setPolicy } from './policy.js';
+export { listCredentials, sealCredential, type CredentialSummary } from './credentials.js';
+export { endRequest, exportBundle, openRequest, requestRow, summarizeRequest, type RequestInput, type RequestSummary } from './requests.js';
+export { acceptApproval, approvalHash, approveBundle, approveInPerson, readApproval, readBundle } from './approvals.js';
+export { applyTimeLimits, closeWindow, unseal, type RevealMode, type UnsealResult } from './unseal.js';
+export { reseal, signReview, type ReviewInput } from './review.js';
+export { checkShare, completeDrill, openDrill, startDrill, type DrillResult } from './drill.js';
+export { exportJournal, journalEntries, verifyExport, verifyJournal } from './journal.js';
+export { CODE_PREFIX, encodeTextCode } from './codes.js';
+export { PRODUCT_NAME, defaultVaultDir } from './paths.js';

@@ -1,0 +1,51 @@
+import type { EntryKind, JournalEntry, VerifyReport } from '../core/journal.js';
+import { ENTRY_KINDS } from '../core/journal.js';
+import { BreakGlassError } from '../core/errors.js';
+import { exportLine, parseExportLine, verifyEntries } from '../journal/index.js';
+import type { VaultSession } from './session.js';
+
+/** Verifies this vault's journal in full, including that the keychain's key belongs to its last epoch. */
+export async function verifyJournal(session: VaultSession, options: { checkKeychain: boolean }): Promise<VerifyReport> {
+  const report = verifyEntries(session.repo.entries(), { journal: session.head.journal });
+  if (report.ok && options.checkKeychain) {
+    try {
+      await session.assertSigningKey();
+    } catch (err) {
+      if (err instanceof BreakGlassError && err.code === 'JOURNAL_TAMPERED') {
+        const failure = err.details['failure'] as 'EPOCH_MISMATCH' | 'BAD_KEY';
+        return { ...report, ok: false, failure: { seq: report.count, code: failure, message: err.message } };
+      }
+      throw err;
+    }
+  }
+  return report;
+}
+
+/** Entries for `journal show`, parsed from their verbatim bytes. */
+export function journalEntries(session: VaultSession, options: { since?: number; kind?: string }): JournalEntry[] {
+  if (options.kind !== undefined && !(ENTRY_KINDS as readonly string[]).includes(options.kind)) {
+    throw new BreakGlassError('BAD_ARGUMENTS', `unknown entry kind "${options.kind}"; kinds: ${ENTRY_KINDS.join(', ')}`);
+  }
+  const out: JournalEntry[] = [];
+  for (const stored of session.repo.entries(options.since ?? 0)) {
+    const entry = JSON.parse(Buffer.from(stored.bytes).toString('utf8')) as JournalEntry;
+    if (options.kind === undefined || entry.kind === (options.kind as EntryKind)) out.push(entry);
+  }
+  return out;
+}
+
+/** The journal as JSON Lines, one entry a line with its hash and signature. Refused unless it verifies. */
+export function* exportJournal(session: VaultSession): Generator<string> {
+  session.assertJournalIntact();
+  for (const stored of session.repo.entries()) yield `${exportLine(stored)}\n`;
+}
+
+/** Verifies an exported journal with no vault, as an auditor would, pinned to its genesis key. */
+export function verifyExport(text: string, genesisKey: string): VerifyReport {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return verifyEntries(
+    lines.map((line, i) => parseExportLine(line, i)),
+    { genesisKey },
+  );
+}

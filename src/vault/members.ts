@@ -1,0 +1,155 @@
+import { BreakGlassError } from '../core/errors.js';
+import {
+  CustodyFileSchema,
+  MemberCardSchema,
+  WrappedKeysSchema,
+  parseDocument,
+  type CustodyFile,
+  type MemberCard,
+} from '../core/documents.js';
+import {
+  TAG,
+  generateAgreementKeyPair,
+  generateSigningKeyPair,
+  memberKeyAad,
+  signDocument,
+  unwrapWithPassphrase,
+  verifyDocument,
+  wrapWithPassphrase,
+  type MemberKeys,
+  type PassphraseWrapped,
+} from '../crypto/index.js';
+import type { VaultSession } from './session.js';
+
+/** Asks for a passphrase when (and only when) it is needed; `purpose` says whose and why. */
+export type PassphraseSource = (purpose: string) => Promise<string>;
+
+const MIN_PASSPHRASE = 10;
+const memberAccount = (id: string): string => `member:${id}`;
+
+/** True when a card's self-signature verifies. */
+export function cardIsAuthentic(card: MemberCard): boolean {
+  const { sig, ...body } = card;
+  return verifyDocument(TAG.memberCard, body, sig, card.signingKey);
+}
+
+/** Parses and authenticates a member card from another machine. */
+export function parseCard(input: unknown, what = 'member card'): MemberCard {
+  const card = parseDocument(MemberCardSchema, input, what, 'BAD_INPUT');
+  if (!cardIsAuthentic(card)) throw new BreakGlassError('BAD_SIGNATURE', `${what} for ${card.id} is not signed by its own key; ask ${card.name} for a fresh card`);
+  return card;
+}
+
+/**
+ * Creates a member's keys on their own machine: kept in this machine's keychain, wrapped by their
+ * passphrase. Returns the public card to hand to security and the vault laptops.
+ */
+export async function createMember(session: VaultSession, id: string, name: string, passphrase: string): Promise<MemberCard> {
+  if (passphrase.length < MIN_PASSPHRASE) {
+    throw new BreakGlassError('BAD_INPUT', `the passphrase must have at least ${MIN_PASSPHRASE} characters`);
+  }
+  const secrets = await session.secrets();
+  if (await secrets.get(memberAccount(id))) {
+    throw new BreakGlassError('ALREADY_EXISTS', `member ${id} already has keys on this machine`);
+  }
+  const keys: MemberKeys = { signing: generateSigningKeyPair(), agreement: generateAgreementKeyPair() };
+  const body = {
+    format: 'breakglass.member-card' as const,
+    version: 1 as const,
+    id,
+    name,
+    signingKey: keys.signing.publicKey,
+    agreementKey: keys.agreement.publicKey,
+    createdAt: Date.now(),
+  };
+  const card: MemberCard = { ...body, sig: signDocument(TAG.memberCard, body, keys.signing) };
+  const plain = Buffer.from(JSON.stringify(keys), 'utf8');
+  const wrapped = await wrapWithPassphrase(passphrase, plain, memberKeyAad(id, card.signingKey));
+  plain.fill(0);
+  await secrets.set(memberAccount(id), JSON.stringify({ card, wrapped }));
+  await session.commit((append) =>
+    append({ kind: 'member.add', actor: id, subject: id, data: { name, signingKey: card.signingKey, agreementKey: card.agreementKey, keysOnThisMachine: true } }),
+  );
+  return card;
+}
+
+/** This machine's own member (keys in its keychain), or NOT_FOUND. */
+export async function ownMember(session: VaultSession, id: string): Promise<{ card: MemberCard; wrapped: PassphraseWrapped }> {
+  const stored = await (await session.secrets()).get(memberAccount(id));
+  if (!stored) throw new BreakGlassError('NOT_FOUND', `member ${id} has no keys on this machine; run "breakglass member create" here first`);
+  const parsed = JSON.parse(stored) as { card: unknown; wrapped: unknown };
+  return { card: parseCard(parsed.card), wrapped: parseDocument(WrappedKeysSchema, parsed.wrapped, 'stored member keys') };
+}
+
+/** Unwraps a member's keys with their passphrase; WRONG_PASSPHRASE when it does not open them. */
+export async function unwrapMemberKeys(card: MemberCard, wrapped: PassphraseWrapped, passphrase: string): Promise<MemberKeys> {
+  const plain = await unwrapWithPassphrase(passphrase, wrapped, memberKeyAad(card.id, card.signingKey));
+  if (!plain) throw new BreakGlassError('WRONG_PASSPHRASE', `that is not ${card.name}'s passphrase (member ${card.id})`, { member: card.id });
+  const keys = JSON.parse(plain.toString('utf8')) as MemberKeys;
+  plain.fill(0);
+  if (keys.signing.publicKey !== card.signingKey || keys.agreement.publicKey !== card.agreementKey) {
+    throw new BreakGlassError('INTEGRITY_FAILURE', `the keys of member ${card.id} do not match their card`);
+  }
+  return keys;
+}
+
+/** Writes nothing; returns a custody file for this machine's member after checking their passphrase. */
+export async function exportCustody(session: VaultSession, id: string, passphrase: string): Promise<CustodyFile> {
+  const { card, wrapped } = await ownMember(session, id);
+  await unwrapMemberKeys(card, wrapped, passphrase);
+  return { format: 'breakglass.custody', version: 1, member: id, signingKey: card.signingKey, wrapped };
+}
+
+/** Adds (or updates the custody copy of) a member at this vault, from their card. */
+export async function addMember(session: VaultSession, cardInput: unknown, custodyInput?: unknown): Promise<MemberCard> {
+  const card = parseCard(cardInput);
+  const custody = custodyInput === undefined ? undefined : parseDocument(CustodyFileSchema, custodyInput, 'custody file');
+  if (custody && (custody.member !== card.id || custody.signingKey !== card.signingKey)) {
+    throw new BreakGlassError('FOREIGN_INPUT', `the custody file belongs to ${custody.member}, not to the card of ${card.id}`);
+  }
+  const existing = session.repo.getMember(card.id);
+  if (existing) {
+    const known = parseCard(JSON.parse(existing.card));
+    if (known.signingKey !== card.signingKey || known.agreementKey !== card.agreementKey) {
+      throw new BreakGlassError('ALREADY_EXISTS', `member ${card.id} is already enrolled with other keys; a key change needs a new member id`);
+    }
+  }
+  const custodyJson = custody ? JSON.stringify(custody) : (existing?.custody ?? null);
+  await session.commit((append) => {
+    session.repo.upsertMember({ id: card.id, name: card.name, card: JSON.stringify(card), custody: custodyJson, added_at: existing?.added_at ?? Date.now() });
+    append({ kind: 'member.add', actor: 'vault', subject: card.id, data: { name: card.name, signingKey: card.signingKey, agreementKey: card.agreementKey, custody: custodyJson !== null } });
+  });
+  return card;
+}
+
+/** A member enrolled at this vault, with their card. */
+export function enrolledMember(session: VaultSession, id: string): { card: MemberCard; custody: CustodyFile | null } {
+  const row = session.repo.getMember(id);
+  if (!row) throw new BreakGlassError('NOT_FOUND', `no member ${id} is enrolled at this vault; add their card with "breakglass member add"`);
+  return {
+    card: parseCard(JSON.parse(row.card)),
+    custody: row.custody ? parseDocument(CustodyFileSchema, JSON.parse(row.custody), 'custody copy') : null,
+  };
+}
+
+/**
+ * Unlocks an enrolled member's custody copy with their passphrase, at the vault laptop. A wrong
+ * passphrase is journaled before it is reported.
+ */
+export async function unlockInPerson(session: VaultSession, id: string, passphrase: PassphraseSource, action: string): Promise<MemberKeys> {
+  const { card, custody } = enrolledMember(session, id);
+  if (!custody) {
+    throw new BreakGlassError('POLICY_DENIED', `member ${id} has no custody copy at this vault, so cannot ${action} here in person; use an exported bundle, or add their key with "member add CARD --custody FILE"`);
+  }
+  try {
+    return await unwrapMemberKeys(card, custody.wrapped, await passphrase(`${card.name} (${id}) passphrase to ${action}`));
+  } catch (err) {
+    if (err instanceof BreakGlassError && err.code === 'WRONG_PASSPHRASE') await session.refuse(err, id, id, { action });
+    throw err;
+  }
+}
+
+/** The members enrolled at this vault, without key material. */
+export function listMembers(session: VaultSession): { id: string; name: string; custody: boolean; addedAt: number }[] {
+  return session.repo.listMembers().map((m) => ({ id: m.id, name: m.name, custody: m.custody !== null, addedAt: m.added_at }));
+}

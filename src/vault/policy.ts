@@ -1,0 +1,48 @@
+import { parse as parseYaml } from 'yaml';
+import { canonicalize } from '../core/canonical.js';
+import { BreakGlassError } from '../core/errors.js';
+import { checkPolicy, type Policy, type PolicyProblem } from '../core/policy.js';
+import { b64, taggedHash } from '../crypto/index.js';
+import type { VaultSession } from './session.js';
+
+/** Reads policy text as YAML (a superset of JSON); a syntax error is a problem at the root. */
+export function parsePolicyText(text: string): { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] } {
+  let input: unknown;
+  try {
+    input = parseYaml(text, { uniqueKeys: true, maxAliasCount: 0 });
+  } catch (err) {
+    return { ok: false, problems: [{ path: '(root)', message: `not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}` }] };
+  }
+  return checkPolicy(input);
+}
+
+/** Parses policy text or throws POLICY_INVALID listing every problem with its path. */
+export function policyFromText(text: string): Policy {
+  const result = parsePolicyText(text);
+  if (result.ok) return result.policy;
+  const first = result.problems[0]!;
+  throw new BreakGlassError('POLICY_INVALID', `the policy has ${result.problems.length} problem(s); first: ${first.path}: ${first.message}`, { problems: result.problems });
+}
+
+/** The policy's hash, recorded in the journal so an auditor can tell which policy applied. */
+export function policyHash(policy: Policy): string {
+  return b64(taggedHash('breakglass/policy/v1', canonicalize(policy)));
+}
+
+/** Replaces this vault's policy. Credentials already sealed keep their holders until resealed. */
+export async function setPolicy(session: VaultSession, text: string): Promise<{ hash: string; policy: Policy }> {
+  const policy = policyFromText(text);
+  const hash = policyHash(policy);
+  await session.commit((append) => {
+    session.repo.setPolicy(JSON.stringify(policy), hash, Date.now());
+    append({ kind: 'policy.set', actor: 'vault', subject: 'policy', data: { hash, credentials: Object.keys(policy.credentials).sort() } });
+  });
+  return { hash, policy };
+}
+
+/** The policy in force, or NOT_FOUND telling how to set one. */
+export function currentPolicy(session: VaultSession): { policy: Policy; hash: string; setAt: number } {
+  const row = session.repo.getPolicy();
+  if (!row) throw new BreakGlassError('NOT_FOUND', 'this vault has no policy yet; set one with "breakglass policy set FILE"');
+  return { policy: JSON.parse(row.document) as Policy, hash: row.hash, setAt: row.set_at };
+}

@@ -1,0 +1,184 @@
+import { BreakGlassError } from '../core/errors.js';
+import { transition } from '../core/lifecycle.js';
+import { hasRole } from '../core/policy.js';
+import { RequestBodySchema, type JournalAnchor, type RequestBody, type RequestBundle } from '../core/documents.js';
+import { TAG, documentHash, b64, generateAgreementKeyPair, signDocument, type AgreementKeyPair } from '../crypto/index.js';
+import type { RequestRow } from '../store/index.js';
+import { credentialRow, envelopeOf, rulesFor } from './credentials.js';
+import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
+import { currentPolicy } from './policy.js';
+import { newId, type VaultSession } from './session.js';
+
+const requestAccount = (id: string): string => `request:${id}`;
+
+/** What a requester asks for. */
+export interface RequestInput {
+  readonly credential: string;
+  readonly trigger: string;
+  readonly reason: string;
+  readonly incident: string;
+  readonly requester: string;
+}
+
+/** An open request as the CLI prints it. */
+export interface RequestSummary {
+  readonly id: string;
+  readonly credential: string;
+  readonly purpose: 'access' | 'drill';
+  readonly status: RequestRow['status'];
+  readonly expiresAt: number;
+  readonly approvals: readonly string[];
+  readonly threshold: number;
+  readonly anchor: JournalAnchor;
+}
+
+/** The request's row, or NOT_FOUND. */
+export function requestRow(session: VaultSession, id: string): RequestRow {
+  const row = session.repo.getRequest(id);
+  if (!row) throw new BreakGlassError('NOT_FOUND', `no request ${id} in this vault`);
+  return row;
+}
+
+/** The request's signed body (parsed from what this vault stored). */
+export function requestBody(row: RequestRow): RequestBody {
+  return RequestBodySchema.parse(JSON.parse(row.body));
+}
+
+/** The request's ephemeral X25519 key; gone once the request has ended. */
+export async function ephemeralKey(session: VaultSession, requestId: string): Promise<AgreementKeyPair> {
+  const stored = await (await session.secrets()).get(requestAccount(requestId));
+  if (!stored) throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} has ended: its key is erased`);
+  return JSON.parse(stored) as AgreementKeyPair;
+}
+
+/** Erases a request's ephemeral key, which makes its approvals worthless. */
+export async function eraseEphemeralKey(session: VaultSession, requestId: string): Promise<void> {
+  await (await session.secrets()).delete(requestAccount(requestId));
+}
+
+/** The summary of a request with the holders who approved it so far. */
+export function summarizeRequest(session: VaultSession, row: RequestRow): RequestSummary {
+  const envelope = envelopeOf(session, row.credential_id, 'active');
+  return {
+    id: row.id,
+    credential: row.credential_id,
+    purpose: row.purpose,
+    status: row.status,
+    expiresAt: row.expires_at,
+    approvals: session.repo.listApprovals(row.id).map((a) => a.holder),
+    threshold: envelope.threshold,
+    anchor: { journal: session.head.journal, seq: row.anchor_seq, hash: row.anchor_hash },
+  };
+}
+
+/**
+ * Opens a break-glass request (or a drill): checks the policy, has the requester sign it in person,
+ * gives it an ephemeral key and journals it. Forbidden requesters and triggers are journaled refusals.
+ */
+export async function openRequest(
+  session: VaultSession,
+  input: RequestInput,
+  passphrase: PassphraseSource,
+  purpose: 'access' | 'drill' = 'access',
+): Promise<RequestSummary> {
+  session.assertJournalIntact();
+  const cred = credentialRow(session, input.credential);
+  const { policy } = currentPolicy(session);
+  const rules = rulesFor(policy, cred.id);
+  transition(cred.id, cred.state, 'request');
+  if (purpose === 'access') {
+    if (input.reason.trim() === '') throw new BreakGlassError('BAD_INPUT', 'give a reason: it is the evidence a reviewer reads');
+    if (input.incident.trim() === '') throw new BreakGlassError('BAD_INPUT', 'give an incident reference (ticket or page id)');
+    enrolledMember(session, input.requester);
+    const refusal = !rules.requesters.includes(input.requester) || !hasRole(policy, input.requester, 'requester')
+      ? `member ${input.requester} may not request ${cred.id}; the policy allows: ${rules.requesters.join(', ')}`
+      : !rules.triggers.includes(input.trigger)
+        ? `trigger "${input.trigger}" does not justify opening ${cred.id}; allowed triggers: ${rules.triggers.join(', ')}`
+        : null;
+    if (refusal) {
+      await session.refuse(new BreakGlassError('POLICY_DENIED', refusal), input.requester, cred.id, { trigger: input.trigger, purpose });
+    }
+  } else {
+    enrolledMember(session, input.requester);
+    if (!Object.hasOwn(policy.members, input.requester)) {
+      await session.refuse(new BreakGlassError('POLICY_DENIED', `member ${input.requester} has no role in the policy, so cannot run a drill`), input.requester, cred.id, { purpose });
+    }
+  }
+  const keys = await unlockInPerson(session, input.requester, passphrase, `sign a request for ${cred.id}`);
+  const now = Date.now();
+  const id = newId(purpose === 'drill' ? 'drill' : 'req');
+  const ephemeral = generateAgreementKeyPair();
+  const body: RequestBody = {
+    format: 'breakglass.request',
+    version: 1,
+    id,
+    purpose,
+    vault: session.vaultId,
+    credential: cred.id,
+    credentialVersion: cred.version,
+    trigger: input.trigger,
+    reason: input.reason,
+    incident: input.incident,
+    requester: input.requester,
+    ephemeralKey: ephemeral.publicKey,
+    createdAt: now,
+    expiresAt: now + Math.round(rules.request_expiry_minutes * 60_000),
+  };
+  const hash = b64(documentHash(TAG.request, body));
+  const signature = signDocument(TAG.request, body, keys.signing);
+  const secrets = await session.secrets();
+  // The key goes into the keychain first: a crash before the commit leaves only an orphan key.
+  await secrets.set(requestAccount(id), JSON.stringify(ephemeral));
+  await session.commit((append) => {
+    const entry = append({ kind: 'request.create', actor: input.requester, subject: cred.id, data: { request: body, requestHash: hash, signature } });
+    session.repo.insertRequest({
+      id, credential_id: cred.id, purpose, body: JSON.stringify(body), hash, signature,
+      anchor_seq: entry.seq, anchor_hash: b64(entry.hash), status: 'open', expires_at: body.expiresAt,
+      window_ends_at: null, created_at: now, ended_at: null,
+    });
+    session.repo.updateCredential(cred.id, { state: 'REQUESTED', active_request: id }, now);
+  });
+  return summarizeRequest(session, requestRow(session, id));
+}
+
+/** Ends an open request by hand or at its expiry: back to SEALED, and its key erased. */
+export async function endRequest(session: VaultSession, requestId: string, how: 'cancel' | 'expire', actor: string): Promise<void> {
+  const row = requestRow(session, requestId);
+  if (row.status !== 'open') throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}, not open`);
+  const cred = credentialRow(session, row.credential_id);
+  const state = transition(cred.id, cred.state, how);
+  const now = Date.now();
+  await session.commit((append) => {
+    session.repo.updateRequest(requestId, { status: how === 'cancel' ? 'cancelled' : 'expired', ended_at: now });
+    session.repo.updateCredential(cred.id, { state, active_request: null }, now);
+    append({ kind: how === 'cancel' ? 'request.cancel' : 'request.expire', actor, subject: cred.id, data: { request: requestId } });
+  });
+  await eraseEphemeralKey(session, requestId);
+}
+
+/** A bundle for one holder on another laptop: the signed request and that holder's sealed share. */
+export function exportBundle(session: VaultSession, requestId: string, holder: string): RequestBundle {
+  const row = requestRow(session, requestId);
+  if (row.status !== 'open') throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}; only an open request can be sent for approval`);
+  if (row.expires_at <= Date.now()) throw new BreakGlassError('REQUEST_EXPIRED', `request ${requestId} has expired; open a new one`);
+  const body = requestBody(row);
+  const envelope = envelopeOf(session, row.credential_id, 'active');
+  const share = envelope.shares.find((s) => s.holder === holder);
+  if (!share) throw new BreakGlassError('POLICY_DENIED', `${holder} holds no share of ${row.credential_id}; holders: ${envelope.shares.map((s) => s.holder).join(', ')}`);
+  return {
+    format: 'breakglass.request-bundle',
+    version: 1,
+    vaultName: session.name,
+    request: body,
+    requestHash: row.hash,
+    requesterSignature: row.signature,
+    requesterCard: enrolledMember(session, body.requester).card,
+    anchor: { journal: session.head.journal, seq: row.anchor_seq, hash: row.anchor_hash },
+    holder,
+    credentialLabel: credentialRow(session, row.credential_id).label,
+    threshold: envelope.threshold,
+    share: { sealed: share.sealed, commitment: share.commitment },
+  };
+}
+
+export { requestAccount };

@@ -1,0 +1,104 @@
+import { BreakGlassError } from '../core/errors.js';
+import type { ReviewBody } from '../core/documents.js';
+import { transition } from '../core/lifecycle.js';
+import { hasRole } from '../core/policy.js';
+import { TAG, createEnvelope, signDocument } from '../crypto/index.js';
+import { credentialRow, envelopeOf, holderKeys, rulesFor } from './credentials.js';
+import { unlockInPerson, type PassphraseSource } from './members.js';
+import { currentPolicy } from './policy.js';
+import { requestBody, requestRow } from './requests.js';
+import { newId, type VaultSession } from './session.js';
+
+/** What a reviewer answers after an activation. */
+export interface ReviewInput {
+  readonly credential: string;
+  readonly reviewer: string;
+  readonly warranted: boolean;
+  readonly summary: string;
+  readonly changes: string;
+  readonly incident?: string;
+  readonly followUp?: string;
+  /** The new secret, when the credential was rotated during or after the incident. */
+  readonly rotatedSecret?: Buffer;
+}
+
+/**
+ * Signs the post-incident review of a credential's last activation. Only an eligible reviewer may
+ * sign (by default not the requester); a policy that requires rotation refuses a review without it.
+ * A rotated secret replaces the next envelope, so reseal puts the new secret under seal.
+ */
+export async function signReview(session: VaultSession, input: ReviewInput, passphrase: PassphraseSource): Promise<{ review: string; rotated: boolean }> {
+  session.assertJournalIntact();
+  const cred = credentialRow(session, input.credential);
+  const state = transition(cred.id, cred.state, 'review');
+  if (input.summary.trim() === '') throw new BreakGlassError('BAD_INPUT', 'the review needs a summary of what was done');
+  if (input.rotatedSecret && input.rotatedSecret.length === 0) throw new BreakGlassError('BAD_INPUT', 'the rotated secret file is empty');
+  const { policy } = currentPolicy(session);
+  const rules = rulesFor(policy, cred.id);
+  const row = requestRow(session, cred.active_request ?? '');
+  const request = requestBody(row);
+  const refuse = (message: string, code: 'POLICY_DENIED' | 'ROTATION_REQUIRED' = 'POLICY_DENIED'): Promise<never> =>
+    session.refuse(new BreakGlassError(code, message), input.reviewer, cred.id, { request: row.id });
+  if (!hasRole(policy, input.reviewer, 'reviewer')) await refuse(`${input.reviewer} is not a reviewer in the policy`);
+  if (rules.review.reviewer_not_requester && input.reviewer === request.requester) {
+    await refuse(`${input.reviewer} opened this request; the policy needs a different reviewer`);
+  }
+  if (rules.review.require_rotation && !input.rotatedSecret) {
+    throw new BreakGlassError('ROTATION_REQUIRED', `the policy of ${cred.id} requires rotation: rotate the credential, then give the new secret with --rotated-secret-file`);
+  }
+  const keys = await unlockInPerson(session, input.reviewer, passphrase, `sign the review of ${cred.id}`);
+  const now = Date.now();
+  const body: ReviewBody = {
+    format: 'breakglass.review',
+    version: 1,
+    vault: session.vaultId,
+    credential: cred.id,
+    request: row.id,
+    requestHash: row.hash,
+    reviewer: input.reviewer,
+    warranted: input.warranted,
+    summary: input.summary,
+    changes: input.changes,
+    incident: input.incident ?? request.incident,
+    followUp: input.followUp ?? '',
+    rotated: input.rotatedSecret !== undefined,
+    signedAt: now,
+  };
+  const signature = signDocument(TAG.review, body, keys.signing);
+  const next = envelopeOf(session, cred.id, 'next');
+  const rotatedEnvelope = input.rotatedSecret
+    ? await createEnvelope(input.rotatedSecret, next.context, holderKeys(session, rules.holders), rules.threshold)
+    : null;
+  const id = newId('rev');
+  await session.commit((append) => {
+    if (rotatedEnvelope) {
+      session.repo.putEnvelope({ credential_id: cred.id, slot: 'next', version: next.context.version, body: JSON.stringify(rotatedEnvelope), rotated: 1, created_at: now });
+    }
+    session.repo.insertReview({ id, credential_id: cred.id, request_id: row.id, body: JSON.stringify(body), signature, created_at: now });
+    session.repo.updateCredential(cred.id, { state }, now);
+    append({ kind: 'review.sign', actor: input.reviewer, subject: cred.id, data: { review: id, body, signature } });
+  });
+  return { review: id, rotated: body.rotated };
+}
+
+/**
+ * Reseals a reviewed credential: the next envelope (sealed at unseal, or holding the rotated secret)
+ * becomes the active one, in one transaction. Refused with REVIEW_REQUIRED before a signed review.
+ */
+export async function reseal(session: VaultSession, credentialId: string): Promise<{ version: number; rotated: boolean }> {
+  session.assertJournalIntact();
+  const cred = credentialRow(session, credentialId);
+  const state = transition(cred.id, cred.state, 'reseal');
+  const next = session.repo.getEnvelope(cred.id, 'next');
+  if (!next) throw new BreakGlassError('INTEGRITY_FAILURE', `credential ${cred.id} has no next envelope to activate`);
+  const review = session.repo.latestReview(cred.id, cred.active_request ?? '');
+  const now = Date.now();
+  await session.commit((append) => {
+    session.repo.deleteEnvelope(cred.id, 'active');
+    session.repo.deleteEnvelope(cred.id, 'next');
+    session.repo.putEnvelope({ ...next, slot: 'active', created_at: now });
+    session.repo.updateCredential(cred.id, { state, version: next.version, exposed: 0, active_request: null }, now);
+    append({ kind: 'credential.reseal', actor: 'vault', subject: cred.id, data: { version: next.version, rotated: next.rotated === 1, review: review?.id ?? null } });
+  });
+  return { version: next.version, rotated: next.rotated === 1 };
+}

@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { BreakGlassError, invariant } from '../core/errors.js';
+import type { StoredEntry, VerifyReport } from '../core/journal.js';
+import { b64, forgetPrivateKey, generateSigningKeyPair, type SigningKeyPair } from '../crypto/index.js';
+import { advanceHead, makeEntry, verifyEntries, type ChainHead, type EntryFields } from '../journal/index.js';
+import type { SecretStore } from '../keychain/index.js';
+import { VaultRepository, acquireLock, mapSqliteError, openDatabase } from '../store/index.js';
+
+/** Opens the OS keychain (or the chosen store) for one vault's namespace. */
+export type SecretStoreFactory = (namespace: string) => Promise<SecretStore>;
+
+const EPOCH_ACCOUNT = 'journal-epoch:';
+const epochAccount = (epoch: number): string => `${EPOCH_ACCOUNT}${epoch}`;
+
+/** Appends one entry inside a commit and returns it as stored (its seq and hash anchor other records). */
+export type Append = (fields: EntryFields) => StoredEntry;
+
+/**
+ * One open vault: its database, its keychain namespace and its journal head. Every state change goes
+ * through `commit`, which writes the change and its journal entries in one SQLite transaction and then
+ * moves the journal to a fresh epoch, so the signing key at rest has never signed an entry.
+ */
+export class VaultSession {
+  readonly repo: VaultRepository;
+  readonly vaultId: string;
+  readonly name: string;
+  readonly dir: string;
+  #secrets: SecretStore | null = null;
+  readonly #secretStore: SecretStoreFactory;
+  #head: ChainHead;
+  #report: VerifyReport;
+  #key: SigningKeyPair | null = null;
+  readonly #lock: { release(): void } | null;
+
+  private constructor(dir: string, repo: VaultRepository, secretStore: SecretStoreFactory, report: VerifyReport, lock: { release(): void } | null) {
+    this.dir = dir;
+    this.repo = repo;
+    this.#secretStore = secretStore;
+    this.vaultId = repo.getMeta('vault_id') ?? '';
+    this.name = repo.getMeta('name') ?? '';
+    invariant(this.vaultId, 'vault database has no vault_id');
+    this.#report = report;
+    this.#head = { journal: report.journal ?? '', nextSeq: report.count, prev: report.headHash ?? '', epoch: report.epoch };
+    this.#lock = lock;
+  }
+
+  /** Creates a vault in `dir`: database, journal id, genesis key in the keychain, genesis entry. */
+  static async init(dir: string, name: string, secretStore: SecretStoreFactory): Promise<VaultSession> {
+    const dbPath = join(dir, 'vault.db');
+    const { existsSync } = await import('node:fs');
+    if (existsSync(dbPath)) throw new BreakGlassError('ALREADY_EXISTS', `a vault already exists at ${dir}`);
+    const vaultId = `v-${randomBytes(8).toString('hex')}`;
+    const secrets = await secretStore(vaultId);
+    const genesis = generateSigningKeyPair();
+    await secrets.set(epochAccount(0), JSON.stringify(genesis));
+    const db = openDatabase(dbPath, { create: true });
+    const repo = new VaultRepository(db);
+    const journal = `j-${randomBytes(8).toString('hex')}`;
+    const head: ChainHead = { journal, nextSeq: 0, prev: '', epoch: 0 };
+    const entry = makeEntry(head, { kind: 'journal.genesis', actor: 'vault', subject: vaultId, data: { key: genesis.publicKey, vault: vaultId, name } }, genesis);
+    repo.transaction(() => {
+      repo.setMeta('vault_id', vaultId);
+      repo.setMeta('name', name);
+      repo.setMeta('journal_id', journal);
+      repo.setMeta('created_at', String(Date.now()));
+      repo.appendEntry(entry);
+    });
+    db.close();
+    const session = await VaultSession.open(dir, secretStore, { write: true });
+    // Leave the genesis key at rest only after it has handed over to a key that has signed nothing.
+    await session.commit(() => undefined);
+    return session;
+  }
+
+  /** Opens the vault in `dir` and verifies its journal; a write session holds the vault's lock. */
+  static async open(dir: string, secretStore: SecretStoreFactory, options: { write: boolean }): Promise<VaultSession> {
+    const db = openDatabase(join(dir, 'vault.db'), { create: false });
+    let lock: { release(): void } | null = null;
+    try {
+      if (options.write) lock = acquireLock(join(dir, 'vault.lock'));
+      const repo = new VaultRepository(db);
+      const journal = repo.getMeta('journal_id') ?? undefined;
+      const report = verifyEntries(repo.entries(), journal === undefined ? {} : { journal });
+      return new VaultSession(dir, repo, secretStore, report, lock);
+    } catch (err) {
+      lock?.release();
+      db.close();
+      throw mapSqliteError(err);
+    }
+  }
+
+  /** The journal verification done at open (and after every commit). */
+  get report(): VerifyReport {
+    return this.#report;
+  }
+
+  /** The journal id and head, for anchors and receipts. */
+  get head(): ChainHead {
+    return this.#head;
+  }
+
+  /** This vault's keychain namespace, opened on first use. */
+  async secrets(): Promise<SecretStore> {
+    this.#secrets ??= await this.#secretStore(this.vaultId);
+    return this.#secrets;
+  }
+
+  /** Throws JOURNAL_TAMPERED unless the journal verified; a vault in that state changes nothing. */
+  assertJournalIntact(): void {
+    const f = this.#report.failure;
+    if (f) {
+      throw new BreakGlassError('JOURNAL_TAMPERED', `the journal does not verify: ${f.code} at seq ${f.seq} (${f.message}); this vault refuses to change until security has examined it`, { seq: f.seq, failure: f.code });
+    }
+  }
+
+  /**
+   * Loads the current epoch key, and clears keys a crash left behind. A key for a later epoch than
+   * the journal's, with the journal's own key gone, means entries were cut from the end.
+   */
+  async #loadKey(): Promise<SigningKeyPair> {
+    if (this.#key) return this.#key;
+    const secrets = await this.secrets();
+    const epochs = (await secrets.list())
+      .filter((a) => a.startsWith(EPOCH_ACCOUNT))
+      .map((a) => Number(a.slice(EPOCH_ACCOUNT.length)));
+    const current = this.#head.epoch;
+    const stored = await secrets.get(epochAccount(current));
+    const key = stored ? (JSON.parse(stored) as SigningKeyPair) : null;
+    if (!key || key.publicKey !== this.#report.epochKey) {
+      if (epochs.some((e) => e > current)) {
+        throw new BreakGlassError('JOURNAL_TAMPERED', `the journal ends in epoch ${current} but this vault has already signed in a later epoch: entries were cut from its end (EPOCH_MISMATCH)`, { failure: 'EPOCH_MISMATCH', seq: this.#head.nextSeq });
+      }
+      if (key) {
+        throw new BreakGlassError('JOURNAL_TAMPERED', `the keychain's journal key does not match the key the journal certified for epoch ${current} (BAD_KEY)`, { failure: 'BAD_KEY', seq: this.#head.nextSeq });
+      }
+      throw new BreakGlassError('KEYCHAIN_KEY_MISSING', `the journal signing key of this vault is not in ${secrets.description}; a vault folder cannot be moved to another machine or user without its keychain`);
+    }
+    for (const e of epochs) if (e !== current) await secrets.delete(epochAccount(e));
+    this.#key = key;
+    return key;
+  }
+
+  /** Checks that this vault can sign: its keychain holds the key of the journal's current epoch. */
+  async assertSigningKey(): Promise<void> {
+    await this.#loadKey();
+  }
+
+  /**
+   * Runs `apply` and the entries it appends in one transaction, then rotates the journal key:
+   * the key.rotate entry is in the same transaction; the next key is in the keychain before it
+   * commits, and the old one is erased after. A crash at any point leaves a journal that verifies
+   * and can be appended to (the stale key is cleared at the next open).
+   */
+  async commit<T>(apply: (append: Append) => T): Promise<T> {
+    this.assertJournalIntact();
+    const key = await this.#loadKey();
+    const secrets = await this.secrets();
+    const next = generateSigningKeyPair();
+    await secrets.set(epochAccount(this.#head.epoch + 1), JSON.stringify(next));
+    const startHead = this.#head;
+    let head = startHead;
+    const append: Append = (fields) => {
+      const entry = makeEntry(head, fields, key);
+      this.repo.appendEntry(entry);
+      head = advanceHead(head, entry, fields.kind);
+      return entry;
+    };
+    let result: T;
+    try {
+      result = this.repo.transaction(() => {
+        const value = apply(append);
+        append({ kind: 'key.rotate', actor: 'vault', subject: this.#head.journal, data: { next: next.publicKey, epoch: startHead.epoch + 1 } });
+        return value;
+      });
+    } catch (err) {
+      await secrets.delete(epochAccount(startHead.epoch + 1)).catch(() => false);
+      throw mapSqliteError(err);
+    }
+    this.#head = head;
+    this.#key = next;
+    this.#report = { ...this.#report, count: head.nextSeq, headSeq: head.nextSeq - 1, headHash: head.prev, epoch: head.epoch, epochKey: next.publicKey };
+    await secrets.delete(epochAccount(startHead.epoch));
+    forgetPrivateKey(key.publicKey);
+    return result;
+  }
+
+  /** Journals a refusal that matters to security (and only that), then rethrows it. */
+  async refuse(err: BreakGlassError, actor: string, subject: string, data: Record<string, unknown> = {}): Promise<never> {
+    await this.commit((append) => append({ kind: 'access.refused', actor, subject, data: { code: err.code, message: err.message, ...data } }));
+    throw err;
+  }
+
+  /** Releases the lock and closes the database. */
+  close(): void {
+    this.#lock?.release();
+    if (this.repo.db.open) this.repo.db.close();
+  }
+}
+
+/** A random id with a readable prefix, within the id alphabet of documents. */
+export function newId(prefix: string): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+export { b64 };
