@@ -19,7 +19,7 @@ export interface SigningKeyPair {
 export type AgreementKeyPair = SigningKeyPair;
 
 function generate(kind: 'ed25519' | 'x25519'): SigningKeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync(kind as 'ed25519');
+  const { privateKey } = generateKeyPairSync(kind as 'ed25519');
   const jwk = privateKey.export({ format: 'jwk' });
   if (!jwk.x || !jwk.d) throw new Error(`${kind} key export lacks raw parts`);
   return { publicKey: jwk.x, privateKey: jwk.d };
