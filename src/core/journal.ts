@@ -10,7 +10,6 @@ export const JOURNAL_FORMAT = 1;
 export const ENTRY_KINDS = [
   'journal.genesis',
   'key.rotate',
-  'vault.open',
   'member.add',
   'policy.set',
   'credential.seal',
@@ -19,7 +18,6 @@ export const ENTRY_KINDS = [
   'request.expire',
   'approval.accept',
   'approval.give',
-  'approval.refuse',
   'credential.unseal',
   'credential.reveal',
   'credential.copy',

@@ -37,7 +37,11 @@ const CredentialSchema = z.strictObject({
   holders: NameList.max(255, { error: 'must list at most 255 holders' }) // Shamir's limit
     .meta({ uniqueItems: true })
     .describe('Members who each hold one share of the credential.'),
-  threshold: z.int().min(1).describe('How many holders must approve an unseal.'),
+  // The two-person rule is cryptographic: no single holder may be able to open a credential.
+  threshold: z
+    .int()
+    .min(2, { error: 'must be at least 2: no single holder may open a credential alone' })
+    .describe('How many holders must approve an unseal (at least 2).'),
   triggers: NameList.describe('Triggers (defined under triggers) that may justify an unseal.'),
   requesters: NameList.describe('Members who may request an unseal.'),
   // Minutes may be fractional on purpose: tests use windows of about a second.
@@ -271,6 +275,11 @@ function crossCheck(input: unknown): PolicyProblem[] {
     field('requesters')?.forEach((requester, i) => {
       checkMember(at('requesters', i), requester, 'requester');
     });
+  }
+  // Reseal needs a signed review, so a policy without a reviewer could never reseal anything.
+  const anyCredential = Object.keys(credentials).length > 0;
+  if (members !== undefined && anyCredential && ![...members.values()].some((roles) => roles?.includes('reviewer'))) {
+    report(['members'], 'no member has the reviewer role: an unsealed credential could never be reviewed and resealed');
   }
   return problems;
 }

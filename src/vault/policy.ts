@@ -20,8 +20,8 @@ export function parsePolicyText(text: string): { ok: true; policy: Policy } | { 
 export function policyFromText(text: string): Policy {
   const result = parsePolicyText(text);
   if (result.ok) return result.policy;
-  const first = result.problems[0]!;
-  throw new BreakGlassError('POLICY_INVALID', `the policy has ${result.problems.length} problem(s); first: ${first.path}: ${first.message}`, { problems: result.problems });
+  const list = result.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+  throw new BreakGlassError('POLICY_INVALID', `${result.problems.length} problem(s) in policy: ${list}`, { problems: result.problems });
 }
 
 /** The policy's hash, recorded in the journal so an auditor can tell which policy applied. */

@@ -96,10 +96,12 @@ describe('checkPolicy accepts', () => {
     expect(parsePolicy(input).credentials['prod-db-root']?.unseal_minutes).toBe(0.02);
   });
 
-  it('threshold 1 with several holders', () => {
+  it('refuses threshold 1: the two-person rule is cryptographic', () => {
     const input = basePolicy();
     cred(input).threshold = 1;
-    expect(checkPolicy(input).ok).toBe(true);
+    expect(problemsOf(input)).toEqual([
+      { path: `${CRED}.threshold`, message: 'must be at least 2: no single holder may open a credential alone' },
+    ]);
   });
 });
 
@@ -169,6 +171,14 @@ describe('checkPolicy cross-checks', () => {
     ]);
   });
 
+  it('reports a policy in which nobody may review', () => {
+    const input = basePolicy();
+    input.members.carol = ['holder'];
+    expect(problemsOf(input)).toEqual([
+      { path: 'members', message: 'no member has the reviewer role: an unsealed credential could never be reviewed and resealed' },
+    ]);
+  });
+
   it('reports a member with no roles', () => {
     const input = basePolicy();
     input.members.erin = [];
@@ -186,8 +196,8 @@ describe('checkPolicy cross-checks', () => {
     cred(input).threshold = 3;
     cred(input).triggers = ['fire'];
     input.credentials['vpn-admin'] = {
-      holders: ['carol'],
-      threshold: 1,
+      holders: ['carol', 'alice'],
+      threshold: 2,
       triggers: ['network-outage', 'flood'],
       requesters: ['bob'],
       unseal_minutes: 10,
@@ -305,7 +315,7 @@ describe('checkPolicy schema errors', () => {
     const at = 'credentials["db.root"]';
     expect(problemsOf(input)).toEqual([
       { path: `${at}.holders`, message: 'must not be empty' },
-      { path: `${at}.threshold`, message: 'must be at least 1' },
+      { path: `${at}.threshold`, message: 'must be at least 2: no single holder may open a credential alone' },
       { path: `${at}.triggers`, message: 'must not be empty' },
       { path: `${at}.requesters`, message: 'expected a list, got "dave"' },
       { path: `${at}.unseal_minutes`, message: 'must be above 0' },
