@@ -56,6 +56,23 @@ export async function eraseEphemeralKey(session: VaultSession, requestId: string
   await (await session.secrets()).delete(requestAccount(requestId));
 }
 
+/**
+ * Erases ephemeral keys whose request is no longer open or unsealed: a crash between a request's
+ * end and the erasure of its key leaves one behind, and so does a crash before a request commits.
+ */
+export async function eraseOrphanKeys(session: VaultSession): Promise<number> {
+  const secrets = await session.secrets();
+  const live = new Set(session.repo.listRequests(['open', 'unsealed']).map((r) => requestAccount(r.id)));
+  let erased = 0;
+  for (const account of await secrets.list()) {
+    if (account.startsWith('request:') && !live.has(account)) {
+      await secrets.delete(account);
+      erased += 1;
+    }
+  }
+  return erased;
+}
+
 /** The summary of a request with the holders who approved it so far. */
 export function summarizeRequest(session: VaultSession, row: RequestRow): RequestSummary {
   const envelope = envelopeOf(session, row.credential_id, 'active');
@@ -129,7 +146,7 @@ export async function openRequest(
   const secrets = await session.secrets();
   // The key goes into the keychain first: a crash before the commit leaves only an orphan key.
   await secrets.set(requestAccount(id), JSON.stringify(ephemeral));
-  await session.commit((append) => {
+  const committed = session.commit((append) => {
     const entry = append({ kind: 'request.create', actor: input.requester, subject: cred.id, data: { request: body, requestHash: hash, signature } });
     session.repo.insertRequest({
       id, credential_id: cred.id, purpose, body: JSON.stringify(body), hash, signature,
@@ -137,6 +154,10 @@ export async function openRequest(
       window_ends_at: null, created_at: now, ended_at: null,
     });
     session.repo.updateCredential(cred.id, { state: 'REQUESTED', active_request: id }, now);
+  });
+  await committed.catch(async (err: unknown) => {
+    await secrets.delete(requestAccount(id)).catch(() => false);
+    throw err;
   });
   return summarizeRequest(session, requestRow(session, id));
 }

@@ -180,8 +180,9 @@ export class VaultSession {
     this.#head = head;
     this.#key = next;
     this.#report = { ...this.#report, count: head.nextSeq, headSeq: head.nextSeq - 1, headHash: head.prev, epoch: head.epoch, epochKey: next.publicKey };
-    await secrets.delete(epochAccount(startHead.epoch));
     forgetPrivateKey(key.publicKey);
+    // The commit stands even if the keychain fails now: the next open erases the stale key.
+    await secrets.delete(epochAccount(startHead.epoch)).catch(() => false);
     return result;
   }
 

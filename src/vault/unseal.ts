@@ -6,7 +6,7 @@ import type { RequestRow } from '../store/index.js';
 import { approvalContext } from './approvals.js';
 import { credentialRow, envelopeOf, holderKeys, rulesFor } from './credentials.js';
 import { currentPolicy } from './policy.js';
-import { endRequest, eraseEphemeralKey, ephemeralKey, requestRow } from './requests.js';
+import { endRequest, eraseEphemeralKey, eraseOrphanKeys, ephemeralKey, requestRow } from './requests.js';
 import type { Append, VaultSession } from './session.js';
 
 /** How the plaintext leaves the vault on this call: not at all, to stdout, clipboard or a file. */
@@ -122,7 +122,7 @@ export async function closeWindow(session: VaultSession, credentialId: string, a
 
 /**
  * Applies the clock at vault open: requests past their expiry end, unseal windows past their limit
- * close. Each is its own journaled transition.
+ * close (each its own journaled transition); ephemeral keys of ended requests are erased.
  */
 export async function applyTimeLimits(session: VaultSession): Promise<string[]> {
   const done: string[] = [];
@@ -136,5 +136,7 @@ export async function applyTimeLimits(session: VaultSession): Promise<string[]> 
       done.push(`unseal window of ${row.credential_id} closed at its limit`);
     }
   }
+  const orphans = await eraseOrphanKeys(session);
+  if (orphans > 0) done.push(`erased ${orphans} request key(s) left behind by an interrupted run`);
   return done;
 }

@@ -1,0 +1,84 @@
+// The Electron composition root: tray, window, hardening and IPC registration. It stays thin; all
+// logic lives in src/ and is tested in plain Node. (The window UI arrives with the renderer issue.)
+import { app, BrowserWindow, Menu, Tray, ipcMain, nativeImage, session, shell } from 'electron';
+import { join } from 'node:path';
+import { IPC_CHANNELS } from '../src/core/ipc.js';
+import { openSecretStore, probeSecretStore } from '../src/keychain/index.js';
+import { defaultVaultDir } from '../src/vault/index.js';
+import { handleInvoke, type IpcDeps } from './ipc.js';
+
+const RENDERER_URL = new URL(`file://${join(import.meta.dirname, '../renderer/index.html')}`);
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'none'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'";
+
+let tray: Tray | null = null;
+let window: BrowserWindow | null = null;
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 900,
+    height: 640,
+    show: false,
+    webPreferences: {
+      preload: join(import.meta.dirname, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  win.webContents.on('will-navigate', (event) => event.preventDefault());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  void win.loadURL(RENDERER_URL.href);
+  win.once('ready-to-show', () => win.show());
+  return win;
+}
+
+function harden(): void {
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+}
+
+function registerIpc(deps: IpcDeps): void {
+  for (const channel of IPC_CHANNELS) {
+    ipcMain.handle(`breakglass:${channel}`, (event, input: unknown) => handleInvoke(deps, channel, event, input));
+  }
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  harden();
+  registerIpc({
+    vaultDir: defaultVaultDir(),
+    secretStore: async (namespace) => {
+      const store = await openSecretStore(undefined, namespace, () => Promise.reject(new Error('the OS keychain needs no passphrase')));
+      await probeSecretStore(store);
+      return store;
+    },
+    isTrustedSender: (event) => event.senderFrame?.url === RENDERER_URL.href && event.sender === window?.webContents,
+  });
+  tray = new Tray(nativeImage.createFromPath(join(import.meta.dirname, '../../build/icons/tray.png')));
+  tray.setToolTip('Break Glass Vault');
+  tray.setContextMenu(
+    Menu.buildFromTemplate([
+      { label: 'Open vault', click: () => (window ??= createWindow()).show() },
+      { type: 'separator' },
+      { label: 'Quit', role: 'quit' },
+    ]),
+  );
+}
+
+app.on('window-all-closed', () => {
+  // A tray app keeps running with no window open.
+  window = null;
+});
+
+void start();
