@@ -23,7 +23,7 @@ export function canonicalize(value: unknown): string {
       if (!Number.isSafeInteger(value)) throw new TypeError('canonical JSON: only safe integers');
       return String(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map(canonicalize).join(',')}]`;
+      if (Array.isArray(value)) return `[${Array.from(value, (item) => canonicalize(item)).join(',')}]`;
       const proto = Object.getPrototypeOf(value) as unknown;
       if (proto !== Object.prototype && proto !== null) {
         throw new TypeError('canonical JSON: only plain objects');

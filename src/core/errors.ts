@@ -43,7 +43,7 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Exit status for an error code; 1 for anything not on the list. */
 export function exitStatusFor(code: string): number {
-  return code in ERROR_CODES ? ERROR_CODES[code as ErrorCode] : 1;
+  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as ErrorCode] : 1;
 }
 
 /** An expected failure a caller can test for by code; details must never hold secret material. */

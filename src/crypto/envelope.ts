@@ -103,6 +103,7 @@ export function verifyHolderShare(envelope: Envelope, holder: string, share: Uin
 
 /** Rebuilds the data key from verified shares; null when the result fails its check value. */
 export async function reconstructDek(envelope: Envelope, shares: readonly Uint8Array[]): Promise<Buffer | null> {
+  if (shares.length < Math.max(2, envelope.threshold)) return null;
   const dek = await combineShares(shares);
   const check = taggedMac(dek, TAG.dekCheck, secretContext(envelope.context));
   if (!bytesEqual(check, fromB64(envelope.dekCheck))) {

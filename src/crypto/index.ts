@@ -27,6 +27,7 @@ export {
   type SigningKeyPair,
 } from './keys.js';
 export {
+  MAX_SCRYPT_N,
   MIN_SCRYPT_N,
   deriveKey,
   freshKdf,

@@ -17,6 +17,7 @@ export interface PassphraseWrapped extends Sealed {
 }
 
 export const MIN_SCRYPT_N = 2 ** 17;
+export const MAX_SCRYPT_N = 2 ** 19;
 
 /** Derives a 32-byte key from a passphrase with scrypt (about 0.4 s at the default cost). */
 export function deriveKey(passphrase: string, kdf: KdfParams): Promise<Buffer> {
@@ -60,6 +61,10 @@ export async function unwrapWithPassphrase(
 ): Promise<Buffer | null> {
   if (wrapped.kdf.name !== 'scrypt' || wrapped.kdf.N < MIN_SCRYPT_N || wrapped.kdf.r < 8) {
     throw new TypeError('wrapped key uses a KDF weaker than this version accepts');
+  }
+  // A crafted file must not make us allocate gigabytes: cap the cost at 4x what we write.
+  if (wrapped.kdf.N > MAX_SCRYPT_N || wrapped.kdf.r > 16 || wrapped.kdf.p < 1 || wrapped.kdf.p > 4) {
+    throw new TypeError('wrapped key uses KDF parameters above what this version accepts');
   }
   const key = await deriveKey(passphrase, wrapped.kdf);
   try {

@@ -17,6 +17,11 @@ export function openDatabase(path: string, options: { create: boolean }): Db {
   }
   try {
     db.pragma('busy_timeout = 5000');
+    // Look before changing anything: an empty or foreign file is not adopted as a vault.
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (!options.create && version === 0) {
+      throw new BreakGlassError('NOT_INITIALIZED', `${path} is not a vault database; run "breakglass init --name NAME" or restore it from a backup`);
+    }
     db.pragma('journal_mode = WAL');
     // better-sqlite3's SQLite defaults WAL to NORMAL, which can lose the last commit on power loss.
     db.pragma('synchronous = FULL');

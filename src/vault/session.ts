@@ -80,6 +80,7 @@ export class VaultSession {
     try {
       if (options.write) lock = acquireLock(join(dir, 'vault.lock'));
       const repo = new VaultRepository(db);
+      if (!repo.getMeta('vault_id')) throw new BreakGlassError('NOT_INITIALIZED', `${dir} holds no vault (its database is empty); run "breakglass init --name NAME" or restore it from a backup`);
       const journal = repo.getMeta('journal_id') ?? undefined;
       const report = verifyEntries(repo.entries(), journal === undefined ? {} : { journal });
       return new VaultSession(dir, repo, secretStore, report, lock);

@@ -64,6 +64,8 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
     if (row.window_ends_at !== null && now >= row.window_ends_at) {
       throw new BreakGlassError('WINDOW_CLOSED', `the unseal window of ${cred.id} has ended; it is waiting for review`);
     }
+  } else if (row.status === 'closed') {
+    throw new BreakGlassError('WINDOW_CLOSED', `the unseal window of ${cred.id} has ended; it is waiting for review`);
   } else if (row.status !== 'open') {
     throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}; open a new request`);
   } else if (now > row.expires_at) {
