@@ -31,7 +31,12 @@ const HANDLERS: Handlers = {
  * Handles one invocation: checks the sender, parses the input against the contract, calls the vault
  * use case and returns a result value (never a thrown error, whose details Electron would drop).
  */
-export async function handleInvoke<C extends IpcChannel>(deps: IpcDeps, channel: C, event: IpcMainInvokeEvent, input: unknown): Promise<IpcResult<IpcOutput<C>>> {
+export async function handleInvoke<C extends IpcChannel>(
+  deps: IpcDeps,
+  channel: C,
+  event: IpcMainInvokeEvent,
+  input: unknown,
+): Promise<IpcResult<IpcOutput<C>>> {
   if (!deps.isTrustedSender(event)) return { ok: false, error: { code: 'POLICY_DENIED', message: 'IPC from an untrusted frame' } };
   const parsed = IPC_CONTRACT[channel].input.safeParse(input);
   if (!parsed.success) return { ok: false, error: { code: 'BAD_INPUT', message: `bad input for ${channel}` } };

@@ -8,7 +8,8 @@ import { defaultVaultDir } from '../src/vault/index.js';
 import { handleInvoke, type IpcDeps } from './ipc.js';
 
 const RENDERER_URL = new URL(`file://${join(import.meta.dirname, '../renderer/index.html')}`);
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'none'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'none'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'";
 
 let tray: Tray | null = null;
 let window: BrowserWindow | null = null;

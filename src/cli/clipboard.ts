@@ -20,7 +20,10 @@ export function findClipboard(env: NodeJS.ProcessEnv = process.env): ClipboardTo
   if (env['DISPLAY'] && has('xclip')) {
     return { name: 'xclip', copy: ['xclip', '-selection', 'clipboard'], paste: ['xclip', '-o', '-selection', 'clipboard'] };
   }
-  throw new BreakGlassError('CLIPBOARD_UNAVAILABLE', 'no clipboard is reachable (needs a desktop session with xclip or wl-clipboard); use --reveal or --out FILE instead');
+  throw new BreakGlassError(
+    'CLIPBOARD_UNAVAILABLE',
+    'no clipboard is reachable (needs a desktop session with xclip or wl-clipboard); use --reveal or --out FILE instead',
+  );
 }
 
 /**

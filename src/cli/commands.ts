@@ -65,12 +65,15 @@ function req(v: Values, name: string): string {
 function id(v: Values | string, name: string): string {
   const value = typeof v === 'string' ? v : req(v, name);
   const parsed = IdSchema.safeParse(value);
-  if (!parsed.success) throw new BreakGlassError('BAD_ARGUMENTS', `${name} "${value}" is not a valid id: use 1-64 of a-z, 0-9, ".", "_", "-"`);
+  if (!parsed.success)
+    throw new BreakGlassError('BAD_ARGUMENTS', `${name} "${value}" is not a valid id: use 1-64 of a-z, 0-9, ".", "_", "-"`);
   return value;
 }
 
 function printRequest(ctx: CliContext, r: RequestSummary): void {
-  ctx.say(`request ${r.id} for ${r.credential} (${r.purpose}): ${r.status}, ${r.approvals.length} of ${r.threshold} approvals${r.approvals.length ? ` (${r.approvals.join(', ')})` : ''}`);
+  ctx.say(
+    `request ${r.id} for ${r.credential} (${r.purpose}): ${r.status}, ${r.approvals.length} of ${r.threshold} approvals${r.approvals.length ? ` (${r.approvals.join(', ')})` : ''}`,
+  );
   ctx.say(`expires ${formatTime(r.expiresAt)}`);
 }
 
@@ -159,7 +162,7 @@ export const COMMANDS: readonly Command[] = [
   {
     words: ['member', 'add'],
     usage: 'member add CARD [--custody FILE]',
-    summary: "enrol a member at this vault from their card, optionally with a custody copy of their key",
+    summary: 'enrol a member at this vault from their card, optionally with a custody copy of their key',
     options: { custody: S },
     positionals: ['CARD'],
     async run(ctx, v, [cardPath]) {
@@ -235,7 +238,7 @@ export const COMMANDS: readonly Command[] = [
   {
     words: ['seal'],
     usage: 'seal --credential ID --label TEXT --secret-file FILE|-',
-    summary: "seal a credential: holders and threshold from the policy",
+    summary: 'seal a credential: holders and threshold from the policy',
     options: { credential: S, label: S, 'secret-file': S },
     positionals: [],
     async run(ctx, v) {
@@ -263,7 +266,9 @@ export const COMMANDS: readonly Command[] = [
       return withVault(ctx, true, (session) => {
         const credentials = listCredentials(session);
         for (const c of credentials) {
-          ctx.say(`${c.id}\t${c.state}${c.exposed ? ' (exposed)' : ''}\t${c.threshold} of ${c.holders.length}\tv${c.version}\t${c.label}${c.request ? `\trequest ${c.request}` : ''}`);
+          ctx.say(
+            `${c.id}\t${c.state}${c.exposed ? ' (exposed)' : ''}\t${c.threshold} of ${c.holders.length}\tv${c.version}\t${c.label}${c.request ? `\trequest ${c.request}` : ''}`,
+          );
         }
         if (credentials.length === 0) ctx.say('no credentials sealed yet');
         return { credentials };
@@ -277,7 +282,13 @@ export const COMMANDS: readonly Command[] = [
     options: { credential: S, trigger: S, reason: S, incident: S, requester: S },
     positionals: [],
     async run(ctx, v) {
-      const input = { credential: id(v, 'credential'), trigger: req(v, 'trigger'), reason: req(v, 'reason'), incident: req(v, 'incident'), requester: id(v, 'requester') };
+      const input = {
+        credential: id(v, 'credential'),
+        trigger: req(v, 'trigger'),
+        reason: req(v, 'reason'),
+        incident: req(v, 'incident'),
+        requester: id(v, 'requester'),
+      };
       return withVault(ctx, true, async (session) => {
         const r = await openRequest(session, input, ctx.passphrase);
         printRequest(ctx, r);
@@ -321,12 +332,13 @@ export const COMMANDS: readonly Command[] = [
   {
     words: ['approve'],
     usage: 'approve REQUEST --holder ID | approve --bundle FILE|CODE --out FILE',
-    summary: "approve in person at the vault laptop, or on your own laptop from a bundle",
+    summary: 'approve in person at the vault laptop, or on your own laptop from a bundle',
     options: { holder: S, bundle: S, out: S, yes: B },
     positionals: ['REQUEST?'],
     async run(ctx, v, [requestId]) {
       if (typeof v['bundle'] === 'string') {
-        if (requestId !== undefined) throw new BreakGlassError('BAD_ARGUMENTS', 'give either REQUEST (in person) or --bundle (remote), not both');
+        if (requestId !== undefined)
+          throw new BreakGlassError('BAD_ARGUMENTS', 'give either REQUEST (in person) or --bundle (remote), not both');
         const out = req(v, 'out');
         assertWritable(out);
         const bundle = readBundle(codeOrFile(v['bundle'], 'the request bundle'));
@@ -341,7 +353,8 @@ export const COMMANDS: readonly Command[] = [
           `  incident    ${r.incident}`,
           `  expires     ${formatTime(r.expiresAt)}`,
           `  as holder   ${bundle.holder}`,
-        ]) ctx.note(line);
+        ])
+          ctx.note(line);
         if (process.stdin.isTTY && v['yes'] !== true && !(await confirm('Approve this request?'))) {
           throw new BreakGlassError('POLICY_DENIED', 'not approved; nothing was written');
         }
@@ -354,7 +367,8 @@ export const COMMANDS: readonly Command[] = [
           return { request: r.id, holder: bundle.holder, out, code };
         });
       }
-      if (requestId === undefined) throw new BreakGlassError('BAD_ARGUMENTS', 'give REQUEST --holder ID (in person) or --bundle FILE|CODE --out FILE');
+      if (requestId === undefined)
+        throw new BreakGlassError('BAD_ARGUMENTS', 'give REQUEST --holder ID (in person) or --bundle FILE|CODE --out FILE');
       return withVault(ctx, true, async (session) => {
         const r = await approveInPerson(session, id(requestId, 'REQUEST'), id(v, 'holder'), ctx.passphrase);
         printRequest(ctx, r);
@@ -387,18 +401,24 @@ export const COMMANDS: readonly Command[] = [
       const modes = [v['reveal'] === true, v['copy'] === true, typeof v['out'] === 'string'].filter(Boolean).length;
       if (modes > 1) throw new BreakGlassError('BAD_ARGUMENTS', 'choose one of --reveal, --copy, --out');
       const mode: RevealMode = v['reveal'] ? 'reveal' : v['copy'] ? 'copy' : typeof v['out'] === 'string' ? 'export' : 'none';
-      if (mode === 'reveal' && ctx.json) throw new BreakGlassError('BAD_ARGUMENTS', '--reveal prints the secret alone; it cannot be combined with --json');
+      if (mode === 'reveal' && ctx.json)
+        throw new BreakGlassError('BAD_ARGUMENTS', '--reveal prints the secret alone; it cannot be combined with --json');
       const clearAfter = v['clear-after'] === undefined ? 45 : Number(v['clear-after']);
-      if (!Number.isInteger(clearAfter) || clearAfter < 1 || clearAfter > 600) throw new BreakGlassError('BAD_ARGUMENTS', '--clear-after must be 1-600 seconds');
+      if (!Number.isInteger(clearAfter) || clearAfter < 1 || clearAfter > 600)
+        throw new BreakGlassError('BAD_ARGUMENTS', '--clear-after must be 1-600 seconds');
       // Check where the plaintext is going before anything is journaled or decrypted.
       if (mode === 'copy') findClipboard();
       if (mode === 'export') assertWritable(v['out'] as string);
       return withVault(ctx, true, async (session) => {
         const result = await unseal(session, id(requestId!, 'REQUEST'), mode);
         try {
-          if (result.firstUnseal) ctx.note(`${result.credential} unsealed; window ends ${formatTime(result.windowEndsAt)}; every reveal is journaled`);
+          if (result.firstUnseal)
+            ctx.note(`${result.credential} unsealed; window ends ${formatTime(result.windowEndsAt)}; every reveal is journaled`);
           if (result.secret) await revealSecret(ctx, mode, result.secret, v['out'] as string | undefined, clearAfter);
-          else ctx.say(`${result.credential} is unsealed until ${formatTime(result.windowEndsAt)}; use --reveal, --copy or --out FILE to use it`);
+          else
+            ctx.say(
+              `${result.credential} is unsealed until ${formatTime(result.windowEndsAt)}; use --reveal, --copy or --out FILE to use it`,
+            );
         } finally {
           result.secret?.fill(0);
         }
@@ -422,14 +442,16 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     words: ['review'],
-    usage: 'review CREDENTIAL --reviewer ID --warranted yes|no --summary TEXT --changes TEXT [--incident REF] [--follow-up TEXT] [--rotated-secret-file FILE]',
+    usage:
+      'review CREDENTIAL --reviewer ID --warranted yes|no --summary TEXT --changes TEXT [--incident REF] [--follow-up TEXT] [--rotated-secret-file FILE]',
     summary: 'sign the post-incident review',
     options: { reviewer: S, warranted: S, summary: S, changes: S, incident: S, 'follow-up': S, 'rotated-secret-file': S },
     positionals: ['CREDENTIAL'],
     async run(ctx, v, [credential]) {
       const warranted = req(v, 'warranted');
       if (warranted !== 'yes' && warranted !== 'no') throw new BreakGlassError('BAD_ARGUMENTS', '--warranted must be yes or no');
-      const rotated = typeof v['rotated-secret-file'] === 'string' ? readInputFile(v['rotated-secret-file'], 'the rotated secret') : undefined;
+      const rotated =
+        typeof v['rotated-secret-file'] === 'string' ? readInputFile(v['rotated-secret-file'], 'the rotated secret') : undefined;
       try {
         return await withVault(ctx, true, async (session) => {
           const input = {
@@ -443,7 +465,9 @@ export const COMMANDS: readonly Command[] = [
             ...(rotated ? { rotatedSecret: rotated } : {}),
           };
           const r = await signReview(session, input, ctx.passphrase);
-          ctx.say(`review ${r.review} signed by ${input.reviewer}${r.rotated ? '; the rotated secret will be sealed at reseal' : ''}; now "breakglass reseal ${credential}"`);
+          ctx.say(
+            `review ${r.review} signed by ${input.reviewer}${r.rotated ? '; the rotated secret will be sealed at reseal' : ''}; now "breakglass reseal ${credential}"`,
+          );
           return { credential, review: r.review, rotated: r.rotated };
         });
       } finally {
@@ -460,7 +484,9 @@ export const COMMANDS: readonly Command[] = [
     async run(ctx, _v, [credential]) {
       return withVault(ctx, true, async (session) => {
         const r = await reseal(session, id(credential!, 'CREDENTIAL'));
-        ctx.say(`${credential} resealed as version ${r.version}${r.rotated ? ' with the rotated secret' : ''}; old shares and approvals are void`);
+        ctx.say(
+          `${credential} resealed as version ${r.version}${r.rotated ? ' with the rotated secret' : ''}; old shares and approvals are void`,
+        );
         return { credential, version: r.version, rotated: r.rotated };
       });
     },
@@ -476,10 +502,13 @@ export const COMMANDS: readonly Command[] = [
       return withVault(ctx, true, async (session) => {
         const open = openDrill(session, credential);
         if (!open) {
-          if (typeof v['requester'] !== 'string') throw new BreakGlassError('BAD_ARGUMENTS', `no drill is open for ${credential}; start one with --requester ID`);
+          if (typeof v['requester'] !== 'string')
+            throw new BreakGlassError('BAD_ARGUMENTS', `no drill is open for ${credential}; start one with --requester ID`);
           const r = await startDrill(session, credential, id(v, 'requester'), ctx.passphrase);
           printRequest(ctx, r);
-          ctx.say(`collect ${r.threshold} approvals ("breakglass approve ${r.id} --holder ID" or bundles), then run this command again without --requester`);
+          ctx.say(
+            `collect ${r.threshold} approvals ("breakglass approve ${r.id} --holder ID" or bundles), then run this command again without --requester`,
+          );
           return { started: true, request: r.id, threshold: r.threshold };
         }
         const d = await completeDrill(session, credential);
@@ -516,7 +545,11 @@ export const COMMANDS: readonly Command[] = [
           : await withVault(ctx, false, (session) => verifyJournal(session, { checkKeychain: true }));
       for (const line of describeReport(report)) ctx.say(line);
       if (report.failure) {
-        throw new BreakGlassError('JOURNAL_TAMPERED', `journal verification failed at seq ${report.failure.seq}: ${report.failure.code} (${report.failure.message})`, { seq: report.failure.seq, failure: report.failure.code, report });
+        throw new BreakGlassError(
+          'JOURNAL_TAMPERED',
+          `journal verification failed at seq ${report.failure.seq}: ${report.failure.code} (${report.failure.message})`,
+          { seq: report.failure.seq, failure: report.failure.code, report },
+        );
       }
       return { report };
     },
@@ -529,11 +562,13 @@ export const COMMANDS: readonly Command[] = [
     positionals: [],
     async run(ctx, v) {
       const since = v['since'] === undefined ? 0 : Number(v['since']);
-      if (!Number.isSafeInteger(since) || since < 0) throw new BreakGlassError('BAD_ARGUMENTS', '--since must be a sequence number (0 or more)');
+      if (!Number.isSafeInteger(since) || since < 0)
+        throw new BreakGlassError('BAD_ARGUMENTS', '--since must be a sequence number (0 or more)');
       return withVault(ctx, false, (session) => {
         const entries = journalEntries(session, { since, ...(typeof v['kind'] === 'string' ? { kind: v['kind'] } : {}) });
         for (const e of entries) ctx.say(describeEntry(e));
-        if (!session.report.ok) ctx.note(`warning: the journal does not verify (${session.report.failure!.code} at seq ${session.report.failure!.seq})`);
+        if (!session.report.ok)
+          ctx.note(`warning: the journal does not verify (${session.report.failure!.code} at seq ${session.report.failure!.seq})`);
         return { entries };
       });
     },
@@ -550,7 +585,9 @@ export const COMMANDS: readonly Command[] = [
       return withVault(ctx, false, (session) => {
         const lines = [...exportJournal(session)];
         writeFileSync(out, lines.join(''), { flag: 'wx', mode: 0o600 });
-        ctx.say(`${lines.length} entries written to ${out}; verify with: breakglass journal verify --file ${out} --genesis-key ${session.report.genesisKey}`);
+        ctx.say(
+          `${lines.length} entries written to ${out}; verify with: breakglass journal verify --file ${out} --genesis-key ${session.report.genesisKey}`,
+        );
         return { out, entries: lines.length, genesisKey: session.report.genesisKey, journal: session.head.journal };
       });
     },

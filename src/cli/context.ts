@@ -43,7 +43,8 @@ export function extractGlobals(argv: readonly string[]): { globals: GlobalOption
       globals.json = true;
       continue;
     }
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const key = GLOBAL_WITH_VALUE[flag];
     if (key) {
       const value = inline ?? argv[++i];

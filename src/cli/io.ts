@@ -26,7 +26,12 @@ export function readInputFile(path: string, what: string): Buffer {
     bytes = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new BreakGlassError('BAD_INPUT', `cannot read ${what} from ${path} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'})`, {}, { cause: err });
+    throw new BreakGlassError(
+      'BAD_INPUT',
+      `cannot read ${what} from ${path} (${code === 'ENOENT' ? 'no such file' : (code ?? 'error')})`,
+      {},
+      { cause: err },
+    );
   }
   if (bytes.length > MAX_INPUT) throw new BreakGlassError('BAD_INPUT', `${what} in ${path} is larger than 1 MiB`);
   return bytes;
@@ -61,7 +66,12 @@ export function writeNewFile(path: string, data: string | Uint8Array): void {
     fd = openSync(path, 'wx', 0o600);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new BreakGlassError(code === 'EEXIST' ? 'BAD_INPUT' : 'IO_ERROR', `cannot create ${path} (${code ?? 'error'})`, {}, { cause: err });
+    throw new BreakGlassError(
+      code === 'EEXIST' ? 'BAD_INPUT' : 'IO_ERROR',
+      `cannot create ${path} (${code ?? 'error'})`,
+      {},
+      { cause: err },
+    );
   }
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
@@ -95,7 +105,10 @@ export function passphraseSource(file: string | undefined): (purpose: string) =>
       return text.replace(/\r?\n$/, '');
     }
     if (!process.stdin.isTTY) {
-      throw new BreakGlassError('BAD_ARGUMENTS', `a passphrase is needed (${purpose}); run in a terminal or pass --passphrase-file FILE (- for standard input)`);
+      throw new BreakGlassError(
+        'BAD_ARGUMENTS',
+        `a passphrase is needed (${purpose}); run in a terminal or pass --passphrase-file FILE (- for standard input)`,
+      );
     }
     return promptHidden(`${purpose}: `);
   };

@@ -3,13 +3,7 @@
  * keys, arrays, strings, booleans, null and safe integers. Floats are refused so that every signed
  * document round-trips exactly through JSON.parse.
  */
-export type CanonicalValue =
-  | string
-  | number
-  | boolean
-  | null
-  | readonly CanonicalValue[]
-  | { readonly [key: string]: CanonicalValue };
+export type CanonicalValue = string | number | boolean | null | readonly CanonicalValue[] | { readonly [key: string]: CanonicalValue };
 
 /** Serialises `value` in canonical form; throws on values outside the supported subset. */
 export function canonicalize(value: unknown): string {

@@ -130,5 +130,9 @@ export function parseDocument<T>(schema: z.ZodType<T>, input: unknown, what: str
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
   const first = problems[0]!;
-  throw new BreakGlassError(code, `${what} is not valid: ${first.path}: ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { problems });
+  throw new BreakGlassError(
+    code,
+    `${what} is not valid: ${first.path}: ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+    { problems },
+  );
 }

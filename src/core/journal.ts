@@ -61,15 +61,7 @@ export interface StoredEntry {
 }
 
 /** Why verification stopped, at the first bad entry. */
-export const VERIFY_FAILURES = [
-  'TAMPER',
-  'CHAIN_BREAK',
-  'GAP',
-  'BAD_SIGNATURE',
-  'BAD_KEY',
-  'EPOCH_MISMATCH',
-  'DOWNGRADE',
-] as const;
+export const VERIFY_FAILURES = ['TAMPER', 'CHAIN_BREAK', 'GAP', 'BAD_SIGNATURE', 'BAD_KEY', 'EPOCH_MISMATCH', 'DOWNGRADE'] as const;
 
 export type VerifyFailureCode = (typeof VERIFY_FAILURES)[number];
 

@@ -27,7 +27,10 @@ export function transition(credential: string, from: CredentialState, event: Lif
   const to = TRANSITIONS[from][event];
   if (!to) {
     if (event === 'reseal' && (from === 'REVIEW_PENDING' || from === 'UNSEALED')) {
-      throw new BreakGlassError('REVIEW_REQUIRED', `cannot reseal ${credential}: a post-incident review must be signed first (breakglass review ${credential} ...)`);
+      throw new BreakGlassError(
+        'REVIEW_REQUIRED',
+        `cannot reseal ${credential}: a post-incident review must be signed first (breakglass review ${credential} ...)`,
+      );
     }
     throw new BreakGlassError('STATE_CONFLICT', `cannot ${event} ${credential}: ${NEXT_STEP[from]}`, { state: from });
   }

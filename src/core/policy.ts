@@ -7,30 +7,16 @@ import { BreakGlassError } from './errors.js';
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const Name = z.string().regex(NAME_PATTERN, {
-  error:
-    'invalid name: use 1-64 lowercase letters, digits, ".", "_" or "-", ' +
-    'starting with a letter or digit',
+  error: 'invalid name: use 1-64 lowercase letters, digits, ".", "_" or "-", ' + 'starting with a letter or digit',
 });
 const Role = z.enum(['holder', 'requester', 'reviewer']);
-const MemberRoles = z
-  .array(Role)
-  .min(1, { error: 'no roles: give it at least one of holder, requester, reviewer' });
+const MemberRoles = z.array(Role).min(1, { error: 'no roles: give it at least one of holder, requester, reviewer' });
 const NameList = z.array(z.string()).min(1, { error: 'must not be empty' });
 
 const ReviewSchema = z.strictObject({
-  due_hours: z
-    .number()
-    .positive()
-    .default(24)
-    .describe('Hours after an unseal by which the activation must be reviewed.'),
-  reviewer_not_requester: z
-    .boolean()
-    .default(true)
-    .describe('The reviewer must be someone other than the requester.'),
-  require_rotation: z
-    .boolean()
-    .default(false)
-    .describe('The review must record that the credential was rotated.'),
+  due_hours: z.number().positive().default(24).describe('Hours after an unseal by which the activation must be reviewed.'),
+  reviewer_not_requester: z.boolean().default(true).describe('The reviewer must be someone other than the requester.'),
+  require_rotation: z.boolean().default(false).describe('The review must record that the credential was rotated.'),
 });
 
 const CredentialSchema = z.strictObject({
@@ -55,10 +41,7 @@ const CredentialSchema = z.strictObject({
     .positive()
     .max(10080, { error: 'must be at most 10080 (7 days)' })
     .describe('How long a request waits for approvals.'),
-  in_person_approval: z
-    .boolean()
-    .default(true)
-    .describe('Custody copies may be used at the vault laptop.'),
+  in_person_approval: z.boolean().default(true).describe('Custody copies may be used at the vault laptop.'),
   // An omitted review block is read as {}, so each field gets its own default.
   review: ReviewSchema.prefault({}),
 });
@@ -67,9 +50,7 @@ const CredentialSchema = z.strictObject({
 export const PolicySchema = z
   .strictObject({
     version: z.literal(1),
-    triggers: z
-      .record(Name, z.string())
-      .describe('The only events that may justify breaking the glass, each with a description.'),
+    triggers: z.record(Name, z.string()).describe('The only events that may justify breaking the glass, each with a description.'),
     members: z.record(Name, MemberRoles).describe('Roles of enrolled members, by member id.'),
     credentials: z.record(Name, CredentialSchema),
     drills: z.strictObject({ every_days: z.int().min(1) }).optional(),
@@ -86,9 +67,7 @@ export type MemberRole = z.output<typeof Role>;
 export type PolicyProblem = { path: string; message: string };
 
 /** Checks a policy against the schema and across its references, reporting every problem found. */
-export function checkPolicy(
-  input: unknown,
-): { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] } {
+export function checkPolicy(input: unknown): { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] } {
   const parsed = PolicySchema.safeParse(input, { error: issueMessage });
   const problems = parsed.success ? [] : parsed.error.issues.flatMap(toProblems);
   problems.push(...crossCheck(input));
@@ -118,10 +97,7 @@ export function hasRole(policy: Policy, memberId: string, role: MemberRole): boo
 }
 
 /** The policy of one credential, or undefined when the policy does not name it. */
-export function credentialPolicy(
-  policy: Policy,
-  credentialId: string,
-): CredentialPolicy | undefined {
+export function credentialPolicy(policy: Policy, credentialId: string): CredentialPolicy | undefined {
   return own(policy.credentials, credentialId);
 }
 
@@ -204,8 +180,7 @@ function toProblems(issue: z.core.$ZodIssue): PolicyProblem[] {
     }));
   }
   // A bad record key carries the key's own issue, whose message says what a name may be.
-  const message =
-    issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
   return [{ path: formatPath(issue.path), message }];
 }
 
@@ -218,9 +193,7 @@ function crossCheck(input: unknown): PolicyProblem[] {
   const triggers = isObject(input.triggers) ? new Set(Object.keys(input.triggers)) : undefined;
   let members: Map<string, MemberRole[] | undefined> | undefined;
   if (isObject(input.members)) {
-    members = new Map(
-      Object.entries(input.members).map(([id, roles]) => [id, MemberRoles.safeParse(roles).data]),
-    );
+    members = new Map(Object.entries(input.members).map(([id, roles]) => [id, MemberRoles.safeParse(roles).data]));
   }
   const credentials = isObject(input.credentials) ? input.credentials : {};
   const problems: PolicyProblem[] = [];

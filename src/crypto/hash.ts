@@ -31,7 +31,11 @@ export function taggedHash(tag: string, ...parts: (string | Uint8Array)[]): Buff
 
 /** HMAC-SHA256 with a domain tag, for check values keyed by secret material. */
 export function taggedMac(key: Uint8Array, tag: string, data: string): Buffer {
-  return createHmac('sha256', key).update(tag).update(Buffer.from([0])).update(data).digest();
+  return createHmac('sha256', key)
+    .update(tag)
+    .update(Buffer.from([0]))
+    .update(data)
+    .digest();
 }
 
 /** Constant-time equality of two byte strings of possibly different lengths. */

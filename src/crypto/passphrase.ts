@@ -39,11 +39,7 @@ export function freshKdf(): KdfParams {
 }
 
 /** Encrypts `plaintext` under `passphrase`; `aad` binds it to its purpose and owner. */
-export async function wrapWithPassphrase(
-  passphrase: string,
-  plaintext: Uint8Array,
-  aad: string,
-): Promise<PassphraseWrapped> {
+export async function wrapWithPassphrase(passphrase: string, plaintext: Uint8Array, aad: string): Promise<PassphraseWrapped> {
   const kdf = freshKdf();
   const key = await deriveKey(passphrase, kdf);
   try {
@@ -54,11 +50,7 @@ export async function wrapWithPassphrase(
 }
 
 /** Decrypts a passphrase-wrapped value; null when the passphrase (or the AAD) is wrong. */
-export async function unwrapWithPassphrase(
-  passphrase: string,
-  wrapped: PassphraseWrapped,
-  aad: string,
-): Promise<Buffer | null> {
+export async function unwrapWithPassphrase(passphrase: string, wrapped: PassphraseWrapped, aad: string): Promise<Buffer | null> {
   if (wrapped.kdf.name !== 'scrypt' || wrapped.kdf.N < MIN_SCRYPT_N || wrapped.kdf.r < 8) {
     throw new TypeError('wrapped key uses a KDF weaker than this version accepts');
   }

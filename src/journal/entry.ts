@@ -9,7 +9,11 @@ export const ENTRY_HASH_TAG = 'breakglass/journal-entry/v1';
 
 /** The hash of an entry's verbatim bytes. */
 export function entryHash(bytes: Uint8Array): Buffer {
-  return createHash('sha256').update(ENTRY_HASH_TAG).update(Buffer.from([0])).update(bytes).digest();
+  return createHash('sha256')
+    .update(ENTRY_HASH_TAG)
+    .update(Buffer.from([0]))
+    .update(bytes)
+    .digest();
 }
 
 /** This run's id and monotonic clock, so verifiers can tell wall-clock jumps within one run. */

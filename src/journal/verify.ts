@@ -34,13 +34,22 @@ function parseEntry(bytes: Uint8Array): JournalEntry {
   if (!isCanonical(text)) throw new Failure('TAMPER', 'entry bytes are not canonical JSON');
   const e = JSON.parse(text) as Partial<JournalEntry>;
   const wellFormed =
-    typeof e === 'object' && e !== null &&
-    Number.isSafeInteger(e.v) && typeof e.journal === 'string' && Number.isSafeInteger(e.seq) &&
-    typeof e.prev === 'string' && Number.isSafeInteger(e.epoch) &&
+    typeof e === 'object' &&
+    e !== null &&
+    Number.isSafeInteger(e.v) &&
+    typeof e.journal === 'string' &&
+    Number.isSafeInteger(e.seq) &&
+    typeof e.prev === 'string' &&
+    Number.isSafeInteger(e.epoch) &&
     (ENTRY_KINDS as readonly string[]).includes(e.kind as string) &&
-    Number.isSafeInteger(e.time) && Number.isSafeInteger(e.mono) && typeof e.run === 'string' &&
-    typeof e.actor === 'string' && typeof e.subject === 'string' &&
-    typeof e.data === 'object' && e.data !== null && !Array.isArray(e.data);
+    Number.isSafeInteger(e.time) &&
+    Number.isSafeInteger(e.mono) &&
+    typeof e.run === 'string' &&
+    typeof e.actor === 'string' &&
+    typeof e.subject === 'string' &&
+    typeof e.data === 'object' &&
+    e.data !== null &&
+    !Array.isArray(e.data);
   if (!wellFormed) {
     if (Number.isSafeInteger(e.v) && (e.v as number) < JOURNAL_FORMAT) {
       throw new Failure('DOWNGRADE', `entry has format ${e.v}, older than ${JOURNAL_FORMAT}`);

@@ -84,10 +84,7 @@ export class FileSecretStore implements SecretStore {
 
   constructor(options: FileSecretStoreOptions) {
     if (options.namespace.length === 0 || options.namespace.includes('\n')) {
-      throw new BreakGlassError(
-        'BAD_ARGUMENTS',
-        'the keystore namespace must be one non-empty line',
-      );
+      throw new BreakGlassError('BAD_ARGUMENTS', 'the keystore namespace must be one non-empty line');
     }
     if (options.passphrase.length === 0) {
       throw new BreakGlassError('BAD_ARGUMENTS', 'the keystore passphrase must not be empty');
@@ -215,12 +212,7 @@ export class FileSecretStore implements SecretStore {
       version: 1,
       kdf: { name: 'scrypt', N: SCRYPT_N, r: SCRYPT_R, p: SCRYPT_P, salt: store.salt },
       check: store.check,
-      entries: Object.fromEntries(
-        [...store.entries].map(([namespace, accounts]) => [
-          namespace,
-          Object.fromEntries(accounts),
-        ]),
-      ),
+      entries: Object.fromEntries([...store.entries].map(([namespace, accounts]) => [namespace, Object.fromEntries(accounts)])),
     };
     try {
       await writeFileAtomic(this.#path, `${JSON.stringify(file, null, 2)}\n`);
@@ -235,12 +227,7 @@ function parseKeystore(text: string, path: string): Keystore {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new BreakGlassError(
-      'BAD_INPUT',
-      `keystore ${path} is not valid JSON`,
-      { path },
-      { cause: err },
-    );
+    throw new BreakGlassError('BAD_INPUT', `keystore ${path} is not valid JSON`, { path }, { cause: err });
   }
   const issues: { path: string; message: string }[] = [];
   const parsed = fileSchema.safeParse(raw);
@@ -274,23 +261,18 @@ function parseKeystore(text: string, path: string): Keystore {
     }
   }
   if (!parsed.success || issues.length > 0) {
-    throw new BreakGlassError(
-      'BAD_INPUT',
-      `keystore ${path} is malformed at ${issues.map((i) => i.path || '(root)').join(', ')}`,
-      { path, issues },
-    );
+    throw new BreakGlassError('BAD_INPUT', `keystore ${path} is malformed at ${issues.map((i) => i.path || '(root)').join(', ')}`, {
+      path,
+      issues,
+    });
   }
   return { salt: parsed.data.kdf.salt, check: parsed.data.check, entries };
 }
 
 function deriveKey(passphrase: string, salt: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(
-      passphrase.normalize('NFC'),
-      salt,
-      32,
-      { N: SCRYPT_N, r: SCRYPT_R, p: SCRYPT_P, maxmem: SCRYPT_MAXMEM },
-      (err, key) => (err ? reject(err) : resolve(key)),
+    scrypt(passphrase.normalize('NFC'), salt, 32, { N: SCRYPT_N, r: SCRYPT_R, p: SCRYPT_P, maxmem: SCRYPT_MAXMEM }, (err, key) =>
+      err ? reject(err) : resolve(key),
     );
   });
 }
@@ -366,10 +348,5 @@ function isErrno(err: unknown, code: string): boolean {
 
 function ioError(message: string, path: string, cause: unknown): BreakGlassError {
   const errno = cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined;
-  return new BreakGlassError(
-    'IO_ERROR',
-    errno ? `${message} (${errno})` : message,
-    { path },
-    { cause },
-  );
+  return new BreakGlassError('IO_ERROR', errno ? `${message} (${errno})` : message, { path }, { cause });
 }

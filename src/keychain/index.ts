@@ -52,10 +52,8 @@ export async function probeSecretStore(store: SecretStore): Promise<void> {
     );
   }
   if (readBack !== value) {
-    throw new BreakGlassError(
-      'KEYCHAIN_UNAVAILABLE',
-      `${store.description} did not return the value just stored (is it locked?)`,
-      { store: store.description },
-    );
+    throw new BreakGlassError('KEYCHAIN_UNAVAILABLE', `${store.description} did not return the value just stored (is it locked?)`, {
+      store: store.description,
+    });
   }
 }

@@ -29,12 +29,7 @@ const NO_SERVICE_PATTERNS = [
 const LOCKED_PATTERNS = [/locked collection/i, /collection\/login/i, /Object does not exist/i];
 
 // The native binding could not be loaded (libsecret missing, or built for another Node ABI).
-const LOAD_PATTERNS = [
-  /libsecret/i,
-  /cannot open shared object/i,
-  /keytar\.node/i,
-  /NODE_MODULE_VERSION/i,
-];
+const LOAD_PATTERNS = [/libsecret/i, /cannot open shared object/i, /keytar\.node/i, /NODE_MODULE_VERSION/i];
 
 /**
  * Maps a failure from keytar to a KEYCHAIN_UNAVAILABLE error whose message says how to get a
@@ -47,8 +42,7 @@ export function keychainErrorFrom(err: unknown): BreakGlassError {
   if (matches(LOAD_PATTERNS)) {
     return new BreakGlassError(
       'KEYCHAIN_UNAVAILABLE',
-      'the OS keychain module could not be loaded (is libsecret-1 installed?). ' +
-        'Use `--keystore file:PATH` on machines without it.',
+      'the OS keychain module could not be loaded (is libsecret-1 installed?). ' + 'Use `--keystore file:PATH` on machines without it.',
       { reason: 'module-load-failed' },
       { cause: err },
     );

@@ -13,14 +13,22 @@ export function openDatabase(path: string, options: { create: boolean }): Db {
   try {
     db = new Database(path, { fileMustExist: !options.create });
   } catch (err) {
-    throw new BreakGlassError('NOT_INITIALIZED', `no vault at ${dirname(path)}: run "breakglass init --name NAME" first`, {}, { cause: err });
+    throw new BreakGlassError(
+      'NOT_INITIALIZED',
+      `no vault at ${dirname(path)}: run "breakglass init --name NAME" first`,
+      {},
+      { cause: err },
+    );
   }
   try {
     db.pragma('busy_timeout = 5000');
     // Look before changing anything: an empty or foreign file is not adopted as a vault.
     const version = db.pragma('user_version', { simple: true }) as number;
     if (!options.create && version === 0) {
-      throw new BreakGlassError('NOT_INITIALIZED', `${path} is not a vault database; run "breakglass init --name NAME" or restore it from a backup`);
+      throw new BreakGlassError(
+        'NOT_INITIALIZED',
+        `${path} is not a vault database; run "breakglass init --name NAME" or restore it from a backup`,
+      );
     }
     db.pragma('journal_mode = WAL');
     // better-sqlite3's SQLite defaults WAL to NORMAL, which can lose the last commit on power loss.
@@ -55,13 +63,31 @@ export function migrate(db: Db): void {
 export function mapSqliteError(err: unknown): unknown {
   const code = (err as { code?: unknown }).code;
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-    return new BreakGlassError('VAULT_BUSY', 'the vault is busy in another breakglass process; try again when it has finished', {}, { cause: err });
+    return new BreakGlassError(
+      'VAULT_BUSY',
+      'the vault is busy in another breakglass process; try again when it has finished',
+      {},
+      { cause: err },
+    );
   }
-  if (typeof code === 'string' && (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN')) {
-    return new BreakGlassError('IO_ERROR', `the vault database could not be written (${code}); check disk space and permissions`, {}, { cause: err });
+  if (
+    typeof code === 'string' &&
+    (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN')
+  ) {
+    return new BreakGlassError(
+      'IO_ERROR',
+      `the vault database could not be written (${code}); check disk space and permissions`,
+      {},
+      { cause: err },
+    );
   }
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
-    return new BreakGlassError('INTEGRITY_FAILURE', `the vault database is damaged (${code}); restore it from a backup`, {}, { cause: err });
+    return new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `the vault database is damaged (${code}); restore it from a backup`,
+      {},
+      { cause: err },
+    );
   }
   return err;
 }

@@ -110,8 +110,7 @@ export class VaultRepository {
   // policy
   getPolicy(): { document: string; hash: string; set_at: number } | undefined {
     return this.db.prepare('SELECT document, hash, set_at FROM policy WHERE id = 1').get() as
-      | { document: string; hash: string; set_at: number }
-      | undefined;
+      { document: string; hash: string; set_at: number } | undefined;
   }
 
   setPolicy(document: string, hash: string, at: number): void {
@@ -155,7 +154,8 @@ export class VaultRepository {
 
   // envelopes
   getEnvelope(credentialId: string, slot: 'active' | 'next'): EnvelopeRow | undefined {
-    return this.db.prepare('SELECT * FROM envelopes WHERE credential_id = ? AND slot = ?').get(credentialId, slot) as EnvelopeRow | undefined;
+    return this.db.prepare('SELECT * FROM envelopes WHERE credential_id = ? AND slot = ?').get(credentialId, slot) as
+      EnvelopeRow | undefined;
   }
 
   putEnvelope(row: EnvelopeRow): void {
@@ -213,7 +213,9 @@ export class VaultRepository {
 
   insertApproval(row: ApprovalRow): void {
     this.db
-      .prepare('INSERT INTO approvals (request_id, holder, token, token_hash, accepted_at) VALUES (@request_id, @holder, @token, @token_hash, @accepted_at)')
+      .prepare(
+        'INSERT INTO approvals (request_id, holder, token, token_hash, accepted_at) VALUES (@request_id, @holder, @token, @token_hash, @accepted_at)',
+      )
       .run(row);
   }
 
@@ -226,7 +228,9 @@ export class VaultRepository {
 
   insertReview(row: ReviewRow): void {
     this.db
-      .prepare('INSERT INTO reviews (id, credential_id, request_id, body, signature, created_at) VALUES (@id, @credential_id, @request_id, @body, @signature, @created_at)')
+      .prepare(
+        'INSERT INTO reviews (id, credential_id, request_id, body, signature, created_at) VALUES (@id, @credential_id, @request_id, @body, @signature, @created_at)',
+      )
       .run(row);
   }
 

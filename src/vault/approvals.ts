@@ -59,7 +59,11 @@ export function makeApproval(keys: MemberKeys, input: ApprovalInputs): ApprovalT
   const ctx = shareContext({ vault: request.vault, credential: request.credential, version: request.credentialVersion }, input.holder);
   const share = openFromKey(keys.agreement, input.sealedShare, ctx);
   if (!share || !shareMatches(share, ctx, input.commitment)) {
-    throw new BreakGlassError('BAD_SHARE', `the share of ${input.holder} for ${request.credential} does not open or does not match its commitment`, { holder: input.holder });
+    throw new BreakGlassError(
+      'BAD_SHARE',
+      `the share of ${input.holder} for ${request.credential} does not open or does not match its commitment`,
+      { holder: input.holder },
+    );
   }
   const partial = { vault: request.vault, request: request.id, requestHash: input.requestHash, holder: input.holder };
   const body: ApprovalBody = {
@@ -91,7 +95,12 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
     session.refuse(err, body.holder, body.credential, { request: body.request, approval: hash });
   const row = session.repo.getRequest(body.request);
   if (body.vault !== session.vaultId || !row || row.hash !== body.requestHash) {
-    return refuse(new BreakGlassError('APPROVAL_REPLAYED', `this approval was made for another request (${body.request} at vault ${body.vault}); it cannot be used here`));
+    return refuse(
+      new BreakGlassError(
+        'APPROVAL_REPLAYED',
+        `this approval was made for another request (${body.request} at vault ${body.vault}); it cannot be used here`,
+      ),
+    );
   }
   const { card } = enrolledMember(session, body.holder);
   if (!verifyDocument(TAG.approval, body, token.sig, card.signingKey)) {
@@ -117,36 +126,75 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
     return refuse(new BreakGlassError('APPROVAL_REPLAYED', `the approval does not match request ${row.id} as this vault recorded it`));
   }
   if (Date.now() > row.expires_at) {
-    return refuse(new BreakGlassError('REQUEST_EXPIRED', `request ${row.id} expired at ${new Date(row.expires_at).toISOString()}; open a new request`));
+    return refuse(
+      new BreakGlassError('REQUEST_EXPIRED', `request ${row.id} expired at ${new Date(row.expires_at).toISOString()}; open a new request`),
+    );
   }
   if (session.repo.listApprovals(row.id).some((a) => a.holder === body.holder)) {
-    return refuse(new BreakGlassError('DUPLICATE_APPROVAL', `${body.holder} has already approved request ${row.id}; one approval per holder`));
+    return refuse(
+      new BreakGlassError('DUPLICATE_APPROVAL', `${body.holder} has already approved request ${row.id}; one approval per holder`),
+    );
   }
   const share = openFromKey(await ephemeralKey(session, row.id), body.sealedShare, approvalContext(body));
   const good = share !== null && verifyHolderShare(envelope, body.holder, share);
   share?.fill(0);
   if (!good) {
-    return refuse(new BreakGlassError('BAD_SHARE', `the share from ${body.holder} does not match its commitment; ask ${card.name} to check their share ("breakglass shares check")`, { holder: body.holder }));
+    return refuse(
+      new BreakGlassError(
+        'BAD_SHARE',
+        `the share from ${body.holder} does not match its commitment; ask ${card.name} to check their share ("breakglass shares check")`,
+        { holder: body.holder },
+      ),
+    );
   }
   await session.commit((append) => {
-    session.repo.insertApproval({ request_id: row.id, holder: body.holder, token: JSON.stringify(token), token_hash: hash, accepted_at: Date.now() });
-    append({ kind: 'approval.accept', actor: body.holder, subject: cred.id, data: { request: row.id, approval: hash, approvedAt: body.approvedAt, anchor: body.anchor } });
+    session.repo.insertApproval({
+      request_id: row.id,
+      holder: body.holder,
+      token: JSON.stringify(token),
+      token_hash: hash,
+      accepted_at: Date.now(),
+    });
+    append({
+      kind: 'approval.accept',
+      actor: body.holder,
+      subject: cred.id,
+      data: { request: row.id, approval: hash, approvedAt: body.approvedAt, anchor: body.anchor },
+    });
   });
   return summarizeRequest(session, requestRow(session, row.id));
 }
 
 /** A holder approves in person at the vault laptop, with the custody copy of their key. */
-export async function approveInPerson(session: VaultSession, requestId: string, holder: string, passphrase: PassphraseSource): Promise<RequestSummary> {
+export async function approveInPerson(
+  session: VaultSession,
+  requestId: string,
+  holder: string,
+  passphrase: PassphraseSource,
+): Promise<RequestSummary> {
   session.assertJournalIntact();
   const row = requestRow(session, requestId);
   const rules = rulesFor(currentPolicy(session).policy, row.credential_id);
   if (!rules.in_person_approval) {
-    return session.refuse(new BreakGlassError('POLICY_DENIED', `the policy of ${row.credential_id} does not allow in-person approval; send ${holder} a bundle ("breakglass request export")`), holder, row.credential_id, { request: requestId });
+    return session.refuse(
+      new BreakGlassError(
+        'POLICY_DENIED',
+        `the policy of ${row.credential_id} does not allow in-person approval; send ${holder} a bundle ("breakglass request export")`,
+      ),
+      holder,
+      row.credential_id,
+      { request: requestId },
+    );
   }
   const envelope = envelopeOf(session, row.credential_id, 'active');
   const share = envelope.shares.find((s) => s.holder === holder);
   if (!share) {
-    return session.refuse(new BreakGlassError('POLICY_DENIED', `${holder} is not a holder of ${row.credential_id}`), holder, row.credential_id, { request: requestId });
+    return session.refuse(
+      new BreakGlassError('POLICY_DENIED', `${holder} is not a holder of ${row.credential_id}`),
+      holder,
+      row.credential_id,
+      { request: requestId },
+    );
   }
   const keys = await unlockInPerson(session, holder, passphrase, `approve request ${requestId}`);
   const token = makeApproval(keys, {
@@ -165,9 +213,13 @@ export function readBundle(text: string): RequestBundle {
   const bundle = parseDocument(RequestBundleSchema, decodeDocument('bundle', text, 'request bundle'), 'request bundle', 'BAD_BUNDLE');
   const { request, requesterCard } = bundle;
   if (b64(documentHash(TAG.request, request)) !== bundle.requestHash) {
-    throw new BreakGlassError('BAD_BUNDLE', 'the bundle\'s request does not match its hash; it was altered');
+    throw new BreakGlassError('BAD_BUNDLE', "the bundle's request does not match its hash; it was altered");
   }
-  if (requesterCard.id !== request.requester || !cardIsAuthentic(requesterCard) || !verifyDocument(TAG.request, request, bundle.requesterSignature, requesterCard.signingKey)) {
+  if (
+    requesterCard.id !== request.requester ||
+    !cardIsAuthentic(requesterCard) ||
+    !verifyDocument(TAG.request, request, bundle.requesterSignature, requesterCard.signingKey)
+  ) {
     throw new BreakGlassError('BAD_SIGNATURE', `the request is not signed by ${request.requester}; do not approve it`);
   }
   if (bundle.anchor.hash.length === 0) throw new BreakGlassError('BAD_BUNDLE', 'the bundle has no journal anchor');
@@ -178,15 +230,14 @@ export function readBundle(text: string): RequestBundle {
  * On a holder's own laptop: approves a bundle with the key in this machine's keychain, and records
  * the approval in this machine's journal (the cross-reference that exposes a vault cutting its tail).
  */
-export async function approveBundle(
-  session: VaultSession,
-  bundle: RequestBundle,
-  passphrase: PassphraseSource,
-): Promise<ApprovalToken> {
+export async function approveBundle(session: VaultSession, bundle: RequestBundle, passphrase: PassphraseSource): Promise<ApprovalToken> {
   session.assertJournalIntact();
   const { request } = bundle;
   if (Date.now() > request.expiresAt) {
-    throw new BreakGlassError('REQUEST_EXPIRED', `request ${request.id} expired at ${new Date(request.expiresAt).toISOString()}; ask for a new bundle`);
+    throw new BreakGlassError(
+      'REQUEST_EXPIRED',
+      `request ${request.id} expired at ${new Date(request.expiresAt).toISOString()}; ask for a new bundle`,
+    );
   }
   if (bundle.holder === request.requester) {
     throw new BreakGlassError('SELF_APPROVAL', `${bundle.holder} opened this request and cannot also approve it`);
@@ -196,7 +247,8 @@ export async function approveBundle(
   try {
     keys = await unwrapMemberKeys(card, wrapped, await passphrase(`${card.name} (${card.id}) passphrase to approve ${request.id}`));
   } catch (err) {
-    if (err instanceof BreakGlassError && err.code === 'WRONG_PASSPHRASE') await session.refuse(err, card.id, request.credential, { request: request.id });
+    if (err instanceof BreakGlassError && err.code === 'WRONG_PASSPHRASE')
+      await session.refuse(err, card.id, request.credential, { request: request.id });
     throw err;
   }
   const token = makeApproval(keys, {
@@ -212,7 +264,16 @@ export async function approveBundle(
       kind: 'approval.give',
       actor: card.id,
       subject: request.credential,
-      data: { vault: request.vault, request: request.id, requestHash: bundle.requestHash, requester: request.requester, trigger: request.trigger, incident: request.incident, anchor: bundle.anchor, approval: approvalHash(token) },
+      data: {
+        vault: request.vault,
+        request: request.id,
+        requestHash: bundle.requestHash,
+        requester: request.requester,
+        trigger: request.trigger,
+        incident: request.incident,
+        anchor: bundle.anchor,
+        approval: approvalHash(token),
+      },
     }),
   );
   return token;

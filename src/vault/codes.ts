@@ -25,7 +25,12 @@ export function decodeDocument(kind: keyof typeof CODE_PREFIX, text: string, wha
       if (!/^[A-Za-z0-9_-]+$/.test(body)) throw new Error('not base64url');
       return JSON.parse(inflateRawSync(Buffer.from(body, 'base64url'), { maxOutputLength: 1 << 20 }).toString('utf8'));
     } catch (err) {
-      throw new BreakGlassError('BAD_BUNDLE', `the ${what} code is damaged (a character may be missing); copy it again`, {}, { cause: err });
+      throw new BreakGlassError(
+        'BAD_BUNDLE',
+        `the ${what} code is damaged (a character may be missing); copy it again`,
+        {},
+        { cause: err },
+      );
     }
   }
   try {

@@ -60,9 +60,30 @@ export async function sealCredential(session: VaultSession, id: string, label: s
   const envelope = await createEnvelope(secret, { vault: session.vaultId, credential: id, version: 1 }, holders, rules.threshold);
   const now = Date.now();
   await session.commit((append) => {
-    session.repo.insertCredential({ id, label, state: 'SEALED', version: 1, exposed: 0, active_request: null, created_at: now, updated_at: now });
-    session.repo.putEnvelope({ credential_id: id, slot: 'active', version: 1, body: JSON.stringify(envelope), rotated: 0, created_at: now });
-    append({ kind: 'credential.seal', actor: 'vault', subject: id, data: { label, version: 1, holders: rules.holders, threshold: rules.threshold, policy: hash } });
+    session.repo.insertCredential({
+      id,
+      label,
+      state: 'SEALED',
+      version: 1,
+      exposed: 0,
+      active_request: null,
+      created_at: now,
+      updated_at: now,
+    });
+    session.repo.putEnvelope({
+      credential_id: id,
+      slot: 'active',
+      version: 1,
+      body: JSON.stringify(envelope),
+      rotated: 0,
+      created_at: now,
+    });
+    append({
+      kind: 'credential.seal',
+      actor: 'vault',
+      subject: id,
+      data: { label, version: 1, holders: rules.holders, threshold: rules.threshold, policy: hash },
+    });
   });
   return summarize(session, credentialRow(session, id));
 }

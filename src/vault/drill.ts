@@ -18,8 +18,18 @@ export interface DrillResult {
 }
 
 /** Starts a drill: a request on the real approval path that can never decrypt the secret. */
-export function startDrill(session: VaultSession, credential: string, requester: string, passphrase: PassphraseSource): Promise<RequestSummary> {
-  return openRequest(session, { credential, trigger: 'drill', reason: 'scheduled break-glass drill', incident: 'drill', requester }, passphrase, 'drill');
+export function startDrill(
+  session: VaultSession,
+  credential: string,
+  requester: string,
+  passphrase: PassphraseSource,
+): Promise<RequestSummary> {
+  return openRequest(
+    session,
+    { credential, trigger: 'drill', reason: 'scheduled break-glass drill', incident: 'drill', requester },
+    passphrase,
+    'drill',
+  );
 }
 
 /**
@@ -39,12 +49,23 @@ export async function completeDrill(session: VaultSession, credentialId: string)
   const reconstructMs = Math.round((performance.now() - started) * 1000) / 1000;
   const approvals = session.repo.listApprovals(row.id);
   const quorumAt = approvals[envelope.threshold - 1]!.accepted_at;
-  const result: DrillResult = { credential: cred.id, request: row.id, holders, requestToQuorumMs: quorumAt - row.created_at, reconstructMs };
+  const result: DrillResult = {
+    credential: cred.id,
+    request: row.id,
+    holders,
+    requestToQuorumMs: quorumAt - row.created_at,
+    reconstructMs,
+  };
   const now = Date.now();
   await session.commit((append) => {
     session.repo.updateRequest(row.id, { status: 'drilled', ended_at: now });
     session.repo.updateCredential(cred.id, { state, active_request: null }, now);
-    append({ kind: 'drill.complete', actor: 'vault', subject: cred.id, data: { request: row.id, holders, requestToQuorumMs: result.requestToQuorumMs, reconstructMs, ok: true } });
+    append({
+      kind: 'drill.complete',
+      actor: 'vault',
+      subject: cred.id,
+      data: { request: row.id, holders, requestToQuorumMs: result.requestToQuorumMs, reconstructMs, ok: true },
+    });
   });
   await eraseEphemeralKey(session, row.id);
   return result;
@@ -62,7 +83,12 @@ export function openDrill(session: VaultSession, credentialId: string): RequestS
  * One holder proves, in person, that their share opens with their key and matches its commitment,
  * without reconstructing anything. A mismatch is journaled and reported as BAD_SHARE.
  */
-export async function checkShare(session: VaultSession, credentialId: string, holder: string, passphrase: PassphraseSource): Promise<{ ok: true }> {
+export async function checkShare(
+  session: VaultSession,
+  credentialId: string,
+  holder: string,
+  passphrase: PassphraseSource,
+): Promise<{ ok: true }> {
   session.assertJournalIntact();
   const cred = credentialRow(session, credentialId);
   const envelope = envelopeOf(session, cred.id, session.repo.getEnvelope(cred.id, 'active') ? 'active' : 'next');
@@ -72,9 +98,20 @@ export async function checkShare(session: VaultSession, credentialId: string, ho
   const keys = await unlockInPerson(session, holder, passphrase, `check their share of ${cred.id}`);
   const share = openHolderShare(envelope, holder, keys.agreement);
   if (!share) {
-    return session.refuse(new BreakGlassError('BAD_SHARE', `the share of ${holder} for ${cred.id} does not open or does not match its commitment; reseal the credential to issue fresh shares`, { holder }), holder, cred.id, { version: envelope.context.version });
+    return session.refuse(
+      new BreakGlassError(
+        'BAD_SHARE',
+        `the share of ${holder} for ${cred.id} does not open or does not match its commitment; reseal the credential to issue fresh shares`,
+        { holder },
+      ),
+      holder,
+      cred.id,
+      { version: envelope.context.version },
+    );
   }
   share.fill(0);
-  await session.commit((append) => append({ kind: 'share.check', actor: holder, subject: cred.id, data: { version: envelope.context.version, ok: true } }));
+  await session.commit((append) =>
+    append({ kind: 'share.check', actor: holder, subject: cred.id, data: { version: envelope.context.version, ok: true } }),
+  );
   return { ok: true };
 }

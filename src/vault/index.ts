@@ -3,15 +3,7 @@
  * lifecycle: members and policy, seal, request, approve, unseal, close, review, reseal, drill.
  */
 export { VaultSession, type Append, type SecretStoreFactory } from './session.js';
-export {
-  addMember,
-  createMember,
-  exportCustody,
-  listMembers,
-  ownMember,
-  parseCard,
-  type PassphraseSource,
-} from './members.js';
+export { addMember, createMember, exportCustody, listMembers, ownMember, parseCard, type PassphraseSource } from './members.js';
 export { currentPolicy, parsePolicyText, policyFromText, policyHash, setPolicy } from './policy.js';
 export { listCredentials, sealCredential, type CredentialSummary } from './credentials.js';
 export { endRequest, exportBundle, openRequest, requestRow, summarizeRequest, type RequestInput, type RequestSummary } from './requests.js';

@@ -36,7 +36,8 @@ export function cardIsAuthentic(card: MemberCard): boolean {
 /** Parses and authenticates a member card from another machine. */
 export function parseCard(input: unknown, what = 'member card'): MemberCard {
   const card = parseDocument(MemberCardSchema, input, what, 'BAD_INPUT');
-  if (!cardIsAuthentic(card)) throw new BreakGlassError('BAD_SIGNATURE', `${what} for ${card.id} is not signed by its own key; ask ${card.name} for a fresh card`);
+  if (!cardIsAuthentic(card))
+    throw new BreakGlassError('BAD_SIGNATURE', `${what} for ${card.id} is not signed by its own key; ask ${card.name} for a fresh card`);
   return card;
 }
 
@@ -68,7 +69,12 @@ export async function createMember(session: VaultSession, id: string, name: stri
   plain.fill(0);
   await secrets.set(memberAccount(id), JSON.stringify({ card, wrapped }));
   await session.commit((append) =>
-    append({ kind: 'member.add', actor: id, subject: id, data: { name, signingKey: card.signingKey, agreementKey: card.agreementKey, keysOnThisMachine: true } }),
+    append({
+      kind: 'member.add',
+      actor: id,
+      subject: id,
+      data: { name, signingKey: card.signingKey, agreementKey: card.agreementKey, keysOnThisMachine: true },
+    }),
   );
   return card;
 }
@@ -76,7 +82,8 @@ export async function createMember(session: VaultSession, id: string, name: stri
 /** This machine's own member (keys in its keychain), or NOT_FOUND. */
 export async function ownMember(session: VaultSession, id: string): Promise<{ card: MemberCard; wrapped: PassphraseWrapped }> {
   const stored = await (await session.secrets()).get(memberAccount(id));
-  if (!stored) throw new BreakGlassError('NOT_FOUND', `member ${id} has no keys on this machine; run "breakglass member create" here first`);
+  if (!stored)
+    throw new BreakGlassError('NOT_FOUND', `member ${id} has no keys on this machine; run "breakglass member create" here first`);
   const parsed = JSON.parse(stored) as { card: unknown; wrapped: unknown };
   return { card: parseCard(parsed.card), wrapped: parseDocument(WrappedKeysSchema, parsed.wrapped, 'stored member keys') };
 }
@@ -84,7 +91,8 @@ export async function ownMember(session: VaultSession, id: string): Promise<{ ca
 /** Unwraps a member's keys with their passphrase; WRONG_PASSPHRASE when it does not open them. */
 export async function unwrapMemberKeys(card: MemberCard, wrapped: PassphraseWrapped, passphrase: string): Promise<MemberKeys> {
   const plain = await unwrapWithPassphrase(passphrase, wrapped, memberKeyAad(card.id, card.signingKey));
-  if (!plain) throw new BreakGlassError('WRONG_PASSPHRASE', `that is not ${card.name}'s passphrase (member ${card.id})`, { member: card.id });
+  if (!plain)
+    throw new BreakGlassError('WRONG_PASSPHRASE', `that is not ${card.name}'s passphrase (member ${card.id})`, { member: card.id });
   const keys = JSON.parse(plain.toString('utf8')) as MemberKeys;
   plain.fill(0);
   if (keys.signing.publicKey !== card.signingKey || keys.agreement.publicKey !== card.agreementKey) {
@@ -111,13 +119,27 @@ export async function addMember(session: VaultSession, cardInput: unknown, custo
   if (existing) {
     const known = parseCard(JSON.parse(existing.card));
     if (known.signingKey !== card.signingKey || known.agreementKey !== card.agreementKey) {
-      throw new BreakGlassError('ALREADY_EXISTS', `member ${card.id} is already enrolled with other keys; a key change needs a new member id`);
+      throw new BreakGlassError(
+        'ALREADY_EXISTS',
+        `member ${card.id} is already enrolled with other keys; a key change needs a new member id`,
+      );
     }
   }
   const custodyJson = custody ? JSON.stringify(custody) : (existing?.custody ?? null);
   await session.commit((append) => {
-    session.repo.upsertMember({ id: card.id, name: card.name, card: JSON.stringify(card), custody: custodyJson, added_at: existing?.added_at ?? Date.now() });
-    append({ kind: 'member.add', actor: 'vault', subject: card.id, data: { name: card.name, signingKey: card.signingKey, agreementKey: card.agreementKey, custody: custodyJson !== null } });
+    session.repo.upsertMember({
+      id: card.id,
+      name: card.name,
+      card: JSON.stringify(card),
+      custody: custodyJson,
+      added_at: existing?.added_at ?? Date.now(),
+    });
+    append({
+      kind: 'member.add',
+      actor: 'vault',
+      subject: card.id,
+      data: { name: card.name, signingKey: card.signingKey, agreementKey: card.agreementKey, custody: custodyJson !== null },
+    });
   });
   return card;
 }
@@ -125,7 +147,8 @@ export async function addMember(session: VaultSession, cardInput: unknown, custo
 /** A member enrolled at this vault, with their card. */
 export function enrolledMember(session: VaultSession, id: string): { card: MemberCard; custody: CustodyFile | null } {
   const row = session.repo.getMember(id);
-  if (!row) throw new BreakGlassError('NOT_FOUND', `no member ${id} is enrolled at this vault; add their card with "breakglass member add"`);
+  if (!row)
+    throw new BreakGlassError('NOT_FOUND', `no member ${id} is enrolled at this vault; add their card with "breakglass member add"`);
   return {
     card: parseCard(JSON.parse(row.card)),
     custody: row.custody ? parseDocument(CustodyFileSchema, JSON.parse(row.custody), 'custody copy') : null,
@@ -139,7 +162,10 @@ export function enrolledMember(session: VaultSession, id: string): { card: Membe
 export async function unlockInPerson(session: VaultSession, id: string, passphrase: PassphraseSource, action: string): Promise<MemberKeys> {
   const { card, custody } = enrolledMember(session, id);
   if (!custody) {
-    throw new BreakGlassError('POLICY_DENIED', `member ${id} has no custody copy at this vault, so cannot ${action} here in person; use an exported bundle, or add their key with "member add CARD --custody FILE"`);
+    throw new BreakGlassError(
+      'POLICY_DENIED',
+      `member ${id} has no custody copy at this vault, so cannot ${action} here in person; use an exported bundle, or add their key with "member add CARD --custody FILE"`,
+    );
   }
   try {
     return await unwrapMemberKeys(card, custody.wrapped, await passphrase(`${card.name} (${id}) passphrase to ${action}`));

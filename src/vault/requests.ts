@@ -107,18 +107,24 @@ export async function openRequest(
     if (input.reason.trim() === '') throw new BreakGlassError('BAD_INPUT', 'give a reason: it is the evidence a reviewer reads');
     if (input.incident.trim() === '') throw new BreakGlassError('BAD_INPUT', 'give an incident reference (ticket or page id)');
     enrolledMember(session, input.requester);
-    const refusal = !rules.requesters.includes(input.requester) || !hasRole(policy, input.requester, 'requester')
-      ? `member ${input.requester} may not request ${cred.id}; the policy allows: ${rules.requesters.join(', ')}`
-      : !rules.triggers.includes(input.trigger)
-        ? `trigger "${input.trigger}" does not justify opening ${cred.id}; allowed triggers: ${rules.triggers.join(', ')}`
-        : null;
+    const refusal =
+      !rules.requesters.includes(input.requester) || !hasRole(policy, input.requester, 'requester')
+        ? `member ${input.requester} may not request ${cred.id}; the policy allows: ${rules.requesters.join(', ')}`
+        : !rules.triggers.includes(input.trigger)
+          ? `trigger "${input.trigger}" does not justify opening ${cred.id}; allowed triggers: ${rules.triggers.join(', ')}`
+          : null;
     if (refusal) {
       await session.refuse(new BreakGlassError('POLICY_DENIED', refusal), input.requester, cred.id, { trigger: input.trigger, purpose });
     }
   } else {
     enrolledMember(session, input.requester);
     if (!Object.hasOwn(policy.members, input.requester)) {
-      await session.refuse(new BreakGlassError('POLICY_DENIED', `member ${input.requester} has no role in the policy, so cannot run a drill`), input.requester, cred.id, { purpose });
+      await session.refuse(
+        new BreakGlassError('POLICY_DENIED', `member ${input.requester} has no role in the policy, so cannot run a drill`),
+        input.requester,
+        cred.id,
+        { purpose },
+      );
     }
   }
   const keys = await unlockInPerson(session, input.requester, passphrase, `sign a request for ${cred.id}`);
@@ -147,11 +153,26 @@ export async function openRequest(
   // The key goes into the keychain first: a crash before the commit leaves only an orphan key.
   await secrets.set(requestAccount(id), JSON.stringify(ephemeral));
   const committed = session.commit((append) => {
-    const entry = append({ kind: 'request.create', actor: input.requester, subject: cred.id, data: { request: body, requestHash: hash, signature } });
+    const entry = append({
+      kind: 'request.create',
+      actor: input.requester,
+      subject: cred.id,
+      data: { request: body, requestHash: hash, signature },
+    });
     session.repo.insertRequest({
-      id, credential_id: cred.id, purpose, body: JSON.stringify(body), hash, signature,
-      anchor_seq: entry.seq, anchor_hash: b64(entry.hash), status: 'open', expires_at: body.expiresAt,
-      window_ends_at: null, created_at: now, ended_at: null,
+      id,
+      credential_id: cred.id,
+      purpose,
+      body: JSON.stringify(body),
+      hash,
+      signature,
+      anchor_seq: entry.seq,
+      anchor_hash: b64(entry.hash),
+      status: 'open',
+      expires_at: body.expiresAt,
+      window_ends_at: null,
+      created_at: now,
+      ended_at: null,
     });
     session.repo.updateCredential(cred.id, { state: 'REQUESTED', active_request: id }, now);
   });
@@ -180,12 +201,17 @@ export async function endRequest(session: VaultSession, requestId: string, how: 
 /** A bundle for one holder on another laptop: the signed request and that holder's sealed share. */
 export function exportBundle(session: VaultSession, requestId: string, holder: string): RequestBundle {
   const row = requestRow(session, requestId);
-  if (row.status !== 'open') throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}; only an open request can be sent for approval`);
+  if (row.status !== 'open')
+    throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}; only an open request can be sent for approval`);
   if (row.expires_at <= Date.now()) throw new BreakGlassError('REQUEST_EXPIRED', `request ${requestId} has expired; open a new one`);
   const body = requestBody(row);
   const envelope = envelopeOf(session, row.credential_id, 'active');
   const share = envelope.shares.find((s) => s.holder === holder);
-  if (!share) throw new BreakGlassError('POLICY_DENIED', `${holder} holds no share of ${row.credential_id}; holders: ${envelope.shares.map((s) => s.holder).join(', ')}`);
+  if (!share)
+    throw new BreakGlassError(
+      'POLICY_DENIED',
+      `${holder} holds no share of ${row.credential_id}; holders: ${envelope.shares.map((s) => s.holder).join(', ')}`,
+    );
   return {
     format: 'breakglass.request-bundle',
     version: 1,

@@ -27,7 +27,11 @@ export interface ReviewInput {
  * sign (by default not the requester); a policy that requires rotation refuses a review without it.
  * A rotated secret replaces the next envelope, so reseal puts the new secret under seal.
  */
-export async function signReview(session: VaultSession, input: ReviewInput, passphrase: PassphraseSource): Promise<{ review: string; rotated: boolean }> {
+export async function signReview(
+  session: VaultSession,
+  input: ReviewInput,
+  passphrase: PassphraseSource,
+): Promise<{ review: string; rotated: boolean }> {
   session.assertJournalIntact();
   const cred = credentialRow(session, input.credential);
   const state = transition(cred.id, cred.state, 'review');
@@ -44,7 +48,10 @@ export async function signReview(session: VaultSession, input: ReviewInput, pass
     await refuse(`${input.reviewer} opened this request; the policy needs a different reviewer`);
   }
   if (rules.review.require_rotation && !input.rotatedSecret) {
-    throw new BreakGlassError('ROTATION_REQUIRED', `the policy of ${cred.id} requires rotation: rotate the credential, then give the new secret with --rotated-secret-file`);
+    throw new BreakGlassError(
+      'ROTATION_REQUIRED',
+      `the policy of ${cred.id} requires rotation: rotate the credential, then give the new secret with --rotated-secret-file`,
+    );
   }
   const keys = await unlockInPerson(session, input.reviewer, passphrase, `sign the review of ${cred.id}`);
   const now = Date.now();
@@ -72,7 +79,14 @@ export async function signReview(session: VaultSession, input: ReviewInput, pass
   const id = newId('rev');
   await session.commit((append) => {
     if (rotatedEnvelope) {
-      session.repo.putEnvelope({ credential_id: cred.id, slot: 'next', version: next.context.version, body: JSON.stringify(rotatedEnvelope), rotated: 1, created_at: now });
+      session.repo.putEnvelope({
+        credential_id: cred.id,
+        slot: 'next',
+        version: next.context.version,
+        body: JSON.stringify(rotatedEnvelope),
+        rotated: 1,
+        created_at: now,
+      });
     }
     session.repo.insertReview({ id, credential_id: cred.id, request_id: row.id, body: JSON.stringify(body), signature, created_at: now });
     session.repo.updateCredential(cred.id, { state }, now);
@@ -98,7 +112,12 @@ export async function reseal(session: VaultSession, credentialId: string): Promi
     session.repo.deleteEnvelope(cred.id, 'next');
     session.repo.putEnvelope({ ...next, slot: 'active', created_at: now });
     session.repo.updateCredential(cred.id, { state, version: next.version, exposed: 0, active_request: null }, now);
-    append({ kind: 'credential.reseal', actor: 'vault', subject: cred.id, data: { version: next.version, rotated: next.rotated === 1, review: review?.id ?? null } });
+    append({
+      kind: 'credential.reseal',
+      actor: 'vault',
+      subject: cred.id,
+      data: { version: next.version, rotated: next.rotated === 1, review: review?.id ?? null },
+    });
   });
   return { version: next.version, rotated: next.rotated === 1 };
 }

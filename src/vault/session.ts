@@ -33,7 +33,13 @@ export class VaultSession {
   #key: SigningKeyPair | null = null;
   readonly #lock: { release(): void } | null;
 
-  private constructor(dir: string, repo: VaultRepository, secretStore: SecretStoreFactory, report: VerifyReport, lock: { release(): void } | null) {
+  private constructor(
+    dir: string,
+    repo: VaultRepository,
+    secretStore: SecretStoreFactory,
+    report: VerifyReport,
+    lock: { release(): void } | null,
+  ) {
     this.dir = dir;
     this.repo = repo;
     this.#secretStore = secretStore;
@@ -58,7 +64,11 @@ export class VaultSession {
     const repo = new VaultRepository(db);
     const journal = `j-${randomBytes(8).toString('hex')}`;
     const head: ChainHead = { journal, nextSeq: 0, prev: '', epoch: 0 };
-    const entry = makeEntry(head, { kind: 'journal.genesis', actor: 'vault', subject: vaultId, data: { key: genesis.publicKey, vault: vaultId, name } }, genesis);
+    const entry = makeEntry(
+      head,
+      { kind: 'journal.genesis', actor: 'vault', subject: vaultId, data: { key: genesis.publicKey, vault: vaultId, name } },
+      genesis,
+    );
     repo.transaction(() => {
       repo.setMeta('vault_id', vaultId);
       repo.setMeta('name', name);
@@ -80,7 +90,11 @@ export class VaultSession {
     try {
       if (options.write) lock = acquireLock(join(dir, 'vault.lock'));
       const repo = new VaultRepository(db);
-      if (!repo.getMeta('vault_id')) throw new BreakGlassError('NOT_INITIALIZED', `${dir} holds no vault (its database is empty); run "breakglass init --name NAME" or restore it from a backup`);
+      if (!repo.getMeta('vault_id'))
+        throw new BreakGlassError(
+          'NOT_INITIALIZED',
+          `${dir} holds no vault (its database is empty); run "breakglass init --name NAME" or restore it from a backup`,
+        );
       const journal = repo.getMeta('journal_id') ?? undefined;
       const report = verifyEntries(repo.entries(), journal === undefined ? {} : { journal });
       return new VaultSession(dir, repo, secretStore, report, lock);
@@ -111,7 +125,11 @@ export class VaultSession {
   assertJournalIntact(): void {
     const f = this.#report.failure;
     if (f) {
-      throw new BreakGlassError('JOURNAL_TAMPERED', `the journal does not verify: ${f.code} at seq ${f.seq} (${f.message}); this vault refuses to change until security has examined it`, { seq: f.seq, failure: f.code });
+      throw new BreakGlassError(
+        'JOURNAL_TAMPERED',
+        `the journal does not verify: ${f.code} at seq ${f.seq} (${f.message}); this vault refuses to change until security has examined it`,
+        { seq: f.seq, failure: f.code },
+      );
     }
   }
 
@@ -122,20 +140,29 @@ export class VaultSession {
   async #loadKey(): Promise<SigningKeyPair> {
     if (this.#key) return this.#key;
     const secrets = await this.secrets();
-    const epochs = (await secrets.list())
-      .filter((a) => a.startsWith(EPOCH_ACCOUNT))
-      .map((a) => Number(a.slice(EPOCH_ACCOUNT.length)));
+    const epochs = (await secrets.list()).filter((a) => a.startsWith(EPOCH_ACCOUNT)).map((a) => Number(a.slice(EPOCH_ACCOUNT.length)));
     const current = this.#head.epoch;
     const stored = await secrets.get(epochAccount(current));
     const key = stored ? (JSON.parse(stored) as SigningKeyPair) : null;
     if (!key || key.publicKey !== this.#report.epochKey) {
       if (epochs.some((e) => e > current)) {
-        throw new BreakGlassError('JOURNAL_TAMPERED', `the journal ends in epoch ${current} but this vault has already signed in a later epoch: entries were cut from its end (EPOCH_MISMATCH)`, { failure: 'EPOCH_MISMATCH', seq: this.#head.nextSeq });
+        throw new BreakGlassError(
+          'JOURNAL_TAMPERED',
+          `the journal ends in epoch ${current} but this vault has already signed in a later epoch: entries were cut from its end (EPOCH_MISMATCH)`,
+          { failure: 'EPOCH_MISMATCH', seq: this.#head.nextSeq },
+        );
       }
       if (key) {
-        throw new BreakGlassError('JOURNAL_TAMPERED', `the keychain's journal key does not match the key the journal certified for epoch ${current} (BAD_KEY)`, { failure: 'BAD_KEY', seq: this.#head.nextSeq });
+        throw new BreakGlassError(
+          'JOURNAL_TAMPERED',
+          `the keychain's journal key does not match the key the journal certified for epoch ${current} (BAD_KEY)`,
+          { failure: 'BAD_KEY', seq: this.#head.nextSeq },
+        );
       }
-      throw new BreakGlassError('KEYCHAIN_KEY_MISSING', `the journal signing key of this vault is not in ${secrets.description}; a vault folder cannot be moved to another machine or user without its keychain`);
+      throw new BreakGlassError(
+        'KEYCHAIN_KEY_MISSING',
+        `the journal signing key of this vault is not in ${secrets.description}; a vault folder cannot be moved to another machine or user without its keychain`,
+      );
     }
     for (const e of epochs) if (e !== current) await secrets.delete(epochAccount(e));
     this.#key = key;
@@ -171,7 +198,12 @@ export class VaultSession {
     try {
       result = this.repo.transaction(() => {
         const value = apply(append);
-        append({ kind: 'key.rotate', actor: 'vault', subject: this.#head.journal, data: { next: next.publicKey, epoch: startHead.epoch + 1 } });
+        append({
+          kind: 'key.rotate',
+          actor: 'vault',
+          subject: this.#head.journal,
+          data: { next: next.publicKey, epoch: startHead.epoch + 1 },
+        });
         return value;
       });
     } catch (err) {
@@ -180,7 +212,14 @@ export class VaultSession {
     }
     this.#head = head;
     this.#key = next;
-    this.#report = { ...this.#report, count: head.nextSeq, headSeq: head.nextSeq - 1, headHash: head.prev, epoch: head.epoch, epochKey: next.publicKey };
+    this.#report = {
+      ...this.#report,
+      count: head.nextSeq,
+      headSeq: head.nextSeq - 1,
+      headHash: head.prev,
+      epoch: head.epoch,
+      epochKey: next.publicKey,
+    };
     forgetPrivateKey(key.publicKey);
     // The commit stands even if the keychain fails now: the next open erases the stale key.
     await secrets.delete(epochAccount(startHead.epoch)).catch(() => false);
@@ -189,7 +228,9 @@ export class VaultSession {
 
   /** Journals a refusal that matters to security (and only that), then rethrows it. */
   async refuse(err: BreakGlassError, actor: string, subject: string, data: Record<string, unknown> = {}): Promise<never> {
-    await this.commit((append) => append({ kind: 'access.refused', actor, subject, data: { code: err.code, message: err.message, ...data } }));
+    await this.commit((append) =>
+      append({ kind: 'access.refused', actor, subject, data: { code: err.code, message: err.message, ...data } }),
+    );
     throw err;
   }
 

@@ -30,7 +30,11 @@ export interface UnsealResult {
 export async function rebuildDek(session: VaultSession, row: RequestRow, envelope: Envelope): Promise<{ dek: Buffer; holders: string[] }> {
   const approvals = session.repo.listApprovals(row.id);
   if (approvals.length < envelope.threshold) {
-    throw new BreakGlassError('THRESHOLD_NOT_MET', `request ${row.id} has ${approvals.length} of the ${envelope.threshold} approvals it needs`, { have: approvals.length, need: envelope.threshold });
+    throw new BreakGlassError(
+      'THRESHOLD_NOT_MET',
+      `request ${row.id} has ${approvals.length} of the ${envelope.threshold} approvals it needs`,
+      { have: approvals.length, need: envelope.threshold },
+    );
   }
   const key = await ephemeralKey(session, row.id);
   const chosen = approvals.slice(0, envelope.threshold);
@@ -44,7 +48,11 @@ export async function rebuildDek(session: VaultSession, row: RequestRow, envelop
   });
   const dek = await reconstructDek(envelope, shares);
   for (const s of shares) s.fill(0);
-  if (!dek) throw new BreakGlassError('INTEGRITY_FAILURE', `the shares of ${chosen.map((a) => a.holder).join(', ')} do not rebuild the data key of ${row.credential_id}`);
+  if (!dek)
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `the shares of ${chosen.map((a) => a.holder).join(', ')} do not rebuild the data key of ${row.credential_id}`,
+    );
   return { dek, holders: chosen.map((a) => a.holder) };
 }
 
@@ -57,7 +65,11 @@ export async function rebuildDek(session: VaultSession, row: RequestRow, envelop
 export async function unseal(session: VaultSession, requestId: string, mode: RevealMode): Promise<UnsealResult> {
   session.assertJournalIntact();
   const row = requestRow(session, requestId);
-  if (row.purpose !== 'access') throw new BreakGlassError('STATE_CONFLICT', `${requestId} is a drill; drills never decrypt ("breakglass drill --credential ${row.credential_id}")`);
+  if (row.purpose !== 'access')
+    throw new BreakGlassError(
+      'STATE_CONFLICT',
+      `${requestId} is a drill; drills never decrypt ("breakglass drill --credential ${row.credential_id}")`,
+    );
   const cred = credentialRow(session, row.credential_id);
   const now = Date.now();
   if (row.status === 'unsealed') {
@@ -81,17 +93,42 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
     if (!secret) throw new BreakGlassError('INTEGRITY_FAILURE', `the ciphertext of ${cred.id} does not authenticate under its data key`);
     const rules = rulesFor(currentPolicy(session).policy, cred.id);
     const windowEndsAt = first ? now + Math.round(rules.unseal_minutes * 60_000) : row.window_ends_at!;
-    const next = first ? await createEnvelope(secret, { vault: session.vaultId, credential: cred.id, version: cred.version + 1 }, holderKeys(session, rules.holders), rules.threshold) : null;
+    const next = first
+      ? await createEnvelope(
+          secret,
+          { vault: session.vaultId, credential: cred.id, version: cred.version + 1 },
+          holderKeys(session, rules.holders),
+          rules.threshold,
+        )
+      : null;
     await session.commit((append: Append) => {
       if (next) {
-        session.repo.putEnvelope({ credential_id: cred.id, slot: 'next', version: next.context.version, body: JSON.stringify(next), rotated: 0, created_at: now });
+        session.repo.putEnvelope({
+          credential_id: cred.id,
+          slot: 'next',
+          version: next.context.version,
+          body: JSON.stringify(next),
+          rotated: 0,
+          created_at: now,
+        });
         session.repo.updateRequest(row.id, { status: 'unsealed', window_ends_at: windowEndsAt });
         session.repo.updateCredential(cred.id, { state: 'UNSEALED', exposed: 1 }, now);
-        append({ kind: 'credential.unseal', actor: 'vault', subject: cred.id, data: { request: row.id, holders, version: cred.version, nextVersion: next.context.version, windowEndsAt } });
+        append({
+          kind: 'credential.unseal',
+          actor: 'vault',
+          subject: cred.id,
+          data: { request: row.id, holders, version: cred.version, nextVersion: next.context.version, windowEndsAt },
+        });
       }
       if (mode !== 'none') append({ kind: REVEAL_KIND[mode], actor: 'vault', subject: cred.id, data: { request: row.id } });
     });
-    const result: UnsealResult = { credential: cred.id, request: row.id, windowEndsAt, firstUnseal: first, secret: mode === 'none' ? null : secret };
+    const result: UnsealResult = {
+      credential: cred.id,
+      request: row.id,
+      windowEndsAt,
+      firstUnseal: first,
+      secret: mode === 'none' ? null : secret,
+    };
     if (mode === 'none') secret.fill(0);
     return result;
   } catch (err) {
@@ -106,7 +143,12 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
  * Ends an unseal window, by hand or at its limit: the credential waits for review, the request's
  * ephemeral key and the old envelope are erased, so its approvals are worthless from now on.
  */
-export async function closeWindow(session: VaultSession, credentialId: string, actor: string, reason: 'closed' | 'window limit'): Promise<void> {
+export async function closeWindow(
+  session: VaultSession,
+  credentialId: string,
+  actor: string,
+  reason: 'closed' | 'window limit',
+): Promise<void> {
   session.assertJournalIntact();
   const cred = credentialRow(session, credentialId);
   const state = transition(cred.id, cred.state, 'close');
