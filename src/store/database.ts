@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BreakGlassError } from '../core/errors.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -36,6 +36,8 @@ export function openDatabase(path: string, options: { create: boolean }): Db {
     db.pragma('foreign_keys = ON');
     if (db.pragma('synchronous', { simple: true }) !== 2) throw new Error('synchronous=FULL did not take effect');
     migrate(db);
+    // The folder is owner-only already; the files are too, so a copy elsewhere keeps that.
+    if (options.create) chmodSync(path, 0o600);
     return db;
   } catch (err) {
     db.close();

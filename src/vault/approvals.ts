@@ -109,6 +109,11 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
   if (session.repo.findApprovalByHash(hash)) {
     return refuse(new BreakGlassError('DUPLICATE_APPROVAL', `this approval from ${body.holder} was already accepted for ${body.request}`));
   }
+  if (row.status === 'expired' || (row.status === 'open' && Date.now() > row.expires_at)) {
+    return refuse(
+      new BreakGlassError('REQUEST_EXPIRED', `request ${row.id} expired at ${new Date(row.expires_at).toISOString()}; open a new request`),
+    );
+  }
   if (row.status !== 'open') {
     return refuse(new BreakGlassError('APPROVAL_REPLAYED', `request ${row.id} is ${row.status}; approvals for it are no longer accepted`));
   }
@@ -124,11 +129,6 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
   }
   if (body.credentialVersion !== cred.version || body.expiresAt !== request.expiresAt) {
     return refuse(new BreakGlassError('APPROVAL_REPLAYED', `the approval does not match request ${row.id} as this vault recorded it`));
-  }
-  if (Date.now() > row.expires_at) {
-    return refuse(
-      new BreakGlassError('REQUEST_EXPIRED', `request ${row.id} expired at ${new Date(row.expires_at).toISOString()}; open a new request`),
-    );
   }
   if (session.repo.listApprovals(row.id).some((a) => a.holder === body.holder)) {
     return refuse(
@@ -174,6 +174,25 @@ export async function approveInPerson(
 ): Promise<RequestSummary> {
   session.assertJournalIntact();
   const row = requestRow(session, requestId);
+  // Refuse what is bound to fail before the passphrase is asked for (and its KDF paid).
+  if (row.status === 'expired' || (row.status === 'open' && Date.now() > row.expires_at)) {
+    return session.refuse(
+      new BreakGlassError('REQUEST_EXPIRED', `request ${row.id} expired at ${new Date(row.expires_at).toISOString()}; open a new request`),
+      holder,
+      row.credential_id,
+      { request: requestId },
+    );
+  }
+  if (row.status !== 'open')
+    throw new BreakGlassError('STATE_CONFLICT', `request ${row.id} is ${row.status}; only an open request can be approved`);
+  if (session.repo.listApprovals(row.id).some((a) => a.holder === holder)) {
+    return session.refuse(
+      new BreakGlassError('DUPLICATE_APPROVAL', `${holder} has already approved request ${row.id}; one approval per holder`),
+      holder,
+      row.credential_id,
+      { request: requestId },
+    );
+  }
   const rules = rulesFor(currentPolicy(session).policy, row.credential_id);
   if (!rules.in_person_approval) {
     return session.refuse(

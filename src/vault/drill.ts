@@ -64,7 +64,14 @@ export async function completeDrill(session: VaultSession, credentialId: string)
       kind: 'drill.complete',
       actor: 'vault',
       subject: cred.id,
-      data: { request: row.id, holders, requestToQuorumMs: result.requestToQuorumMs, reconstructMs, ok: true },
+      // Journal entries hold integers only (docs/journal-format.md): the timing goes in microseconds.
+      data: {
+        request: row.id,
+        holders,
+        requestToQuorumMs: result.requestToQuorumMs,
+        reconstructMicros: Math.round(reconstructMs * 1000),
+        ok: true,
+      },
     });
   });
   await eraseEphemeralKey(session, row.id);

@@ -26,7 +26,20 @@ export function policyFromText(text: string): Policy {
 
 /** The policy's hash, recorded in the journal so an auditor can tell which policy applied. */
 export function policyHash(policy: Policy): string {
-  return b64(taggedHash('breakglass/policy/v1', canonicalize(policy)));
+  return b64(taggedHash('breakglass/policy/v1', canonicalize(integersOnly(policy))));
+}
+
+/**
+ * Canonical JSON here is integer-only, but a policy may give fractional minutes: such numbers are
+ * hashed by their shortest round-trip decimal form, as a tagged string.
+ */
+function integersOnly(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : `number:${JSON.stringify(value)}`;
+  if (Array.isArray(value)) return value.map(integersOnly);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, integersOnly(v)]));
+  }
+  return value;
 }
 
 /** Replaces this vault's policy. Credentials already sealed keep their holders until resealed. */

@@ -84,6 +84,9 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
     throw new BreakGlassError('REQUEST_EXPIRED', `request ${requestId} expired before it was unsealed; open a new request`);
   }
   const first = row.status === 'open';
+  // Already unsealed and nothing asked for: there is nothing to do, and nothing to journal.
+  if (!first && mode === 'none')
+    return { credential: cred.id, request: row.id, windowEndsAt: row.window_ends_at!, firstUnseal: false, secret: null };
   if (first) transition(cred.id, cred.state, 'unseal');
   const envelope = envelopeOf(session, cred.id, 'active');
   const { dek, holders } = await rebuildDek(session, row, envelope);

@@ -15,6 +15,24 @@ export interface Transcript {
   json<T = Record<string, unknown>>(): T;
 }
 
+/** One CLI run as a recorder saw it: the arguments and what came back. */
+export interface RecordedRun {
+  readonly args: readonly string[];
+  readonly transcript: Transcript;
+}
+
+const recorders = new Set<RecordedRun[]>();
+
+/**
+ * Starts recording every CLI run of this test file (including the harness's own, e.g. buildWorld),
+ * so a test can inspect all output afterwards. `stop` ends the recording; `runs` keeps what it saw.
+ */
+export function recordTranscripts(): { readonly runs: readonly RecordedRun[]; stop(): void } {
+  const runs: RecordedRun[] = [];
+  recorders.add(runs);
+  return { runs, stop: () => recorders.delete(runs) };
+}
+
 /** Runs `breakglass ARGS` with optional stdin; never throws on a non-zero exit. */
 export function run(args: readonly string[], options: { stdin?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Transcript> {
   return new Promise((resolvePromise, reject) => {
@@ -30,12 +48,14 @@ export function run(args: readonly string[], options: { stdin?: string | Buffer;
     child.on('error', reject);
     child.on('close', (code) => {
       const stdout = Buffer.concat(out).toString('utf8');
-      resolvePromise({
+      const transcript: Transcript = {
         status: code ?? -1,
         stdout,
         stderr: Buffer.concat(err).toString('utf8'),
         json: <T>() => JSON.parse(stdout) as T,
-      });
+      };
+      for (const runs of recorders) runs.push({ args: [...args], transcript });
+      resolvePromise(transcript);
     });
     child.stdin.end(options.stdin ?? '');
   });

@@ -1,0 +1,657 @@
+/**
+ * Every refusal and every bad input of the CLI: its exit status, its error code (from --json), and
+ * that nothing changed. The vault's tables, the journal's length and the vault's keychain accounts
+ * are compared before and after; a refusal that matters to security must instead add exactly one
+ * `access.refused` entry (and the `key.rotate` that ends its epoch) and change nothing else.
+ */
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApprovalToken, CustodyFile, RequestBundle } from '../../../src/core/documents.js';
+import {
+  TAG,
+  memberKeyAad,
+  sealToKey,
+  signDocument,
+  unwrapWithPassphrase,
+  type MemberKeys,
+  type SealedToKey,
+} from '../../../src/crypto/index.js';
+import { approvalContext } from '../../../src/vault/approvals.js';
+import { PASSPHRASES, expectStatus, laptop, run, type Laptop, type Transcript } from '../../helpers/cli.js';
+import { buildWorld, examplePolicy, type World } from '../../helpers/world.js';
+import {
+  expectNoSecret,
+  expectRefusalJournaled,
+  expectUnchanged,
+  journal,
+  jsonError,
+  jsonOk,
+  snapshot,
+  requestArgs,
+} from './vault-state.js';
+
+/**
+ * The example policy plus two credentials: `quick-expiry`, whose request expiry is `quickMinutes`
+ * (made short for the expiry tests), and `ops-root`, which dave both requests and holds.
+ */
+function policyText(quickMinutes: string): string {
+  return examplePolicy({
+    'dave: [requester]': 'dave: [requester, holder]',
+    'drills:': `  quick-expiry:
+    holders: [alice, bob, carol]
+    threshold: 2
+    triggers: [network-outage]
+    requesters: [dave]
+    unseal_minutes: 30
+    request_expiry_minutes: ${quickMinutes}
+  ops-root:
+    holders: [alice, bob, dave]
+    threshold: 2
+    triggers: [network-outage]
+    requesters: [dave]
+    unseal_minutes: 30
+    request_expiry_minutes: 15
+drills:`,
+  });
+}
+
+const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
+
+/** Replaces one character in the middle of `text` with another character of the same alphabet. */
+function flipChar(text: string): string {
+  const i = Math.floor(text.length / 2);
+  return text.slice(0, i) + (text[i] === 'A' ? 'B' : 'A') + text.slice(i + 1);
+}
+
+describe('refusals and bad input change nothing (or only journal the refusal)', () => {
+  let world: World;
+  let vault: Laptop;
+  let other: Laptop;
+  let bob: Laptop;
+  const path = (name: string): string => join(world.root, name);
+
+  /** Opens a request as dave and returns its id. */
+  async function request(credential: string, on: Laptop = vault): Promise<string> {
+    const t = await on.run(['--json', ...requestArgs(credential, 'network-outage', 'WAN down', 'INC-9', 'dave')], { passphraseOf: 'dave' });
+    return jsonOk<{ request: string }>(expectStatus(t, 0, `request ${credential}`)).request;
+  }
+
+  /** Exports a bundle for `holder` and returns its file and its text code. */
+  async function exportBundle(req: string, holder: string, file: string, on: Laptop = vault): Promise<{ file: string; code: string }> {
+    const t = jsonOk<{ code: string }>(
+      expectStatus(await on.run(['--json', 'request', 'export', req, '--holder', holder, '--out', path(file)]), 0, `export ${holder}`),
+    );
+    return { file: path(file), code: t.code };
+  }
+
+  /** `holder` approves a bundle on their own laptop; returns the approval file and text code. */
+  async function approveRemote(holder: string, bundle: string, file: string): Promise<{ file: string; code: string }> {
+    const t = jsonOk<{ code: string }>(
+      expectStatus(
+        await world.laptops[holder]!.run(['--json', 'approve', '--bundle', bundle, '--out', path(file)], { passphraseOf: holder }),
+        0,
+        `approve --bundle ${holder}`,
+      ),
+    );
+    return { file: path(file), code: t.code };
+  }
+
+  async function approveInPerson(req: string, holder: string): Promise<void> {
+    expectStatus(await vault.run(['approve', req, '--holder', holder], { passphraseOf: holder }), 0, `approve ${holder}`);
+  }
+
+  beforeAll(async () => {
+    world = await buildWorld({ policy: policyText('15') });
+    vault = world.vault;
+    bob = world.laptops['bob']!;
+    for (const id of ['quick-expiry', 'ops-root']) {
+      expectStatus(
+        await vault.run(['seal', '--credential', id, '--label', id, '--secret-file', '-'], { stdin: `${world.secret}-${id}` }),
+        0,
+        `seal ${id}`,
+      );
+    }
+    // A second vault laptop with the same members, for approvals that are foreign to the first.
+    other = laptop(world.root, 'other-vault');
+    expectStatus(await other.run(['init', '--name', 'other cart']), 0, 'init other');
+    for (const m of ['alice', 'bob', 'carol', 'dave']) {
+      expectStatus(await other.run(['member', 'add', path(`${m}.card`), '--custody', path(`${m}.custody`)]), 0, `other: add ${m}`);
+    }
+    expectStatus(await other.run(['policy', 'set', path('policy.yaml')]), 0, 'other: policy set');
+    expectStatus(
+      await other.run(['seal', '--credential', 'prod-db-root', '--label', 'other', '--secret-file', '-'], { stdin: 'other-secret-1234' }),
+      0,
+      'other: seal',
+    );
+  }, 120_000);
+  afterAll(() => world?.cleanup());
+
+  describe('input the CLI rejects before it touches the vault', () => {
+    it('bad arguments: unknown flag, missing required flag, unknown command, conflicting flags: exit 2 BAD_ARGUMENTS', async () => {
+      const before = await snapshot(vault.vault);
+      const cases: [string[], string | RegExp][] = [
+        [['list', '--bogus'], /^Unknown option '--bogus'\. .*; usage: breakglass list$/],
+        [['seal', '--credential', 'x', '--label', 'y'], '--secret-file is required'],
+        [
+          ['request', '--credential', 'prod-db-root', '--trigger', 'network-outage', '--reason', 'r', '--requester', 'dave'],
+          '--incident is required',
+        ],
+        [['frobnicate'], 'unknown command "frobnicate"; see "breakglass --help"'],
+        [['unseal', 'req-000000000000', '--reveal', '--copy'], 'choose one of --reveal, --copy, --out'],
+        [['unseal', 'req-000000000000', '--copy', '--clear-after', '0'], '--clear-after must be 1-600 seconds'],
+        [['approve'], 'give REQUEST --holder ID (in person) or --bundle FILE|CODE --out FILE'],
+        [
+          [...requestArgs('Prod DB!', 't', 'r', 'i', 'dave')],
+          'credential "Prod DB!" is not a valid id: use 1-64 of a-z, 0-9, ".", "_", "-"',
+        ],
+        [
+          ['review', 'prod-db-root', '--reviewer', 'carol', '--warranted', 'maybe', '--summary', 's', '--changes', 'c'],
+          '--warranted must be yes or no',
+        ],
+        [['close'], 'usage: breakglass close CREDENTIAL'],
+      ];
+      // These fail before the vault is opened, so they can run side by side.
+      const transcripts = await Promise.all(cases.map(([args]) => vault.run(['--json', ...args], { passphraseOf: 'dave' })));
+      for (const [i, [args, message]] of cases.entries()) {
+        const error = jsonError(transcripts[i]!, 2);
+        expect(error.code, args.join(' ')).toBe('BAD_ARGUMENTS');
+        if (typeof message === 'string') expect(error.message).toBe(message);
+        else expect(error.message).toMatch(message);
+      }
+      // Without --json: one line on stderr, nothing on stdout.
+      const t = await vault.run(['seal', '--credential', 'x', '--label', 'y']);
+      expect([t.status, t.stdout, t.stderr]).toEqual([2, '', 'breakglass: BAD_ARGUMENTS: --secret-file is required\n']);
+      await expectUnchanged(vault.vault, before);
+    });
+
+    it('unknown credential, request and member ids: exit 2 NOT_FOUND', async () => {
+      const before = await snapshot(vault.vault);
+      const nope = 'req-000000000000';
+      const cases: string[][] = [
+        ['unseal', nope],
+        ['approve', nope, '--holder', 'alice'],
+        ['request', 'export', nope, '--holder', 'bob', '--out', path('never.bundle')],
+        ['request', 'cancel', nope],
+        [...requestArgs('no-such-cred', 'network-outage', 'r', 'i', 'dave')],
+        [...requestArgs('prod-db-root', 'network-outage', 'r', 'i', 'zed')],
+        ['close', 'no-such-cred'],
+        ['reseal', 'no-such-cred'],
+        ['review', 'no-such-cred', '--reviewer', 'carol', '--warranted', 'yes', '--summary', 's', '--changes', 'c'],
+        ['shares', 'check', '--credential', 'no-such-cred', '--holder', 'alice'],
+      ];
+      for (const args of cases) {
+        const error = jsonError(await vault.run(['--json', ...args], { passphraseOf: 'alice' }), 2);
+        expect(error.code, args.join(' ')).toBe('NOT_FOUND');
+        expect(error.message).toMatch(
+          /^no (credential no-such-cred in this vault|request req-000000000000 in this vault|member zed is enrolled at this vault)/,
+        );
+      }
+      expect(existsSync(path('never.bundle'))).toBe(false);
+      await expectUnchanged(vault.vault, before);
+    });
+
+    it('a vault folder that does not exist: exit 2 NOT_INITIALIZED, and no folder is created', async () => {
+      const nowhere = path('no-vault-here');
+      for (const args of [['list'], ['member', 'list'], ['journal', 'verify']]) {
+        const error = jsonError(await run(['--vault', nowhere, '--json', ...args]), 2);
+        expect(error).toMatchObject({
+          code: 'NOT_INITIALIZED',
+          message: `no vault at ${nowhere}: run "breakglass init --name NAME" first`,
+        });
+      }
+      expect(existsSync(nowhere)).toBe(false);
+    });
+
+    it('no keychain (no Secret Service on the bus): exit 5 KEYCHAIN_UNAVAILABLE with how to start one', async () => {
+      const noBus = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
+      const before = await snapshot(vault.vault);
+      const t = await run(['--vault', vault.vault, '--json', 'policy', 'set', path('policy.yaml')], { env: noBus });
+      const error = jsonError(t, 5);
+      expect(error.code).toBe('KEYCHAIN_UNAVAILABLE');
+      expect(error.message).toContain('dbus-run-session');
+      await expectUnchanged(vault.vault, before);
+      // init creates nothing when it cannot reach the keychain.
+      const fresh = path('fresh-vault');
+      const init = await run(['--vault', fresh, 'init', '--name', 'x'], { env: noBus });
+      expect(init.status).toBe(5);
+      expect(init.stderr).toMatch(/^breakglass: KEYCHAIN_UNAVAILABLE: no Secret Service \(OS keychain\) is reachable\./);
+      expect(existsSync(join(fresh, 'vault.db'))).toBe(false);
+    });
+
+    it('the vault busy in another process: a write command exits 5 VAULT_BUSY; reads still work', async () => {
+      const before = await snapshot(vault.vault);
+      const lock = new Database(join(vault.vault, 'vault.lock'));
+      try {
+        lock.exec('BEGIN EXCLUSIVE');
+        const error = jsonError(await vault.run(['--json', 'policy', 'set', path('policy.yaml')]), 5);
+        expect(error).toMatchObject({
+          code: 'VAULT_BUSY',
+          message: 'the vault is busy in another breakglass process; try again when it has finished',
+        });
+        jsonOk(await vault.run(['--json', 'journal', 'verify']));
+      } finally {
+        if (lock.inTransaction) lock.exec('ROLLBACK');
+        lock.close();
+      }
+      await expectUnchanged(vault.vault, before);
+    });
+  });
+
+  describe('policy violations', () => {
+    const BAD = `version: 1
+triggers:
+  network-outage: WAN down
+members:
+  alice: [holder]
+  bob: [holder]
+  carol: [holder, reviewer]
+  dave: [requester]
+credentials:
+  prod-db-root:
+    holders: [alice, bob, zed]
+    threshold: 4
+    triggers: [network-outage, meteor-strike]
+    requesters: [dave]
+    unseal_minutes: 30
+    request_expiry_minutes: 15
+    colour: red
+`;
+    const PROBLEMS = [
+      { path: 'credentials.prod-db-root.colour', message: 'unknown key: remove it or fix its spelling' },
+      { path: 'credentials.prod-db-root.holders[2]', message: 'unknown member "zed": add it under members' },
+      { path: 'credentials.prod-db-root.threshold', message: 'threshold 4 is above the 3 holders' },
+      { path: 'credentials.prod-db-root.triggers[1]', message: 'trigger "meteor-strike" is not defined under triggers' },
+    ];
+
+    it('policy check: exit 2, every problem printed with its path on stderr', async () => {
+      const file = world.file('bad-policy.yaml', BAD);
+      const t = await vault.run(['policy', 'check', file]);
+      expect(t.status).toBe(2);
+      expect(t.stdout).toBe('');
+      expect(t.stderr.split('\n').filter(Boolean)).toEqual([
+        ...PROBLEMS.map((p) => `${file}: ${p.path}: ${p.message}`),
+        `breakglass: POLICY_INVALID: 4 problem(s) in ${file}`,
+      ]);
+      const error = jsonError(await vault.run(['--json', 'policy', 'check', file]), 2);
+      expect(error).toMatchObject({ code: 'POLICY_INVALID', details: { problems: PROBLEMS } });
+      // Not YAML at all: one problem at the root.
+      const broken = world.file('broken-policy.yaml', 'version: 1\ntriggers: [oops\n');
+      const syntax = jsonError(await vault.run(['--json', 'policy', 'check', broken]), 2);
+      expect(syntax.details['problems']).toEqual([{ path: '(root)', message: expect.stringMatching(/^not valid YAML or JSON: /) }]);
+    });
+
+    it('policy set with violations: exit 2 POLICY_INVALID, the policy in force is unchanged', async () => {
+      const file = world.file('bad-policy-set.yaml', BAD);
+      const shown = jsonOk<{ hash: string }>(await vault.run(['--json', 'policy', 'show']));
+      const before = await snapshot(vault.vault);
+      const error = jsonError(await vault.run(['--json', 'policy', 'set', file]), 2);
+      expect(error.code).toBe('POLICY_INVALID');
+      expect(error.details['problems']).toEqual(PROBLEMS);
+      await expectUnchanged(vault.vault, before);
+      expect(jsonOk<{ hash: string }>(await vault.run(['--json', 'policy', 'show'])).hash).toBe(shown.hash);
+    });
+  });
+
+  describe('requests the policy forbids (journaled refusals)', () => {
+    const ask = (requester: string, trigger: string, credential = 'prod-db-root'): Promise<Transcript> =>
+      vault.run(['--json', ...requestArgs(credential, trigger, 'r', 'INC-1', requester)], { passphraseOf: requester });
+
+    it('a forbidden requester: exit 3 POLICY_DENIED, journaled', async () => {
+      const before = await snapshot(vault.vault);
+      const error = jsonError(await ask('alice', 'network-outage'), 3);
+      expect(error).toMatchObject({ code: 'POLICY_DENIED', message: 'member alice may not request prod-db-root; the policy allows: dave' });
+      const refusal = await expectRefusalJournaled(vault.vault, before, 'POLICY_DENIED');
+      expect(refusal).toMatchObject({ actor: 'alice', subject: 'prod-db-root', data: { trigger: 'network-outage' } });
+    });
+
+    it('a forbidden trigger (undefined, or not allowed for this credential): exit 3 POLICY_DENIED, journaled', async () => {
+      let before = await snapshot(vault.vault);
+      expect(jsonError(await ask('dave', 'meteor-strike'), 3)).toMatchObject({
+        code: 'POLICY_DENIED',
+        message: 'trigger "meteor-strike" does not justify opening prod-db-root; allowed triggers: network-outage, database-lockout',
+      });
+      expect((await expectRefusalJournaled(vault.vault, before, 'POLICY_DENIED')).data['trigger']).toBe('meteor-strike');
+
+      before = await snapshot(vault.vault);
+      expect(jsonError(await ask('dave', 'database-lockout', 'quick-expiry'), 3).code).toBe('POLICY_DENIED');
+      expect((await expectRefusalJournaled(vault.vault, before, 'POLICY_DENIED')).subject).toBe('quick-expiry');
+    });
+
+    it('the wrong passphrase for the requester: exit 3 WRONG_PASSPHRASE, journaled, the passphrase never echoed', async () => {
+      const wrong = world.file('wrong.pw', 'not daves passphrase at all');
+      const before = await snapshot(vault.vault);
+      const t = await vault.run(['--json', '--passphrase-file', wrong, ...requestArgs('prod-db-root', 'network-outage', 'r', 'i', 'dave')]);
+      expect(jsonError(t, 3)).toMatchObject({ code: 'WRONG_PASSPHRASE', message: "that is not Dave's passphrase (member dave)" });
+      expectNoSecret(t.stdout + t.stderr, ['not daves passphrase at all'], 'output');
+      expect((await expectRefusalJournaled(vault.vault, before, 'WRONG_PASSPHRASE')).actor).toBe('dave');
+    });
+  });
+
+  describe('approvals: one request after another on prod-db-root', () => {
+    let reqA = '';
+    let reqB = '';
+    let bobA: { file: string; code: string };
+    let carolA: { file: string; code: string };
+    let bundleB: { file: string; code: string };
+
+    it('threshold not met: unseal with 0 approvals is refused with exit 3 THRESHOLD_NOT_MET, nothing changed', async () => {
+      reqA = await request('prod-db-root');
+      const before = await snapshot(vault.vault);
+      const error = jsonError(await vault.run(['--json', 'unseal', reqA]), 3);
+      expect(error).toMatchObject({
+        code: 'THRESHOLD_NOT_MET',
+        message: `request ${reqA} has 0 of the 2 approvals it needs`,
+        details: { have: 0, need: 2 },
+      });
+      await expectUnchanged(vault.vault, before);
+    });
+
+    it('the wrong passphrase in person: exit 3 WRONG_PASSPHRASE, journaled; with one approval the threshold is still not met', async () => {
+      const wrong = world.file('wrong-alice.pw', 'alice wrong horse battery');
+      let before = await snapshot(vault.vault);
+      expect(jsonError(await vault.run(['--json', '--passphrase-file', wrong, 'approve', reqA, '--holder', 'alice']), 3).code).toBe(
+        'WRONG_PASSPHRASE',
+      );
+      expect((await expectRefusalJournaled(vault.vault, before, 'WRONG_PASSPHRASE')).actor).toBe('alice');
+
+      await approveInPerson(reqA, 'alice');
+      before = await snapshot(vault.vault);
+      const t = await vault.run(['unseal', reqA, '--reveal']);
+      expectNoSecret(t.stdout, [world.secret], 'stdout');
+      expect([t.status, t.stdout]).toEqual([3, '']);
+      expect(t.stderr).toBe(`breakglass: THRESHOLD_NOT_MET: request ${reqA} has 1 of the 2 approvals it needs\n`);
+      await expectUnchanged(vault.vault, before);
+    });
+
+    it('the same holder twice (in person twice; the same approval file imported twice): exit 3 DUPLICATE_APPROVAL, journaled', async () => {
+      let before = await snapshot(vault.vault);
+      const twice = jsonError(await vault.run(['--json', 'approve', reqA, '--holder', 'alice'], { passphraseOf: 'alice' }), 3);
+      expect(twice).toMatchObject({
+        code: 'DUPLICATE_APPROVAL',
+        message: `alice has already approved request ${reqA}; one approval per holder`,
+      });
+      await expectRefusalJournaled(vault.vault, before, 'DUPLICATE_APPROVAL');
+
+      bobA = await approveRemote('bob', (await exportBundle(reqA, 'bob', 'a-bob.bundle')).file, 'a-bob.approval');
+      expect(jsonOk<{ approvals: string[] }>(await vault.run(['--json', 'approval', 'import', bobA.file])).approvals).toEqual([
+        'alice',
+        'bob',
+      ]);
+      before = await snapshot(vault.vault);
+      const again = jsonError(await vault.run(['--json', 'approval', 'import', bobA.file]), 3);
+      expect(again).toMatchObject({ code: 'DUPLICATE_APPROVAL', message: `this approval from bob was already accepted for ${reqA}` });
+      await expectRefusalJournaled(vault.vault, before, 'DUPLICATE_APPROVAL');
+    });
+
+    it("the wrong passphrase on a holder's own laptop: exit 3 WRONG_PASSPHRASE, journaled there, no approval written", async () => {
+      const wrong = world.file('wrong-bob.pw', 'bob wrong horse battery');
+      const before = await snapshot(bob.vault);
+      const t = await bob.run([
+        '--json',
+        '--passphrase-file',
+        wrong,
+        'approve',
+        '--bundle',
+        path('a-bob.bundle'),
+        '--out',
+        path('a-bob-2.approval'),
+      ]);
+      expect(jsonError(t, 3).code).toBe('WRONG_PASSPHRASE');
+      await expectRefusalJournaled(bob.vault, before, 'WRONG_PASSPHRASE');
+      expect(existsSync(path('a-bob-2.approval'))).toBe(false);
+      // Carol approves request A on her laptop; her approval is kept for the next test.
+      carolA = await approveRemote('carol', (await exportBundle(reqA, 'carol', 'a-carol.bundle')).file, 'a-carol.approval');
+    });
+
+    it('an approval for another request (A cancelled, B open) or from another vault: exit 3 APPROVAL_REPLAYED, journaled', async () => {
+      expectStatus(await vault.run(['request', 'cancel', reqA]), 0, 'cancel A');
+      reqB = await request('prod-db-root');
+      let before = await snapshot(vault.vault);
+      const replayed = jsonError(await vault.run(['--json', 'approval', 'import', carolA.file]), 3);
+      expect(replayed).toMatchObject({
+        code: 'APPROVAL_REPLAYED',
+        message: `request ${reqA} is cancelled; approvals for it are no longer accepted`,
+      });
+      expect((await expectRefusalJournaled(vault.vault, before, 'APPROVAL_REPLAYED')).data['request']).toBe(reqA);
+
+      const foreignReq = await request('prod-db-root', other);
+      const foreignBundle = await exportBundle(foreignReq, 'bob', 'foreign-bob.bundle', other);
+      const foreign = await approveRemote('bob', foreignBundle.file, 'foreign-bob.approval');
+      before = await snapshot(vault.vault);
+      const error = jsonError(await vault.run(['--json', 'approval', 'import', foreign.code]), 3);
+      expect(error.code).toBe('APPROVAL_REPLAYED');
+      expect(error.message).toMatch(
+        new RegExp(`^this approval was made for another request \\(${foreignReq} at vault v-[0-9a-f]{16}\\); it cannot be used here$`),
+      );
+      await expectRefusalJournaled(vault.vault, before, 'APPROVAL_REPLAYED');
+    });
+
+    it("a corrupt bundle (truncated text code, a flipped character in the file): refused, nothing written on the holder's laptop", async () => {
+      bundleB = await exportBundle(reqB, 'bob', 'b-bob.bundle');
+      const before = await snapshot(bob.vault);
+      const out = path('b-bob-corrupt.approval');
+      const approve = (bundle: string): Promise<Transcript> =>
+        bob.run(['--json', 'approve', '--bundle', bundle, '--out', out], { passphraseOf: 'bob' });
+
+      const truncated = jsonError(await approve(bundleB.code.slice(0, -12)), 2);
+      expect(truncated).toMatchObject({
+        code: 'BAD_BUNDLE',
+        message: 'the request bundle code is damaged (a character may be missing); copy it again',
+      });
+
+      const bundle = readJson<RequestBundle>(bundleB.file);
+      const altered = world.file(
+        'b-bob-altered.bundle',
+        JSON.stringify({ ...bundle, request: { ...bundle.request, reason: flipChar(bundle.request.reason) } }),
+      );
+      expect(jsonError(await approve(altered), 2)).toMatchObject({
+        code: 'BAD_BUNDLE',
+        message: "the bundle's request does not match its hash; it was altered",
+      });
+
+      const badSig = world.file(
+        'b-bob-badsig.bundle',
+        JSON.stringify({ ...bundle, requesterSignature: flipChar(bundle.requesterSignature) }),
+      );
+      expect(jsonError(await approve(badSig), 4)).toMatchObject({
+        code: 'BAD_SIGNATURE',
+        message: 'the request is not signed by dave; do not approve it',
+      });
+
+      const notJson = world.file('b-bob-notjson.bundle', readFileSync(bundleB.file, 'utf8').replace('{', '['));
+      expect(jsonError(await approve(notJson), 2).code).toBe('BAD_BUNDLE');
+
+      expect(existsSync(out)).toBe(false);
+      await expectUnchanged(bob.vault, before);
+    });
+
+    it('a corrupt approval (truncated text code, not JSON): exit 2 BAD_BUNDLE at the vault laptop, nothing changed', async () => {
+      const before = await snapshot(vault.vault);
+      expect(jsonError(await vault.run(['--json', 'approval', 'import', bobA.code.slice(0, -10)]), 2)).toMatchObject({
+        code: 'BAD_BUNDLE',
+        message: 'the approval code is damaged (a character may be missing); copy it again',
+      });
+      expect(jsonError(await vault.run(['--json', 'approval', 'import', bundleB.code]), 2)).toMatchObject({
+        code: 'BAD_BUNDLE',
+        message: 'this is not approval (it does not start with BGV1-APPROVAL:)',
+      });
+      const garbled = world.file('garbled.approval', readFileSync(bobA.file, 'utf8').slice(0, 100));
+      expect(jsonError(await vault.run(['--json', 'approval', 'import', garbled]), 2).code).toBe('BAD_BUNDLE');
+      await expectUnchanged(vault.vault, before);
+    });
+
+    it('a forged share: named by its holder (BAD_SHARE, exit 4) or caught by the signature first (BAD_SIGNATURE, exit 4)', async () => {
+      // 1. Bob's bundle carrying alice's share: bob's laptop finds that the share is not his.
+      const aliceB = readJson<RequestBundle>((await exportBundle(reqB, 'alice', 'b-alice.bundle')).file);
+      const swapped = world.file('b-bob-swapped.bundle', JSON.stringify({ ...readJson<RequestBundle>(bundleB.file), share: aliceB.share }));
+      const bobBefore = await snapshot(bob.vault);
+      const onLaptop = jsonError(
+        await bob.run(['--json', 'approve', '--bundle', swapped, '--out', path('b-bob-swapped.approval')], { passphraseOf: 'bob' }),
+        4,
+      );
+      expect(onLaptop).toMatchObject({
+        code: 'BAD_SHARE',
+        message: 'the share of bob for prod-db-root does not open or does not match its commitment',
+        details: { holder: 'bob' },
+      });
+      expect(existsSync(path('b-bob-swapped.approval'))).toBe(false);
+      await expectUnchanged(bob.vault, bobBefore);
+
+      // 2. A real approval whose sealed share is replaced by other bytes sealed the same way: it still
+      //    parses and opens, but the sealed share is under bob's signature, so the signature fails first.
+      const genuine = await approveRemote('bob', bundleB.file, 'b-bob.approval');
+      const token = readJson<ApprovalToken>(genuine.file);
+      const ephemeralKey = readJson<RequestBundle>(bundleB.file).request.ephemeralKey;
+      const reseal = (): SealedToKey => sealToKey(ephemeralKey, randomBytes(33), approvalContext(token.body));
+      const tampered = world.file('b-bob-tampered.approval', JSON.stringify({ ...token, body: { ...token.body, sealedShare: reseal() } }));
+      let before = await snapshot(vault.vault);
+      expect(jsonError(await vault.run(['--json', 'approval', 'import', tampered]), 4)).toMatchObject({
+        code: 'BAD_SIGNATURE',
+        message: "the approval is not signed by bob's key; it was altered or forged",
+      });
+      await expectRefusalJournaled(vault.vault, before, 'BAD_SIGNATURE');
+
+      // 3. Bob himself signs an approval over a wrong share (a malicious holder, with his real key):
+      //    the signature verifies, and the share's commitment names him.
+      const custody = readJson<CustodyFile>(path('bob.custody'));
+      const plain = await unwrapWithPassphrase(PASSPHRASES['bob']!, custody.wrapped, memberKeyAad('bob', custody.signingKey));
+      const keys = JSON.parse(plain!.toString('utf8')) as MemberKeys;
+      const body = { ...token.body, sealedShare: reseal(), approvedAt: Date.now() };
+      const forged = world.file('b-bob-forged.approval', JSON.stringify({ body, sig: signDocument(TAG.approval, body, keys.signing) }));
+      before = await snapshot(vault.vault);
+      const badShare = jsonError(await vault.run(['--json', 'approval', 'import', forged]), 4);
+      expect(badShare).toMatchObject({ code: 'BAD_SHARE', details: { holder: 'bob' } });
+      expect(badShare.message).toBe(
+        'the share from bob does not match its commitment; ask Bob to check their share ("breakglass shares check")',
+      );
+      expect((await expectRefusalJournaled(vault.vault, before, 'BAD_SHARE')).actor).toBe('bob');
+
+      // The genuine approval is still accepted: the forgeries were refused for what they changed.
+      expect(jsonOk<{ approvals: string[] }>(await vault.run(['--json', 'approval', 'import', genuine.file])).approvals).toEqual(['bob']);
+    });
+
+    it('reseal before review: exit 3 REVIEW_REQUIRED while unsealed and after close; a reviewer who is not one is refused', async () => {
+      await approveInPerson(reqB, 'alice');
+      expectStatus(await vault.run(['unseal', reqB]), 0, 'unseal B');
+      let before = await snapshot(vault.vault);
+      expect(jsonError(await vault.run(['--json', 'reseal', 'prod-db-root']), 3).code).toBe('REVIEW_REQUIRED');
+      await expectUnchanged(vault.vault, before);
+
+      expectStatus(await vault.run(['close', 'prod-db-root']), 0, 'close');
+      before = await snapshot(vault.vault);
+      const t = await vault.run(['reseal', 'prod-db-root']);
+      expect([t.status, t.stdout, t.stderr]).toEqual([
+        3,
+        '',
+        'breakglass: REVIEW_REQUIRED: cannot reseal prod-db-root: a post-incident review must be signed first (breakglass review prod-db-root ...)\n',
+      ]);
+      await expectUnchanged(vault.vault, before);
+
+      // dave has no reviewer role (and opened the request): his review is a journaled refusal.
+      const review = jsonError(
+        await vault.run(
+          ['--json', 'review', 'prod-db-root', '--reviewer', 'dave', '--warranted', 'yes', '--summary', 's', '--changes', 'c'],
+          { passphraseOf: 'dave' },
+        ),
+        3,
+      );
+      expect(review).toMatchObject({ code: 'POLICY_DENIED', message: 'dave is not a reviewer in the policy' });
+      await expectRefusalJournaled(vault.vault, before, 'POLICY_DENIED');
+
+      // A sealed credential has nothing to reseal.
+      before = await snapshot(vault.vault);
+      expect(jsonError(await vault.run(['--json', 'reseal', 'ops-root']), 3)).toMatchObject({
+        code: 'STATE_CONFLICT',
+        message: 'cannot reseal ops-root: it is sealed; open a request first',
+      });
+      await expectUnchanged(vault.vault, before);
+    });
+  });
+
+  it('self-approval: the requester cannot approve their own request, in person (journaled) or from a bundle', async () => {
+    const req = await request('ops-root');
+    const before = await snapshot(vault.vault);
+    const error = jsonError(await vault.run(['--json', 'approve', req, '--holder', 'dave'], { passphraseOf: 'dave' }), 3);
+    expect(error).toMatchObject({ code: 'SELF_APPROVAL', message: 'dave opened this request and cannot also approve it' });
+    await expectRefusalJournaled(vault.vault, before, 'SELF_APPROVAL');
+
+    const dave = world.laptops['dave']!;
+    const bundle = await exportBundle(req, 'dave', 'ops-dave.bundle');
+    const daveBefore = await snapshot(dave.vault);
+    expect(
+      jsonError(
+        await dave.run(['--json', 'approve', '--bundle', bundle.code, '--out', path('ops-dave.approval')], { passphraseOf: 'dave' }),
+        3,
+      ).code,
+    ).toBe('SELF_APPROVAL');
+    expect(existsSync(path('ops-dave.approval'))).toBe(false);
+    await expectUnchanged(dave.vault, daveBefore);
+  });
+
+  describe('approval after expiry (quick-expiry: requests expire after 9 s)', () => {
+    let prepared: Promise<{ req: string; bundle: string; approval: string }> | undefined;
+
+    it('policy set takes the fractional minutes that policy check accepts (request_expiry_minutes: 0.15)', async () => {
+      // 9 s rather than 3 s: bob's approval below must be made before expiry, on a busy machine.
+      const file = world.file('policy-quick.yaml', policyText('0.15'));
+      expectStatus(await vault.run(['policy', 'check', file]), 0, 'policy check');
+      jsonOk(await vault.run(['--json', 'policy', 'set', file]));
+    });
+
+    /** A quick-expiry request, bob's bundle and his approval made in time, once the request has expired. */
+    function expiredRequest(): NonNullable<typeof prepared> {
+      prepared ??= (async () => {
+        const t = jsonOk<{ request: string; expiresAt: number }>(
+          await vault.run(['--json', ...requestArgs('quick-expiry', 'network-outage', 'r', 'i', 'dave')], { passphraseOf: 'dave' }),
+        );
+        if (t.expiresAt - Date.now() > 20_000)
+          throw new Error('quick-expiry requests do not expire within seconds: the 0.15 minute policy was not set (see the test above)');
+        const bundle = (await exportBundle(t.request, 'bob', 'q-bob.bundle')).file;
+        const approval = (await approveRemote('bob', bundle, 'q-bob.approval')).file;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, t.expiresAt - Date.now()) + 300));
+        // Any write command applies the clock first: the request ends as expired (journaled).
+        const list = expectStatus(await vault.run(['list']), 0, 'list after expiry');
+        expect(list.stderr).toBe(`note: request ${t.request} expired\n`);
+        expect(
+          journal(vault.vault)
+            .filter((e) => e.kind === 'request.expire')
+            .map((e) => e.data['request']),
+        ).toEqual([t.request]);
+        return { req: t.request, bundle, approval };
+      })();
+      return prepared;
+    }
+
+    it("on the holder's laptop: exit 3 REQUEST_EXPIRED, nothing written", async () => {
+      const { req, bundle } = await expiredRequest();
+      const before = await snapshot(bob.vault);
+      const error = jsonError(
+        await bob.run(['--json', 'approve', '--bundle', bundle, '--out', path('q-bob-late.approval')], { passphraseOf: 'bob' }),
+        3,
+      );
+      expect(error.code).toBe('REQUEST_EXPIRED');
+      expect(error.message).toMatch(new RegExp(`^request ${req} expired at \\S+; ask for a new bundle$`));
+      expect(existsSync(path('q-bob-late.approval'))).toBe(false);
+      await expectUnchanged(bob.vault, before);
+    });
+
+    it('an approval made in time but imported after expiry: exit 3 REQUEST_EXPIRED, journaled', async () => {
+      const { approval } = await expiredRequest();
+      const before = await snapshot(vault.vault);
+      const error = jsonError(await vault.run(['--json', 'approval', 'import', approval]), 3);
+      expect(error.code).toBe('REQUEST_EXPIRED');
+      await expectRefusalJournaled(vault.vault, before, 'REQUEST_EXPIRED');
+    });
+
+    it('in person after expiry: exit 3 REQUEST_EXPIRED, journaled', async () => {
+      const { req } = await expiredRequest();
+      const before = await snapshot(vault.vault);
+      const error = jsonError(await vault.run(['--json', 'approve', req, '--holder', 'alice'], { passphraseOf: 'alice' }), 3);
+      expect(error.code).toBe('REQUEST_EXPIRED');
+      await expectRefusalJournaled(vault.vault, before, 'REQUEST_EXPIRED');
+    });
+  });
+});
