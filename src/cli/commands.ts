@@ -582,8 +582,8 @@ export const COMMANDS: readonly Command[] = [
     async run(ctx, v) {
       const out = req(v, 'out');
       assertWritable(out);
-      return withVault(ctx, false, (session) => {
-        const lines = [...exportJournal(session)];
+      return withVault(ctx, false, async (session) => {
+        const lines = await exportJournal(session);
         writeFileSync(out, lines.join(''), { flag: 'wx', mode: 0o600 });
         ctx.say(
           `${lines.length} entries written to ${out}; verify with: breakglass journal verify --file ${out} --genesis-key ${session.report.genesisKey}`,

@@ -61,9 +61,10 @@ function parseEntry(bytes: Uint8Array): JournalEntry {
 
 /**
  * Verifies entries in order and stops at the first bad one, naming its seq and the failure.
- * Checks, in this order per entry: hash, canonical form and shape (TAMPER), format (DOWNGRADE),
- * journal id and prev hash (CHAIN_BREAK), seq (GAP), epoch (EPOCH_MISMATCH), signature
- * (BAD_SIGNATURE), and the keys that genesis and key.rotate entries introduce (BAD_KEY).
+ * Checks, in this order per entry (docs/journal-format.md): hash (TAMPER); canonical form and shape
+ * (TAMPER, DOWNGRADE if v is older); format (DOWNGRADE, or TAMPER if newer); row seq against entry
+ * seq (GAP); journal id (CHAIN_BREAK); seq (GAP); prev (CHAIN_BREAK); epoch (EPOCH_MISMATCH);
+ * genesis key (BAD_KEY); signature (BAD_SIGNATURE); the key a key.rotate certifies (BAD_KEY).
  */
 export function verifyEntries(entries: Iterable<StoredEntry>, expect: VerifyExpectations = {}): VerifyReport {
   let journal: string | null = expect.journal ?? null;

@@ -34,10 +34,19 @@ export function journalEntries(session: VaultSession, options: { since?: number;
   return out;
 }
 
-/** The journal as JSON Lines, one entry a line with its hash and signature. Refused unless it verifies. */
-export function* exportJournal(session: VaultSession): Generator<string> {
+/**
+ * The journal as JSON Lines, one entry a line with its hash and signature. Refused unless it
+ * verifies, including the keychain check that catches a cut tail; a folder copied without its
+ * keychain can only be chain-checked, and is exported as such.
+ */
+export async function exportJournal(session: VaultSession): Promise<string[]> {
   session.assertJournalIntact();
-  for (const stored of session.repo.entries()) yield `${exportLine(stored)}\n`;
+  try {
+    await session.assertSigningKey();
+  } catch (err) {
+    if (!(err instanceof BreakGlassError && err.code === 'KEYCHAIN_KEY_MISSING')) throw err;
+  }
+  return Array.from(session.repo.entries(), (stored) => `${exportLine(stored)}\n`);
 }
 
 /** Verifies an exported journal with no vault, as an auditor would, pinned to its genesis key. */

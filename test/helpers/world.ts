@@ -44,14 +44,28 @@ export async function buildWorld(options: { policy?: string; members?: readonly 
     const l = laptop(dir, `laptop-${m}`);
     laptops[m] = l;
     expectStatus(await l.run(['init', '--name', `${m}'s laptop`]), 0, `init ${m}`);
-    expectStatus(await l.run(['member', 'create', '--id', m, '--name', m[0]!.toUpperCase() + m.slice(1), '--out', join(dir, `${m}.card`)], { passphraseOf: m }), 0, `member create ${m}`);
-    expectStatus(await l.run(['member', 'export-key', '--id', m, '--out', join(dir, `${m}.custody`)], { passphraseOf: m }), 0, `export-key ${m}`);
+    expectStatus(
+      await l.run(['member', 'create', '--id', m, '--name', m[0]!.toUpperCase() + m.slice(1), '--out', join(dir, `${m}.card`)], {
+        passphraseOf: m,
+      }),
+      0,
+      `member create ${m}`,
+    );
+    expectStatus(
+      await l.run(['member', 'export-key', '--id', m, '--out', join(dir, `${m}.custody`)], { passphraseOf: m }),
+      0,
+      `export-key ${m}`,
+    );
     expectStatus(await vault.run(['member', 'add', join(dir, `${m}.card`), '--custody', join(dir, `${m}.custody`)]), 0, `member add ${m}`);
   }
   expectStatus(await vault.run(['policy', 'set', file('policy.yaml', options.policy ?? examplePolicy())]), 0, 'policy set');
   const secret = 'S3cr3t-root-pw-7f1c9e';
   if (options.seal !== false) {
-    expectStatus(await vault.run(['seal', '--credential', 'prod-db-root', '--label', 'prod DB root', '--secret-file', '-'], { stdin: secret }), 0, 'seal');
+    expectStatus(
+      await vault.run(['seal', '--credential', 'prod-db-root', '--label', 'prod DB root', '--secret-file', '-'], { stdin: secret }),
+      0,
+      'seal',
+    );
   }
   return {
     root: dir,
@@ -62,7 +76,23 @@ export async function buildWorld(options: { policy?: string; members?: readonly 
     file,
     async request(opts = {}) {
       const t = expectStatus(
-        await vault.run(['--json', 'request', '--credential', 'prod-db-root', '--trigger', opts.trigger ?? 'network-outage', '--reason', 'WAN down, IdP unreachable', '--incident', 'INC-4711', '--requester', 'dave'], { passphraseOf: 'dave' }),
+        await vault.run(
+          [
+            '--json',
+            'request',
+            '--credential',
+            'prod-db-root',
+            '--trigger',
+            opts.trigger ?? 'network-outage',
+            '--reason',
+            'WAN down, IdP unreachable',
+            '--incident',
+            'INC-4711',
+            '--requester',
+            'dave',
+          ],
+          { passphraseOf: 'dave' },
+        ),
         0,
         'request',
       );
