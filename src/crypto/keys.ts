@@ -18,11 +18,23 @@ export interface SigningKeyPair {
 /** An X25519 key-agreement key pair, raw keys as base64url (32 bytes each). */
 export type AgreementKeyPair = SigningKeyPair;
 
+interface OkpJwk {
+  readonly x?: string;
+  readonly d?: string;
+}
+
 function generate(kind: 'ed25519' | 'x25519'): SigningKeyPair {
-  const { privateKey } = generateKeyPairSync(kind as 'ed25519');
-  const jwk = privateKey.export({ format: 'jwk' });
-  if (!jwk.x || !jwk.d) throw new Error(`${kind} key export lacks raw parts`);
-  return { publicKey: jwk.x, privateKey: jwk.d };
+  // Asking for JWK from the generator itself: exporting a generated KeyObject afterwards can
+  // deadlock Node 20 when a garbage collection lands inside the export (seen in a bench run).
+  const { privateKey } = generateKeyPairSync(
+    kind as 'ed25519',
+    {
+      publicKeyEncoding: { format: 'jwk' },
+      privateKeyEncoding: { format: 'jwk' },
+    } as unknown as Parameters<typeof generateKeyPairSync>[1],
+  ) as unknown as { privateKey: OkpJwk };
+  if (!privateKey.x || !privateKey.d) throw new Error(`${kind} key generation lacks raw parts`);
+  return { publicKey: privateKey.x, privateKey: privateKey.d };
 }
 
 /** Generates a fresh Ed25519 key pair. */
@@ -35,7 +47,9 @@ export function generateAgreementKeyPair(): AgreementKeyPair {
   return generate('x25519');
 }
 
-// Parsing a key per call costs ten times the signature itself, so KeyObjects are cached.
+// Parsing a key per call costs ten times the signature itself, so KeyObjects are cached: public
+// keys freely, private keys only for signing (the journal's epoch key, erased with `forgetPrivateKey`).
+// X25519 private keys are never cached: they open sealed shares and must not outlive their use.
 const publicCache = new Map<string, KeyObject>();
 const privateCache = new Map<string, KeyObject>();
 
@@ -52,19 +66,21 @@ function publicKeyObject(crv: 'Ed25519' | 'X25519', x: string): KeyObject {
 }
 
 function privateKeyObject(crv: 'Ed25519' | 'X25519', pair: SigningKeyPair): KeyObject {
+  const make = (): KeyObject => createPrivateKey({ key: { kty: 'OKP', crv, x: pair.publicKey, d: pair.privateKey }, format: 'jwk' });
+  if (crv === 'X25519') return make();
   const id = `${crv}:${pair.publicKey}`;
   let key = privateCache.get(id);
   if (!key) {
-    key = createPrivateKey({ key: { kty: 'OKP', crv, x: pair.publicKey, d: pair.privateKey }, format: 'jwk' });
+    key = make();
+    if (privateCache.size > 64) privateCache.clear();
     privateCache.set(id, key);
   }
   return key;
 }
 
-/** Forgets a cached private key, so an erased epoch key does not outlive its erasure in memory. */
+/** Forgets a cached signing key, so an erased epoch key does not outlive its erasure in memory. */
 export function forgetPrivateKey(publicKey: string): void {
   privateCache.delete(`Ed25519:${publicKey}`);
-  privateCache.delete(`X25519:${publicKey}`);
 }
 
 /** True when `publicKey` is a well-formed 32-byte Ed25519 or X25519 public key. */

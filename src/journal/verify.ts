@@ -1,4 +1,4 @@
-import { isCanonical } from '../core/canonical.js';
+import { canonicalize } from '../core/canonical.js';
 import {
   ENTRY_KINDS,
   JOURNAL_FORMAT,
@@ -30,9 +30,14 @@ class Failure extends Error {
 }
 
 function parseEntry(bytes: Uint8Array): JournalEntry {
-  const text = Buffer.from(bytes).toString('utf8');
-  if (!isCanonical(text)) throw new Failure('TAMPER', 'entry bytes are not canonical JSON');
-  const e = JSON.parse(text) as Partial<JournalEntry>;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  let e: Partial<JournalEntry>;
+  try {
+    e = JSON.parse(text) as Partial<JournalEntry>;
+    if (canonicalize(e) !== text) throw new Error('not canonical');
+  } catch {
+    throw new Failure('TAMPER', 'entry bytes are not canonical JSON');
+  }
   const wellFormed =
     typeof e === 'object' &&
     e !== null &&
