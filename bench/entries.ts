@@ -33,10 +33,20 @@ export function activityFields(i: number, journal: string): EntryFields {
         subject: 'prod-db-root',
         data: {
           request: {
-            format: 'breakglass.request', version: 1, id: request, purpose: 'access', vault: 'v-0123456789abcdef',
-            credential: 'prod-db-root', credentialVersion: 1 + (i >> 3), trigger: 'network-outage',
-            reason: 'WAN down, IdP unreachable; on-call needs the database root account', incident: `INC-${i}`,
-            requester: 'dave', ephemeralKey: b64(32), createdAt: Date.now(), expiresAt: Date.now() + 900_000,
+            format: 'breakglass.request',
+            version: 1,
+            id: request,
+            purpose: 'access',
+            vault: 'v-0123456789abcdef',
+            credential: 'prod-db-root',
+            credentialVersion: 1 + (i >> 3),
+            trigger: 'network-outage',
+            reason: 'WAN down, IdP unreachable; on-call needs the database root account',
+            incident: `INC-${i}`,
+            requester: 'dave',
+            ephemeralKey: b64(32),
+            createdAt: Date.now(),
+            expiresAt: Date.now() + 900_000,
           },
           requestHash: b64(32),
           signature: b64(64),
@@ -46,13 +56,30 @@ export function activityFields(i: number, journal: string): EntryFields {
     case 2:
       return approvalFields(i, journal);
     case 3:
-      return { kind: 'credential.unseal', actor: 'vault', subject: 'prod-db-root', data: { request, holders: ['alice', 'bob'], version: 1, nextVersion: 2, windowEndsAt: Date.now() + 1_800_000 } };
+      return {
+        kind: 'credential.unseal',
+        actor: 'vault',
+        subject: 'prod-db-root',
+        data: { request, holders: ['alice', 'bob'], version: 1, nextVersion: 2, windowEndsAt: Date.now() + 1_800_000 },
+      };
     case 4:
       return { kind: 'credential.reveal', actor: 'vault', subject: 'prod-db-root', data: { request } };
     case 5:
       return { kind: 'window.close', actor: 'operator', subject: 'prod-db-root', data: { request, reason: 'closed' } };
     case 6:
-      return { kind: 'review.sign', actor: 'carol', subject: 'prod-db-root', data: { review: `rev-${i}`, request, warranted: true, summary: 'restored replication after the WAN outage', rotated: false, signature: b64(64) } };
+      return {
+        kind: 'review.sign',
+        actor: 'carol',
+        subject: 'prod-db-root',
+        data: {
+          review: `rev-${i}`,
+          request,
+          warranted: true,
+          summary: 'restored replication after the WAN outage',
+          rotated: false,
+          signature: b64(64),
+        },
+      };
     default:
       return { kind: 'credential.reseal', actor: 'vault', subject: 'prod-db-root', data: { request, version: 2, rotated: false } };
   }

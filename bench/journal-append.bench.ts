@@ -25,7 +25,9 @@ export async function benchJournalAppend(): Promise<void> {
   const raw = rawCommitter(dir);
   try {
     const repo = new VaultRepository(db);
-    info(`journal_mode=${String(db.pragma('journal_mode', { simple: true }))} synchronous=${String(db.pragma('synchronous', { simple: true }))} (2 = FULL), both databases in ${dir}`);
+    info(
+      `journal_mode=${String(db.pragma('journal_mode', { simple: true }))} synchronous=${String(db.pragma('synchronous', { simple: true }))} (2 = FULL), both databases in ${dir}`,
+    );
     const key = generateSigningKeyPair();
     const journal = `j-${randomBytes(8).toString('hex')}`;
     let head: ChainHead = { journal, nextSeq: 0, prev: '', epoch: 0 };
@@ -81,11 +83,30 @@ export async function benchJournalAppend(): Promise<void> {
     info(`per-round ratio journal/raw: ${roundRatios.map((x) => fmt(x, 2)).join(' ')} (median ${fmt(median(roundRatios), 3)})`);
 
     const check = verifyEntries(repo.entries(), { journal });
-    if (!check.ok || check.count !== head.nextSeq) throw new Error(`the benchmark's journal does not verify: ${JSON.stringify(check.failure)}`);
+    if (!check.ok || check.count !== head.nextSeq)
+      throw new Error(`the benchmark's journal does not verify: ${JSON.stringify(check.failure)}`);
     info(`the ${check.count} appended entries verify`);
 
-    report({ name: 'journal.append.rate', value: journalRate, unit: '/s', limit: rawRate, limitUnit: '/s', ratio: journalRate / rawRate, target: '>=0.8x', pass: journalRate / rawRate >= 0.8 });
-    report({ name: 'journal.append.p99', value: jl.p99, unit: 'ms', limit: rl.p99, limitUnit: 'ms', ratio: jl.p99 / rl.p99, target: '<5ms', pass: jl.p99 < 5 });
+    report({
+      name: 'journal.append.rate',
+      value: journalRate,
+      unit: '/s',
+      limit: rawRate,
+      limitUnit: '/s',
+      ratio: journalRate / rawRate,
+      target: '>=0.8x',
+      pass: journalRate / rawRate >= 0.8,
+    });
+    report({
+      name: 'journal.append.p99',
+      value: jl.p99,
+      unit: 'ms',
+      limit: rl.p99,
+      limitUnit: 'ms',
+      ratio: jl.p99 / rl.p99,
+      target: '<5ms',
+      pass: jl.p99 < 5,
+    });
   } finally {
     raw.close();
     db.close();

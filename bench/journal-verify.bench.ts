@@ -31,7 +31,9 @@ const RAW_BLOCK = 1_000;
  */
 function epochKeyPair(): SigningKeyPair {
   // @types/node 20 has no overload for JWK encodings; Node has had them since 15.9.
-  const jwk = { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } } as unknown as Parameters<typeof generateKeyPairSync>[1];
+  const jwk = { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } } as unknown as Parameters<
+    typeof generateKeyPairSync
+  >[1];
   const { privateKey } = generateKeyPairSync('ed25519', jwk) as unknown as { privateKey: JsonWebKey };
   if (!privateKey.x || !privateKey.d) throw new Error('ed25519 JWK lacks raw parts');
   return { publicKey: privateKey.x, privateKey: privateKey.d };
@@ -59,7 +61,13 @@ async function buildJournal(db: Db, total: number): Promise<string> {
     repo.transaction(() => {
       const end = Math.min(total, head.nextSeq + PER_TRANSACTION);
       while (head.nextSeq < end) {
-        if (head.nextSeq === 0) append({ kind: 'journal.genesis', actor: 'vault', subject: 'v-bench', data: { key: key.publicKey, vault: 'v-bench', name: 'bench' } });
+        if (head.nextSeq === 0)
+          append({
+            kind: 'journal.genesis',
+            actor: 'vault',
+            subject: 'v-bench',
+            data: { key: key.publicKey, vault: 'v-bench', name: 'bench' },
+          });
         else if (head.nextSeq % 2 === 1) rotate();
         else append(activityFields(i++, journal));
       }
@@ -102,8 +110,10 @@ function costBreakdown(db: Db, sample: number): string {
   t0 = now();
   for (const k of fresh) isValidPublicKey(k, 'Ed25519');
   const keyImport = ((now() - t0) * rows.length) / fresh.length;
-  return `per entry: sqlite read ${perEntry(read)}, sha256 ${perEntry(hash)}, isCanonical (parse+canonicalize) ${perEntry(canonical)}, ` +
-    `second JSON.parse ${perEntry(parse)}, verifyBytes (cached key) ${perEntry(sig)}, new epoch key import ${perEntry(keyImport)} per new key`;
+  return (
+    `per entry: sqlite read ${perEntry(read)}, sha256 ${perEntry(hash)}, isCanonical (parse+canonicalize) ${perEntry(canonical)}, ` +
+    `second JSON.parse ${perEntry(parse)}, verifyBytes (cached key) ${perEntry(sig)}, new epoch key import ${perEntry(keyImport)} per new key`
+  );
 }
 
 /** Passes `entries` through, calling `pause` after every `every` of them. */
@@ -116,13 +126,17 @@ function* interleave(entries: Iterable<StoredEntry>, every: number, pause: () =>
 }
 
 function assertVerified(r: VerifyReport, count: number): void {
-  if (!r.ok || r.count !== count) throw new Error(`the benchmark journal does not verify: ${JSON.stringify(r.failure)} after ${r.count} entries`);
+  if (!r.ok || r.count !== count)
+    throw new Error(`the benchmark journal does not verify: ${JSON.stringify(r.failure)} after ${r.count} entries`);
   if (r.flags.length > 0) throw new Error(`the benchmark journal raised flags: ${JSON.stringify(r.flags.slice(0, 3))}`);
 }
 
 /** Runs the verification benchmarks and reports their targets. */
 export async function benchJournalVerify(): Promise<void> {
-  header('journal-verify', `full verification of a ${ENTRIES.toLocaleString('en')}-entry vault-shaped journal read from SQLite, vs raw Ed25519 verify`);
+  header(
+    'journal-verify',
+    `full verification of a ${ENTRIES.toLocaleString('en')}-entry vault-shaped journal read from SQLite, vs raw Ed25519 verify`,
+  );
   const { dir, cleanup } = tempDir('verify');
   const path = join(dir, 'vault.db');
   try {
@@ -131,7 +145,9 @@ export async function benchJournalVerify(): Promise<void> {
     try {
       const t0 = now();
       journal = await buildJournal(writer, ENTRIES);
-      info(`built ${ENTRIES} entries (${ENTRIES / 2} of them key.rotate) in ${fmt((now() - t0) / 1000, 1)} s, ${PER_TRANSACTION} entries per transaction`);
+      info(
+        `built ${ENTRIES} entries (${ENTRIES / 2} of them key.rotate) in ${fmt((now() - t0) / 1000, 1)} s, ${PER_TRANSACTION} entries per transaction`,
+      );
       info(costBreakdown(writer, 5_000));
     } finally {
       writer.close();
@@ -147,19 +163,35 @@ export async function benchJournalVerify(): Promise<void> {
     const db = openDatabase(path, { create: false });
     try {
       const openMs = now() - t0;
-      const result = verifyEntries(interleave(new VaultRepository(db).entries(), RAW_EVERY, () => {
-        rawMs += raw.run(RAW_BLOCK);
-        rawCount += RAW_BLOCK;
-      }), { journal });
+      const result = verifyEntries(
+        interleave(new VaultRepository(db).entries(), RAW_EVERY, () => {
+          rawMs += raw.run(RAW_BLOCK);
+          rawCount += RAW_BLOCK;
+        }),
+        { journal },
+      );
       const verifyMs = now() - t0 - openMs - rawMs;
       assertVerified(result, ENTRIES);
       const seconds = (openMs + verifyMs) / 1000;
       const rawRate = (1000 * rawCount) / rawMs;
       const rate = (1000 * ENTRIES) / verifyMs;
-      info(`raw Ed25519 verify: ${fmt(rawRate, 0)}/s (${fmt(1e6 / rawRate, 1)}us each; ${rawCount} verifies in blocks of ${RAW_BLOCK} after every ${RAW_EVERY} entries)`);
-      info(`open ${fmt(openMs, 1)} ms + verifyEntries ${fmt(verifyMs / 1000, 2)} s = ${fmt(rate, 0)} entries/s (${fmt((verifyMs * 1000) / ENTRIES, 1)}us each)`);
+      info(
+        `raw Ed25519 verify: ${fmt(rawRate, 0)}/s (${fmt(1e6 / rawRate, 1)}us each; ${rawCount} verifies in blocks of ${RAW_BLOCK} after every ${RAW_EVERY} entries)`,
+      );
+      info(
+        `open ${fmt(openMs, 1)} ms + verifyEntries ${fmt(verifyMs / 1000, 2)} s = ${fmt(rate, 0)} entries/s (${fmt((verifyMs * 1000) / ENTRIES, 1)}us each)`,
+      );
 
-      report({ name: 'journal.verify.rate', value: rate, unit: '/s', limit: rawRate, limitUnit: '/s', ratio: rate / rawRate, target: '>=0.9x', pass: rate / rawRate >= 0.9 });
+      report({
+        name: 'journal.verify.rate',
+        value: rate,
+        unit: '/s',
+        limit: rawRate,
+        limitUnit: '/s',
+        ratio: rate / rawRate,
+        target: '>=0.9x',
+        pass: rate / rawRate >= 0.9,
+      });
       // The 100k journal in seconds, against 100k raw verifies; the target is the same 0.9x rate.
       const rawSeconds = ENTRIES / rawRate;
       report({

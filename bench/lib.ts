@@ -36,7 +36,10 @@ export function latency(samples: readonly number[]): Latency {
 
 /** The median of a few numbers. */
 export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** Formats a number with `digits` decimals (fewer for big numbers, which need none). */
@@ -64,7 +67,11 @@ export function header(title: string, what: string): void {
   const cpu = cpus();
   console.log('');
   console.log(`== ${title}: ${what}`);
-  console.log(`   machine: ${cpu.length} cpu (${cpu[0]?.model.trim() ?? 'unknown'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}, ${process.platform}-${process.arch}, tmp ${tmpdir()}`);
+  console.log(
+    `   machine: ${cpu.length} cpu (${cpu[0]?.model.trim() ?? 'unknown'}), load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, node ${process.version}, ${process.platform}-${process.arch}, tmp ${tmpdir()}`,
+  );
 }
 
 /** An indented detail line under a benchmark's heading. */

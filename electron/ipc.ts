@@ -18,7 +18,7 @@ async function withSession<T>(deps: IpcDeps, write: boolean, fn: (s: VaultSessio
   try {
     return await fn(session);
   } finally {
-    session.close();
+    await session.close();
   }
 }
 

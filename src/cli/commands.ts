@@ -114,7 +114,7 @@ export const COMMANDS: readonly Command[] = [
         ctx.say(`journal ${session.head.journal}, genesis key ${session.report.genesisKey}`);
         return { vault: session.vaultId, dir: ctx.vaultDir, journal: session.head.journal, genesisKey: session.report.genesisKey };
       } finally {
-        session.close();
+        await session.close();
       }
     },
   },

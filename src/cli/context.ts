@@ -91,7 +91,7 @@ export async function openVault(ctx: CliContext, write: boolean): Promise<VaultS
     }
     return session;
   } catch (err) {
-    session.close();
+    await session.close();
     throw err;
   }
 }
@@ -102,6 +102,6 @@ export async function withVault<T>(ctx: CliContext, write: boolean, fn: (session
   try {
     return await fn(session);
   } finally {
-    session.close();
+    await session.close();
   }
 }

@@ -188,7 +188,8 @@ describe('tampering with the live journal of a vault made by the CLI', () => {
       ]),
     );
     const epochKeys = (await new KeytarSecretStore(vaultId).list()).filter((a) => a.startsWith('journal-epoch:'));
-    expect(epochKeys).toEqual([`journal-epoch:${headEpoch}`]);
+    // The current epoch's key, and the next epoch's key that the last commit pre-generated.
+    expect(new Set(epochKeys)).toEqual(new Set([`journal-epoch:${headEpoch}`, `journal-epoch:${headEpoch + 1}`]));
   });
 
   describe('the append-only triggers', () => {
@@ -260,7 +261,7 @@ describe('tampering with the live journal of a vault made by the CLI', () => {
                 db.prepare(`UPDATE journal SET ${field} = ? WHERE seq = ?`).run(flipped, row.seq);
                 const session = await VaultSession.open(copy.vault, signingStore, { write: false });
                 const f = session.report.failure;
-                session.close();
+                await session.close();
                 cases += 1;
                 if (f?.code !== expected || f.seq !== row.seq)
                   mismatches.push(`seq ${row.seq} ${field}[${pos}] bit ${bit}: ${f ? `${f.code}@${f.seq}` : 'ok'}`);
@@ -737,7 +738,9 @@ describe('the keychain and the clock, on a vault of its own', () => {
   const store = (): KeytarSecretStore => new KeytarSecretStore(vaultId);
   const state = async (): Promise<{ epoch: number; count: number; keys: string[] }> => {
     const { report } = expectStatus(await l.run(['--json', 'journal', 'verify']), 0, 'journal verify').json<{ report: VerifyReport }>();
-    const keys = (await store().list()).filter((a) => a.startsWith('journal-epoch:')).sort();
+    const keys = (await store().list())
+      .filter((a) => a.startsWith('journal-epoch:'))
+      .sort((a, b) => Number(a.split(':')[1]) - Number(b.split(':')[1]));
     return { epoch: report.epoch, count: report.count, keys };
   };
 
@@ -754,7 +757,7 @@ describe('the keychain and the clock, on a vault of its own', () => {
       await setPolicy(session, examplePolicy());
     } finally {
       clock.mockRestore();
-      session.close();
+      await session.close();
     }
     const t = expectStatus(await l.run(['--json', 'journal', 'verify']), 0, 'journal verify');
     const { report } = t.json<{ report: VerifyReport }>();
@@ -764,13 +767,28 @@ describe('the keychain and the clock, on a vault of its own', () => {
     expect(human.stdout).toContain(`flag at seq ${seq}: CLOCK_ANOMALY: wall clock went back`);
   });
 
-  it('keys an interrupted commit left behind (the next epoch, or the previous one) are erased, and the journal verifies', async () => {
-    const { epoch, count } = await state();
-    // A crash after the next key was stored but before the transaction, and one after the
-    // transaction but before the old key was erased: both leave a second epoch key.
+  it('keys an interrupted commit left behind (the previous epoch, or beyond the next) are erased, and the journal verifies', async () => {
+    const { epoch, count, keys } = await state();
+    // At rest: the current key and the pre-generated next one.
+    expect(keys).toEqual([`journal-epoch:${epoch}`, `journal-epoch:${epoch + 1}`]);
+    // A crash after the transaction but before the old key was erased leaves the previous epoch's
+    // key; a replaced next key is still just an uncertified next key; anything further is stale.
     await store().set(`journal-epoch:${epoch + 1}`, JSON.stringify(generateSigningKeyPair()));
     await store().set(`journal-epoch:${epoch - 1}`, JSON.stringify(generateSigningKeyPair()));
-    expect(await state()).toEqual({ epoch, count, keys: [`journal-epoch:${epoch}`] });
+    await store().set(`journal-epoch:${epoch + 2}`, JSON.stringify(generateSigningKeyPair()));
+    expect(await state()).toEqual({ epoch, count, keys: [`journal-epoch:${epoch}`, `journal-epoch:${epoch + 1}`] });
+  });
+
+  it('a damaged pre-generated next key is replaced, and the next commit still verifies', async () => {
+    const { epoch, count } = await state();
+    await store().set(`journal-epoch:${epoch + 1}`, 'not a key');
+    writeFileSync(join(dir, 'policy.yaml'), examplePolicy());
+    expectStatus(await l.run(['policy', 'set', join(dir, 'policy.yaml')]), 0, 'policy set');
+    expect(await state()).toEqual({
+      epoch: epoch + 1,
+      count: count + 2,
+      keys: [`journal-epoch:${epoch + 1}`, `journal-epoch:${epoch + 2}`],
+    });
   });
 
   it('a different key for the last epoch in the keychain: exit 4, BAD_KEY at the head', async () => {
@@ -793,16 +811,33 @@ describe('the keychain and the clock, on a vault of its own', () => {
     expect((await state()).count).toBe(count);
   });
 
-  it('no key for the last epoch: exit 5, KEYCHAIN_KEY_MISSING (a vault folder without its keychain)', async () => {
+  it('no journal key at all: exit 5, KEYCHAIN_KEY_MISSING (a vault folder without its keychain)', async () => {
     const { epoch, count } = await state();
-    const account = `journal-epoch:${epoch}`;
-    const original = (await store().get(account))!;
-    await store().delete(account);
+    const accounts = [`journal-epoch:${epoch}`, `journal-epoch:${epoch + 1}`];
+    const originals = await Promise.all(accounts.map(async (a) => (await store().get(a))!));
+    for (const a of accounts) await store().delete(a);
     try {
       const t = await l.run(['--json', 'journal', 'verify']);
       expect({ status: t.status, code: t.json<{ error: { code: string } }>().error.code }).toEqual({
         status: 5,
         code: 'KEYCHAIN_KEY_MISSING',
+      });
+    } finally {
+      for (const [i, a] of accounts.entries()) await store().set(a, originals[i]!);
+    }
+    expect((await state()).count).toBe(count);
+  });
+
+  it("the last epoch's key gone while a later one is there: exit 4, EPOCH_MISMATCH (the journal was signed further)", async () => {
+    const { epoch, count } = await state();
+    const account = `journal-epoch:${epoch}`;
+    const original = (await store().get(account))!;
+    await store().delete(account);
+    try {
+      expect(failureOf(await l.run(['--json', 'journal', 'verify']))).toEqual({
+        code: 'JOURNAL_TAMPERED',
+        seq: count,
+        failure: 'EPOCH_MISMATCH',
       });
     } finally {
       await store().set(account, original);
