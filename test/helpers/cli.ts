@@ -34,7 +34,10 @@ export function recordTranscripts(): { readonly runs: readonly RecordedRun[]; st
 }
 
 /** Runs `breakglass ARGS` with optional stdin; never throws on a non-zero exit. */
-export function run(args: readonly string[], options: { stdin?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Transcript> {
+export function run(
+  args: readonly string[],
+  options: { stdin?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<Transcript> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,

@@ -6,11 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBreakGlassError } from '../../../src/core/errors.js';
-import {
-  KeytarSecretStore,
-  keychainErrorFrom,
-  probeSecretStore,
-} from '../../../src/keychain/index.js';
+import { KeytarSecretStore, keychainErrorFrom, probeSecretStore } from '../../../src/keychain/index.js';
 
 const run = promisify(execFile);
 
@@ -18,8 +14,7 @@ describe('KeytarSecretStore against a real gnome-keyring', () => {
   beforeAll(() => {
     if (process.env['BREAKGLASS_KEYCHAIN_READY'] !== '1') {
       throw new Error(
-        'these tests need a private keychain session: run them through ' +
-          '`bash scripts/with-keychain.sh npx vitest run ...`',
+        'these tests need a private keychain session: run them through ' + '`bash scripts/with-keychain.sh npx vitest run ...`',
       );
     }
   });
@@ -69,9 +64,7 @@ describe('KeytarSecretStore against a real gnome-keyring', () => {
 
   it('refuses an empty value with BAD_ARGUMENTS and stores nothing', async () => {
     const store = new KeytarSecretStore(namespace());
-    await expect(store.set('alpha', '')).rejects.toSatisfy((e) =>
-      isBreakGlassError(e, 'BAD_ARGUMENTS'),
-    );
+    await expect(store.set('alpha', '')).rejects.toSatisfy((e) => isBreakGlassError(e, 'BAD_ARGUMENTS'));
     expect(await store.list()).toEqual([]);
   });
 
@@ -102,11 +95,7 @@ describe('keychainErrorFrom on the real errors of a machine without a Secret Ser
       console.log(JSON.stringify({ ok: false, message: err.message }));
     }`;
 
-  async function rawKeytarError(
-    command: string,
-    args: string[],
-    env: Record<string, string | undefined>,
-  ): Promise<string> {
+  async function rawKeytarError(command: string, args: string[], env: Record<string, string | undefined>): Promise<string> {
     const home = await mkdtemp(join(scratch, 'home-'));
     const childEnv: NodeJS.ProcessEnv = {
       ...process.env,
@@ -114,19 +103,14 @@ describe('keychainErrorFrom on the real errors of a machine without a Secret Ser
       XDG_RUNTIME_DIR: home,
       ...env,
     };
-    for (const name of [
-      'DISPLAY',
-      'WAYLAND_DISPLAY',
-      'DBUS_SESSION_BUS_ADDRESS',
-      'GNOME_KEYRING_CONTROL',
-    ]) {
+    for (const name of ['DISPLAY', 'WAYLAND_DISPLAY', 'DBUS_SESSION_BUS_ADDRESS', 'GNOME_KEYRING_CONTROL']) {
       if (env[name] === undefined) delete childEnv[name];
     }
-    const { stdout } = await run(
-      command,
-      [...args, 'node', '--input-type=module', '-e', childScript],
-      { env: childEnv, cwd: process.cwd(), timeout: 30_000 },
-    );
+    const { stdout } = await run(command, [...args, 'node', '--input-type=module', '-e', childScript], {
+      env: childEnv,
+      cwd: process.cwd(),
+      timeout: 30_000,
+    });
     const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as {
       ok: boolean;
       message?: string;
@@ -191,9 +175,7 @@ describe('keychainErrorFrom on the real errors of a machine without a Secret Ser
 
   it('maps a locked collection and an unloadable native module', () => {
     expectUnavailable('Cannot create an item in a locked collection', 'locked');
-    const mapped = keychainErrorFrom(
-      new Error('libsecret-1.so.0: cannot open shared object file: No such file or directory'),
-    );
+    const mapped = keychainErrorFrom(new Error('libsecret-1.so.0: cannot open shared object file: No such file or directory'));
     expect(mapped.code).toBe('KEYCHAIN_UNAVAILABLE');
     expect(mapped.details).toEqual({ reason: 'module-load-failed' });
   });

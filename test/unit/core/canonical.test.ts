@@ -6,7 +6,7 @@ describe('canonicalize (RFC 8785)', () => {
     expect(canonicalize({ b: 1, a: { d: [3, { z: true, y: null }], c: 'x' } })).toBe('{"a":{"c":"x","d":[3,{"y":null,"z":true}]},"b":1}');
   });
 
-  it('sorts integer-like keys as strings, not in the engine\'s own integer-first order', () => {
+  it("sorts integer-like keys as strings, not in the engine's own integer-first order", () => {
     const value = { b: 0, 10: 1, 9: 2, a: 3 };
     expect(Object.keys(value)).toEqual(['9', '10', 'b', 'a']);
     expect(canonicalize(value)).toBe('{"10":1,"9":2,"a":3,"b":0}');
@@ -83,7 +83,13 @@ describe('canonicalize (RFC 8785)', () => {
     ['a Date', new Date(0), 'canonical JSON: only plain objects'],
     ['a Map', new Map([['a', 1]]), 'canonical JSON: only plain objects'],
     ['a Buffer', Buffer.from('a'), 'canonical JSON: only plain objects'],
-    ['a class instance', new (class Point { x = 1; })(), 'canonical JSON: only plain objects'],
+    [
+      'a class instance',
+      new (class Point {
+        x = 1;
+      })(),
+      'canonical JSON: only plain objects',
+    ],
     ['an object inheriting from another', Object.create({ inherited: 1 }) as unknown, 'canonical JSON: only plain objects'],
   ])('refuses %s', (_what, value, message) => {
     expect(() => canonicalize(value)).toThrow(new TypeError(message));

@@ -1,11 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  ApprovalTokenSchema,
-  MemberCardSchema,
-  RequestBundleSchema,
-  parseDocument,
-  type MemberCard,
-} from '../../../src/core/documents.js';
+import { ApprovalTokenSchema, MemberCardSchema, RequestBundleSchema, parseDocument, type MemberCard } from '../../../src/core/documents.js';
 import { BreakGlassError } from '../../../src/core/errors.js';
 
 const KEY_A = 'A'.repeat(42) + 'g';
@@ -84,7 +78,11 @@ describe('parseDocument', () => {
     };
     const err = thrown(() => parseDocument(ApprovalTokenSchema, token, 'approval', 'BAD_BUNDLE'));
     expect(err.code).toBe('BAD_BUNDLE');
-    expect(problems(err).map((p) => p.path).sort()).toEqual(['body.anchor.seq', 'body.credentialVersion', 'body.sealedShare.tag']);
+    expect(
+      problems(err)
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['body.anchor.seq', 'body.credentialVersion', 'body.sealedShare.tag']);
   });
 
   it('reports a non-object at the root', () => {
@@ -96,7 +94,11 @@ describe('parseDocument', () => {
   it('keeps the offending values out of the message and the details', () => {
     const secretish = 'hunter2 passphrase: do not print';
     const err = thrown(() => parseDocument(MemberCardSchema, { ...card(), sig: secretish, name: '' }, 'member card'));
-    expect(problems(err).map((p) => p.path).sort()).toEqual(['name', 'sig']);
+    expect(
+      problems(err)
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['name', 'sig']);
     expect(JSON.stringify(err.toJSON())).not.toContain(secretish);
   });
 });

@@ -51,14 +51,16 @@ describe('transition', () => {
     expect(transition('prod-db-root', from, event)).toBe(ALLOWED[key]);
   });
 
-  it.each([
-    { from: 'REVIEW_PENDING' as const },
-    { from: 'UNSEALED' as const },
-  ])('reseal from $from needs a review first: REVIEW_REQUIRED', ({ from }) => {
-    const err = refusal(from, 'reseal');
-    expect(err.code).toBe('REVIEW_REQUIRED');
-    expect(err.message).toBe('cannot reseal prod-db-root: a post-incident review must be signed first (breakglass review prod-db-root ...)');
-  });
+  it.each([{ from: 'REVIEW_PENDING' as const }, { from: 'UNSEALED' as const }])(
+    'reseal from $from needs a review first: REVIEW_REQUIRED',
+    ({ from }) => {
+      const err = refusal(from, 'reseal');
+      expect(err.code).toBe('REVIEW_REQUIRED');
+      expect(err.message).toBe(
+        'cannot reseal prod-db-root: a post-incident review must be signed first (breakglass review prod-db-root ...)',
+      );
+    },
+  );
 
   const conflicts = forbidden.filter((c) => !(c.event === 'reseal' && (c.from === 'REVIEW_PENDING' || c.from === 'UNSEALED')));
 

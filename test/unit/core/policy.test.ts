@@ -2,14 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { isBreakGlassError } from '../../../src/core/errors.js';
-import {
-  checkPolicy,
-  credentialPolicy,
-  hasRole,
-  parsePolicy,
-  policyJsonSchema,
-  type PolicyProblem,
-} from '../../../src/core/policy.js';
+import { checkPolicy, credentialPolicy, hasRole, parsePolicy, policyJsonSchema, type PolicyProblem } from '../../../src/core/policy.js';
 
 const EXAMPLE_URL = new URL('../../../docs/policy.example.yaml', import.meta.url);
 const SCHEMA_URL = new URL('../../../docs/policy.schema.json', import.meta.url);
@@ -109,9 +102,7 @@ describe('checkPolicy cross-checks', () => {
   it('reports a holder who is not a member', () => {
     const input = basePolicy();
     cred(input).holders = ['alice', 'zed', 'carol'];
-    expect(problemsOf(input)).toEqual([
-      { path: `${CRED}.holders[1]`, message: 'unknown member "zed": add it under members' },
-    ]);
+    expect(problemsOf(input)).toEqual([{ path: `${CRED}.holders[1]`, message: 'unknown member "zed": add it under members' }]);
   });
 
   it('reports a holder without the holder role', () => {
@@ -140,22 +131,16 @@ describe('checkPolicy cross-checks', () => {
   it('reports a trigger not defined under triggers', () => {
     const input = basePolicy();
     cred(input).triggers = ['fire', 'network-outage'];
-    expect(problemsOf(input)).toEqual([
-      { path: `${CRED}.triggers[0]`, message: 'trigger "fire" is not defined under triggers' },
-    ]);
+    expect(problemsOf(input)).toEqual([{ path: `${CRED}.triggers[0]`, message: 'trigger "fire" is not defined under triggers' }]);
   });
 
   it('reports a threshold above the holder count', () => {
     const input = basePolicy();
     cred(input).threshold = 4;
-    expect(problemsOf(input)).toEqual([
-      { path: `${CRED}.threshold`, message: 'threshold 4 is above the 3 holders' },
-    ]);
+    expect(problemsOf(input)).toEqual([{ path: `${CRED}.threshold`, message: 'threshold 4 is above the 3 holders' }]);
     cred(input).holders = ['alice'];
     cred(input).threshold = 2;
-    expect(problemsOf(input)).toEqual([
-      { path: `${CRED}.threshold`, message: 'threshold 2 is above the 1 holder' },
-    ]);
+    expect(problemsOf(input)).toEqual([{ path: `${CRED}.threshold`, message: 'threshold 2 is above the 1 holder' }]);
   });
 
   it('reports a duplicate holder, and counts each holder once against the threshold', () => {
@@ -250,9 +235,7 @@ describe('checkPolicy cross-checks', () => {
 
 describe('checkPolicy schema errors', () => {
   it('reports a non-mapping policy at the root', () => {
-    expect(problemsOf('version: 1')).toEqual([
-      { path: '(root)', message: 'expected a mapping, got "version: 1"' },
-    ]);
+    expect(problemsOf('version: 1')).toEqual([{ path: '(root)', message: 'expected a mapping, got "version: 1"' }]);
     expect(problemsOf(null)).toEqual([{ path: '(root)', message: 'expected a mapping, got null' }]);
   });
 
@@ -284,9 +267,7 @@ describe('checkPolicy schema errors', () => {
     input.members.Zed = ['holder'];
     input.members.alice = ['admin'];
     input.triggers['network-outage'] = 42;
-    const nameRule =
-      'invalid name: use 1-64 lowercase letters, digits, ".", "_" or "-", ' +
-      'starting with a letter or digit';
+    const nameRule = 'invalid name: use 1-64 lowercase letters, digits, ".", "_" or "-", ' + 'starting with a letter or digit';
     expect(problemsOf(input)).toEqual([
       { path: 'triggers.network-outage', message: 'expected a string, got 42' },
       {
@@ -371,9 +352,7 @@ describe('parsePolicy', () => {
   });
 
   it('uses the singular for one problem', () => {
-    expect(() => parsePolicy({ ...basePolicy(), version: 3 })).toThrow(
-      /^1 problem in policy: version: must be 1, got 3$/,
-    );
+    expect(() => parsePolicy({ ...basePolicy(), version: 3 })).toThrow(/^1 problem in policy: version: must be 1, got 3$/);
   });
 });
 
@@ -413,14 +392,7 @@ describe('policyJsonSchema', () => {
         credentials: {
           additionalProperties: {
             additionalProperties: false,
-            required: [
-              'holders',
-              'threshold',
-              'triggers',
-              'requesters',
-              'unseal_minutes',
-              'request_expiry_minutes',
-            ],
+            required: ['holders', 'threshold', 'triggers', 'requesters', 'unseal_minutes', 'request_expiry_minutes'],
             properties: { holders: { uniqueItems: true } },
           },
         },

@@ -29,7 +29,12 @@ function makeHolders(n: number): Holder[] {
 }
 
 function sealFor(holders: readonly Holder[], threshold: number, context = CONTEXT, secret = SECRET): Promise<Envelope> {
-  return createEnvelope(secret, context, holders.map((h) => ({ id: h.id, agreementKey: h.key.publicKey })), threshold);
+  return createEnvelope(
+    secret,
+    context,
+    holders.map((h) => ({ id: h.id, agreementKey: h.key.publicKey })),
+    threshold,
+  );
 }
 
 /** Every subset of `items` with exactly `size` members, in order. */
@@ -86,7 +91,10 @@ describe.each([
     const groups = [...subsets(holders, k), ...(k < n ? subsets(holders, k + 1) : []), holders];
     expect(groups.length).toBeGreaterThan(n - 1);
     for (const group of groups) {
-      const dek = await reconstructDek(envelope, group.map((h) => shares.get(h.id)!));
+      const dek = await reconstructDek(
+        envelope,
+        group.map((h) => shares.get(h.id)!),
+      );
       expect(dek, `holders ${group.map((h) => h.id).join(',')}`).not.toBeNull();
       expect(dek!.length).toBe(32);
       expect(decryptSecret(envelope, dek!)?.equals(SECRET)).toBe(true);
@@ -138,7 +146,7 @@ describe('share binding', () => {
     expect(openHolderShare(moved, 'alice', holders[0]!.key)).toBeNull();
   });
 
-  it('does not let a holder pass off another holder\'s sealed share as theirs', () => {
+  it("does not let a holder pass off another holder's sealed share as theirs", () => {
     const aliceEntry = envelope.shares[0]!;
     const swapped: Envelope = {
       ...envelope,
@@ -149,13 +157,13 @@ describe('share binding', () => {
     expect(verifyHolderShare(swapped, 'bob', alice)).toBe(false);
   });
 
-  it('opens a share only with its holder\'s key', () => {
+  it("opens a share only with its holder's key", () => {
     expect(openHolderShare(envelope, 'alice', holders[1]!.key)).toBeNull();
     expect(openHolderShare(envelope, 'alice', generateAgreementKeyPair())).toBeNull();
     expect(openHolderShare(envelope, 'mallory', holders[0]!.key)).toBeNull();
   });
 
-  it.each(['ct', 'tag', 'iv', 'epk'] as const)('returns null when one bit of the sealed share\'s %s is flipped', (field) => {
+  it.each(['ct', 'tag', 'iv', 'epk'] as const)("returns null when one bit of the sealed share's %s is flipped", (field) => {
     const entry = envelope.shares[0]!;
     const tampered: Envelope = {
       ...envelope,
@@ -248,7 +256,7 @@ describe('splitKey and its library limits', () => {
 
   // shamir-secret-sharing requires 2 <= k <= n <= 255. The policy schema allows threshold 1 (and a
   // single holder), which therefore passes `policy check` and fails only when a credential is sealed.
-  it('refuses a threshold of 1 with the library\'s RangeError', async () => {
+  it("refuses a threshold of 1 with the library's RangeError", async () => {
     await expect(splitKey(dek, 3, 1)).rejects.toThrow(new RangeError('threshold must be at least 2 and at most 255'));
   });
 

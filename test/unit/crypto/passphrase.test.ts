@@ -1,12 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import {
-  MIN_SCRYPT_N,
-  b64,
-  fromB64,
-  unwrapWithPassphrase,
-  wrapWithPassphrase,
-  type PassphraseWrapped,
-} from '../../../src/crypto/index.js';
+import { MIN_SCRYPT_N, b64, fromB64, unwrapWithPassphrase, wrapWithPassphrase, type PassphraseWrapped } from '../../../src/crypto/index.js';
 
 // Each derivation is a real scrypt at N=2^17 (about 0.4 s), so the wrap is made once and reused.
 const AAD = 'breakglass/member-key/v1\nalice\nsigning-key';

@@ -1,13 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  b64,
-  commitShare,
-  fromB64,
-  generateAgreementKeyPair,
-  openFromKey,
-  sealToKey,
-  shareMatches,
-} from '../../../src/crypto/index.js';
+import { b64, commitShare, fromB64, generateAgreementKeyPair, openFromKey, sealToKey, shareMatches } from '../../../src/crypto/index.js';
 
 const CONTEXT = 'share\nv-test\nprod-db-root\n1\nalice';
 const PAYLOAD = Buffer.from('a share of a data key, 33 bytes!!', 'utf8');

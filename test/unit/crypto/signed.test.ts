@@ -62,14 +62,16 @@ describe('signDocument / verifyDocument', () => {
 describe('taggedHash', () => {
   it('is SHA-256 over tag, a zero byte, and each part prefixed by its 32-bit big-endian length', () => {
     const expected = createHash('sha256')
-      .update(Buffer.concat([
-        Buffer.from('t/v1', 'utf8'),
-        Buffer.from([0]),
-        Buffer.from([0, 0, 0, 2]),
-        Buffer.from('ab', 'utf8'),
-        Buffer.from([0, 0, 0, 3]),
-        Buffer.from([1, 2, 3]),
-      ]))
+      .update(
+        Buffer.concat([
+          Buffer.from('t/v1', 'utf8'),
+          Buffer.from([0]),
+          Buffer.from([0, 0, 0, 2]),
+          Buffer.from('ab', 'utf8'),
+          Buffer.from([0, 0, 0, 3]),
+          Buffer.from([1, 2, 3]),
+        ]),
+      )
       .digest();
     expect(taggedHash('t/v1', 'ab', new Uint8Array([1, 2, 3])).equals(expected)).toBe(true);
   });

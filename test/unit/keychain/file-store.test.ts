@@ -3,12 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isBreakGlassError, type ErrorCode } from '../../../src/core/errors.js';
-import {
-  FileSecretStore,
-  KeytarSecretStore,
-  openSecretStore,
-  probeSecretStore,
-} from '../../../src/keychain/index.js';
+import { FileSecretStore, KeytarSecretStore, openSecretStore, probeSecretStore } from '../../../src/keychain/index.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 const withCode = (code: ErrorCode) => (err: unknown) => isBreakGlassError(err, code);
@@ -24,8 +19,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const storeFor = (namespace = 'vault-a', passphrase = PASSPHRASE) =>
-  new FileSecretStore({ path, passphrase, namespace });
+const storeFor = (namespace = 'vault-a', passphrase = PASSPHRASE) => new FileSecretStore({ path, passphrase, namespace });
 
 describe('FileSecretStore', () => {
   it('reads nothing from a missing file and creates none', async () => {
@@ -86,10 +80,7 @@ describe('FileSecretStore', () => {
     await writeFile(path, 'not json at all', { mode: 0o600 });
     const store = storeFor();
     await expect(store.set('alpha', 'value-a')).rejects.toSatisfy(
-      (err) =>
-        isBreakGlassError(err, 'BAD_INPUT') &&
-        err.message.includes(path) &&
-        err.details['path'] === path,
+      (err) => isBreakGlassError(err, 'BAD_INPUT') && err.message.includes(path) && err.details['path'] === path,
     );
     await expect(store.get('alpha')).rejects.toSatisfy(withCode('BAD_INPUT'));
     expect(await readFile(path, 'utf8')).toBe('not json at all');
@@ -105,16 +96,13 @@ describe('FileSecretStore', () => {
     const weakened = { ...good, kdf: { ...good.kdf, N: 1024 } };
     await writeFile(path, JSON.stringify(weakened));
     await expect(storeFor().get('alpha')).rejects.toSatisfy(
-      (err) =>
-        isBreakGlassError(err, 'BAD_INPUT') &&
-        err.message === `keystore ${path} is malformed at kdf.N`,
+      (err) => isBreakGlassError(err, 'BAD_INPUT') && err.message === `keystore ${path} is malformed at kdf.N`,
     );
 
     const broken = { ...good, entries: { 'vault-a': { alpha: { iv: 'x' } } } };
     await writeFile(path, JSON.stringify(broken));
     await expect(storeFor().list()).rejects.toSatisfy(
-      (err) =>
-        isBreakGlassError(err, 'BAD_INPUT') && err.message.includes('entries.vault-a.alpha.iv'),
+      (err) => isBreakGlassError(err, 'BAD_INPUT') && err.message.includes('entries.vault-a.alpha.iv'),
     );
   });
 
@@ -157,9 +145,7 @@ describe('FileSecretStore', () => {
   it('refuses empty names, values and passphrases with BAD_ARGUMENTS', async () => {
     expect(() => storeFor('')).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENTS' }));
     expect(() => storeFor('a\nb')).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENTS' }));
-    expect(() => storeFor('vault-a', '')).toThrow(
-      expect.objectContaining({ code: 'BAD_ARGUMENTS' }),
-    );
+    expect(() => storeFor('vault-a', '')).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENTS' }));
     await expect(storeFor().set('', 'v')).rejects.toSatisfy(withCode('BAD_ARGUMENTS'));
     await expect(storeFor().set('alpha', '')).rejects.toSatisfy(withCode('BAD_ARGUMENTS'));
     expect(await readdir(dir)).toEqual([]);
@@ -176,9 +162,7 @@ describe('openSecretStore', () => {
   const noPassphrase = () => Promise.reject(new Error('the passphrase must not be asked for'));
 
   it('opens the OS keychain by default and for "os", without touching it', async () => {
-    expect(await openSecretStore(undefined, 'vault-a', noPassphrase)).toBeInstanceOf(
-      KeytarSecretStore,
-    );
+    expect(await openSecretStore(undefined, 'vault-a', noPassphrase)).toBeInstanceOf(KeytarSecretStore);
     expect((await openSecretStore('os', 'vault-a', noPassphrase)).description).toBe('os-keychain');
   });
 
@@ -195,14 +179,9 @@ describe('openSecretStore', () => {
     expect(asked).toBe(1);
   });
 
-  it.each(['file:', 'keychain', 'File:/tmp/x', ''])(
-    'refuses %j with BAD_ARGUMENTS',
-    async (spec) => {
-      await expect(openSecretStore(spec, 'vault-a', noPassphrase)).rejects.toSatisfy(
-        (err) =>
-          isBreakGlassError(err, 'BAD_ARGUMENTS') &&
-          err.message === '--keystore must be "os" or "file:PATH"',
-      );
-    },
-  );
+  it.each(['file:', 'keychain', 'File:/tmp/x', ''])('refuses %j with BAD_ARGUMENTS', async (spec) => {
+    await expect(openSecretStore(spec, 'vault-a', noPassphrase)).rejects.toSatisfy(
+      (err) => isBreakGlassError(err, 'BAD_ARGUMENTS') && err.message === '--keystore must be "os" or "file:PATH"',
+    );
+  });
 });

@@ -46,7 +46,17 @@ describe('migrations', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('synchronous', { simple: true })).toBe(2);
       expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-      expect(tableNames(db)).toEqual(['approvals', 'credentials', 'envelopes', 'journal', 'members', 'meta', 'policy', 'requests', 'reviews']);
+      expect(tableNames(db)).toEqual([
+        'approvals',
+        'credentials',
+        'envelopes',
+        'journal',
+        'members',
+        'meta',
+        'policy',
+        'requests',
+        'reviews',
+      ]);
       expect(triggerNames(db)).toEqual(expect.arrayContaining(['journal_no_delete', 'journal_no_update']));
     } finally {
       db.close();
@@ -94,7 +104,10 @@ describe('the journal table', () => {
     ['UPDATE of the key', 'UPDATE journal SET seq = seq + 10'],
     ['DELETE', 'DELETE FROM journal WHERE seq = 1'],
     ['DELETE of everything', 'DELETE FROM journal'],
-    ['an upsert that updates', "INSERT INTO journal (seq, bytes, hash, sig) VALUES (1, x'01', x'01', x'01') ON CONFLICT(seq) DO UPDATE SET sig = excluded.sig"],
+    [
+      'an upsert that updates',
+      "INSERT INTO journal (seq, bytes, hash, sig) VALUES (1, x'01', x'01', x'01') ON CONFLICT(seq) DO UPDATE SET sig = excluded.sig",
+    ],
   ])('aborts %s with "journal entries are append-only" and changes nothing', (_what, sql) => {
     const before = rows();
     expect(() => db.exec(sql)).toThrow('journal entries are append-only');
@@ -105,8 +118,12 @@ describe('the journal table', () => {
   // is on), so INSERT OR REPLACE overwrites a signed entry in place. See the report for the fix.
   it('aborts INSERT OR REPLACE (and REPLACE) of an existing entry and changes nothing', () => {
     const before = rows();
-    expect(() => db.exec("INSERT OR REPLACE INTO journal (seq, bytes, hash, sig) VALUES (1, x'01', x'01', x'01')")).toThrow('journal entries are append-only');
-    expect(() => db.exec("REPLACE INTO journal (seq, bytes, hash, sig) VALUES (0, x'01', x'01', x'01')")).toThrow('journal entries are append-only');
+    expect(() => db.exec("INSERT OR REPLACE INTO journal (seq, bytes, hash, sig) VALUES (1, x'01', x'01', x'01')")).toThrow(
+      'journal entries are append-only',
+    );
+    expect(() => db.exec("REPLACE INTO journal (seq, bytes, hash, sig) VALUES (0, x'01', x'01', x'01')")).toThrow(
+      'journal entries are append-only',
+    );
     expect(rows()).toEqual(before);
   });
 
@@ -130,7 +147,16 @@ describe('reopening', () => {
       repo.setMeta('vault_id', 'v-reopen');
       repo.upsertMember({ id: 'alice', name: 'Alice', card: '{"id":"alice"}', custody: null, added_at: at });
       repo.setPolicy('version: 1', 'policy-hash', at);
-      repo.insertCredential({ id: 'prod-db-root', label: 'Prod DB', state: 'SEALED', version: 1, exposed: 0, active_request: null, created_at: at, updated_at: at });
+      repo.insertCredential({
+        id: 'prod-db-root',
+        label: 'Prod DB',
+        state: 'SEALED',
+        version: 1,
+        exposed: 0,
+        active_request: null,
+        created_at: at,
+        updated_at: at,
+      });
       repo.putEnvelope({ credential_id: 'prod-db-root', slot: 'active', version: 1, body: '{"v":1}', rotated: 0, created_at: at });
       repo.appendEntry({ seq: 0, bytes: Buffer.from('{"seq":0}'), hash: Buffer.alloc(32, 7), sig: Buffer.alloc(64, 8) });
     });
