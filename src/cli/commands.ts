@@ -541,7 +541,7 @@ export const COMMANDS: readonly Command[] = [
     async run(ctx, v) {
       const report =
         typeof v['file'] === 'string'
-          ? verifyExport(readInputFile(v['file'], 'the journal export').toString('utf8'), req(v, 'genesis-key'))
+          ? await verifyExport(readInputFile(v['file'], 'the journal export').toString('utf8'), req(v, 'genesis-key'))
           : await withVault(ctx, false, (session) => verifyJournal(session, { checkKeychain: true }));
       for (const line of describeReport(report)) ctx.say(line);
       if (report.failure) {

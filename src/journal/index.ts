@@ -1,4 +1,5 @@
 /** The journal layer: entry building, chaining and signing, and verification (shared by vault, sync, server). */
 export { ENTRY_HASH_TAG, advanceHead, entryHash, makeEntry, type ChainHead, type EntryFields } from './entry.js';
 export { exportLine, parseExportLine, type ExportedEntry } from './export.js';
-export { verifyEntries, type VerifyExpectations } from './verify.js';
+export { verifyEntries, walkEntries, type VerifyExpectations } from './verify.js';
+export { verifyJournalEntries } from './verify-parallel.js';

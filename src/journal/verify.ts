@@ -72,6 +72,18 @@ function parseEntry(bytes: Uint8Array): JournalEntry {
  * genesis key (BAD_KEY); signature (BAD_SIGNATURE); the key a key.rotate certifies (BAD_KEY).
  */
 export function verifyEntries(entries: Iterable<StoredEntry>, expect: VerifyExpectations = {}): VerifyReport {
+  return walkEntries(entries, expect, (key, stored) => verifyBytes(key, stored.hash, stored.sig));
+}
+
+/**
+ * The walk behind `verifyEntries`, with the signature check supplied by the caller: the parallel
+ * verifier records each (key, entry) here and checks the signatures on worker threads.
+ */
+export function walkEntries(
+  entries: Iterable<StoredEntry>,
+  expect: VerifyExpectations,
+  checkSignature: (epochKey: string, stored: StoredEntry) => boolean,
+): VerifyReport {
   let journal: string | null = expect.journal ?? null;
   let expectedSeq = 0;
   let prev = '';
@@ -125,7 +137,7 @@ export function verifyEntries(entries: Iterable<StoredEntry>, expect: VerifyExpe
       } else if (e.kind === 'journal.genesis') {
         throw new Failure('BAD_KEY', 'a genesis entry after the start of the journal');
       }
-      if (!verifyBytes(epochKey!, stored.hash, stored.sig)) {
+      if (!checkSignature(epochKey!, stored)) {
         throw new Failure('BAD_SIGNATURE', `signature does not verify under the epoch ${epoch} key`);
       }
       if (last && e.time < last.time - CLOCK_TOLERANCE_MS) {

@@ -1,12 +1,12 @@
-import type { EntryKind, JournalEntry, VerifyReport } from '../core/journal.js';
+import type { EntryKind, JournalEntry, StoredEntry, VerifyReport } from '../core/journal.js';
 import { ENTRY_KINDS } from '../core/journal.js';
 import { BreakGlassError } from '../core/errors.js';
-import { exportLine, parseExportLine, verifyEntries } from '../journal/index.js';
+import { exportLine, parseExportLine, verifyJournalEntries } from '../journal/index.js';
 import type { VaultSession } from './session.js';
 
 /** Verifies this vault's journal in full, including that the keychain's key belongs to its last epoch. */
 export async function verifyJournal(session: VaultSession, options: { checkKeychain: boolean }): Promise<VerifyReport> {
-  const report = verifyEntries(session.repo.entries(), { journal: session.head.journal });
+  const report = await verifyJournalEntries(() => session.repo.entries(), { journal: session.head.journal });
   if (report.ok && options.checkKeychain) {
     try {
       await session.assertSigningKey();
@@ -50,11 +50,14 @@ export async function exportJournal(session: VaultSession): Promise<string[]> {
 }
 
 /** Verifies an exported journal with no vault, as an auditor would, pinned to its genesis key. */
-export function verifyExport(text: string, genesisKey: string): VerifyReport {
+export function verifyExport(text: string, genesisKey: string): Promise<VerifyReport> {
+  const entries = parseExport(text);
+  return verifyJournalEntries(() => entries, { genesisKey });
+}
+
+/** The entries of a JSON Lines export, one per line (a line that does not parse fails as TAMPER). */
+export function parseExport(text: string): StoredEntry[] {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  return verifyEntries(
-    lines.map((line, i) => parseExportLine(line, i)),
-    { genesisKey },
-  );
+  return lines.map((line, i) => parseExportLine(line, i));
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BreakGlassError, invariant } from '../core/errors.js';
 import type { StoredEntry, VerifyReport } from '../core/journal.js';
 import { b64, forgetPrivateKey, generateSigningKeyPair, isValidPublicKey, type SigningKeyPair } from '../crypto/index.js';
-import { advanceHead, makeEntry, verifyEntries, type ChainHead, type EntryFields } from '../journal/index.js';
+import { advanceHead, makeEntry, verifyJournalEntries, type ChainHead, type EntryFields } from '../journal/index.js';
 import type { SecretStore } from '../keychain/index.js';
 import { VaultRepository, acquireLock, mapSqliteError, openDatabase } from '../store/index.js';
 
@@ -100,7 +100,7 @@ export class VaultSession {
           `${dir} holds no vault (its database is empty); run "breakglass init --name NAME" or restore it from a backup`,
         );
       const journal = repo.getMeta('journal_id') ?? undefined;
-      const report = verifyEntries(repo.entries(), journal === undefined ? {} : { journal });
+      const report = await verifyJournalEntries(() => repo.entries(), journal === undefined ? {} : { journal });
       return new VaultSession(dir, repo, secretStore, report, lock);
     } catch (err) {
       lock?.release();

@@ -14,7 +14,7 @@ import {
   type ChainHead,
   type EntryFields,
 } from '../../../src/journal/index.js';
-import { verifyExport } from '../../../src/vault/journal.js';
+import { parseExport } from '../../../src/vault/journal.js';
 
 /*
  * The tamper table of issue 3 on a small real journal: real Ed25519 keys, real key.rotate entries,
@@ -114,6 +114,9 @@ function forge(head: ChainHead, fields: EntryFields, key: SigningKeyPair | null,
   const hash = entryHash(bytes);
   return { seq: head.nextSeq, bytes, hash, sig: key ? signBytes(key, hash) : Buffer.alloc(0) };
 }
+
+/** The export verifier, synchronously: the same walk the vault's (parallel) verifier reproduces exactly. */
+const verifyExport = (text: string, genesisKey: string): VerifyReport => verifyEntries(parseExport(text), { genesisKey });
 
 const toExport = (entries: readonly StoredEntry[]): string => entries.map((e) => `${exportLine(e)}\n`).join('');
 

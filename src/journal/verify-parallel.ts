@@ -1,0 +1,104 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { StoredEntry, VerifyReport } from '../core/journal.js';
+import { verifyEntries, walkEntries, type VerifyExpectations } from './verify.js';
+
+/** Below this many entries, starting worker threads costs more than it saves. */
+const PARALLEL_MIN_ENTRIES = 2_000;
+
+// The worker checks Ed25519 signatures only, in order, and answers with the first bad index or -1.
+// It is CommonJS source evaluated in the worker, so it runs the same from dist/ and from tests.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createPublicKey, verify } = require('node:crypto');
+const keys = new Map();
+parentPort.on('message', ({ keys: names, hashes, sigs }) => {
+  const h = Buffer.from(hashes);
+  const s = Buffer.from(sigs);
+  let bad = -1;
+  for (let i = 0; i < names.length; i++) {
+    let key = keys.get(names[i]);
+    try {
+      if (!key) {
+        key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: names[i] }, format: 'jwk' });
+        keys.set(names[i], key);
+      }
+      if (!verify(null, h.subarray(i * 32, i * 32 + 32), key, s.subarray(i * 64, i * 64 + 64))) bad = i;
+    } catch {
+      bad = i;
+    }
+    if (bad >= 0) break;
+  }
+  parentPort.postMessage(bad);
+});
+`;
+
+function checkChunk(keys: string[], hashes: Uint8Array, sigs: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    worker.once('message', (bad: number) => {
+      resolve(bad);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.postMessage({ keys, hashes, sigs }, [hashes.buffer as ArrayBuffer, sigs.buffer as ArrayBuffer]);
+  });
+}
+
+function* take<T>(items: Iterable<T>, count: number): Generator<T> {
+  if (count <= 0) return;
+  let n = 0;
+  for (const item of items) {
+    yield item;
+    if (++n >= count) return;
+  }
+}
+
+/**
+ * Verifies a journal with the same result as `verifyEntries`, checking signatures on worker threads
+ * for large journals: one pass does every other check and collects (epoch key, hash, signature);
+ * the workers check the signatures; if anything failed, the entries up to the first failure are
+ * verified again in order, so the report (failing seq, code, head) is exactly the sequential one.
+ * `source` is called again for that second pass, so it must yield the same entries each time.
+ */
+export async function verifyJournalEntries(
+  source: () => Iterable<StoredEntry>,
+  expect: VerifyExpectations = {},
+  options: { threads?: number; minEntries?: number } = {},
+): Promise<VerifyReport> {
+  const threads = Math.max(1, options.threads ?? Math.min(availableParallelism(), 8));
+  const keys: string[] = [];
+  const hashes: Uint8Array[] = [];
+  const sigs: Uint8Array[] = [];
+  let firstMalformed = -1;
+  const structural = walkEntries(source(), expect, (key, stored) => {
+    if (stored.sig.length !== 64 && firstMalformed < 0) firstMalformed = keys.length;
+    keys.push(key);
+    hashes.push(stored.hash);
+    sigs.push(stored.sig.length === 64 ? stored.sig : new Uint8Array(64));
+    return true;
+  });
+  const checked = keys.length;
+  if (checked < (options.minEntries ?? PARALLEL_MIN_ENTRIES) || threads === 1) return verifyEntries(source(), expect);
+
+  const size = Math.ceil(checked / threads);
+  const chunks = Array.from({ length: Math.ceil(checked / size) }, (_, c) => {
+    const from = c * size;
+    const to = Math.min(checked, from + size);
+    // Fresh (never pooled) memory, since it is transferred to the worker.
+    const h = new Uint8Array((to - from) * 32);
+    const s = new Uint8Array((to - from) * 64);
+    for (let i = from; i < to; i++) {
+      h.set(hashes[i]!, (i - from) * 32);
+      s.set(sigs[i]!, (i - from) * 64);
+    }
+    return checkChunk(keys.slice(from, to), h, s).then((bad) => (bad < 0 ? -1 : from + bad));
+  });
+  const bads = (await Promise.all(chunks)).filter((b) => b >= 0);
+  if (firstMalformed >= 0) bads.push(firstMalformed);
+  if (bads.length === 0) return structural;
+  // A signature failed at position `first`: the sequential walk over the entries up to it names it
+  // (or an earlier structural failure, which the walk reaches first in the same order).
+  const first = Math.min(...bads);
+  return verifyEntries(take(source(), first + 1), expect);
+}
