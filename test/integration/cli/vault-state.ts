@@ -93,7 +93,11 @@ export async function expectRefusalJournaled(vaultDir: string, before: VaultSnap
   const refusal = added[0]!;
   expect(refusal.data['code']).toBe(code);
   const epochOf = (accounts: readonly string[]): number[] =>
-    accounts.filter((a) => a.startsWith('journal-epoch:')).map((a) => Number(a.slice('journal-epoch:'.length)));
+    accounts
+      .filter((a) => a.startsWith('journal-epoch:'))
+      .map((a) => Number(a.slice('journal-epoch:'.length)))
+      // The keychain lists accounts in no particular order.
+      .sort((a, b) => a - b);
   const others = (accounts: readonly string[]): string[] => accounts.filter((a) => !a.startsWith('journal-epoch:'));
   expect(others(after.keychain), 'keychain accounts other than the epoch key changed').toEqual(others(before.keychain));
   expect(epochOf(after.keychain)).toEqual(epochOf(before.keychain).map((e) => e + 1));
