@@ -12,18 +12,17 @@ import keytar from 'keytar';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { MemberCard, RequestBody } from '../src/core/documents.js';
-import { TAG, b64, documentHash, generateAgreementKeyPair, signDocument, type Envelope, type MemberKeys } from '../src/crypto/index.js';
+import type { Envelope, MemberKeys } from '../src/crypto/index.js';
 import { KeytarSecretStore, probeSecretStore, type SecretStore } from '../src/keychain/index.js';
 import { makeApproval } from '../src/vault/approvals.js';
 import { unwrapMemberKeys } from '../src/vault/members.js';
-import { requestAccount } from '../src/vault/requests.js';
-import { newId } from '../src/vault/session.js';
 import {
   VaultSession,
   acceptApproval,
   addMember,
   closeWindow,
   createMember,
+  openRequest,
   ownMember,
   sealCredential,
   setPolicy,
@@ -119,66 +118,19 @@ function policyText(credentials: readonly string[]): string {
   });
 }
 
-/**
- * Opens an access request exactly as src/vault/requests.ts openRequest does after the requester's
- * passphrase has unlocked their key: signed body, ephemeral key in the keychain, request row, state
- * change and journal entry in one commit. openRequest itself unwraps the custody key with scrypt on
- * every call (0.6 s here), which would make 200 samples cost minutes of setup.
- */
+/** Opens a request through the vault's own path, signed with the requester's keys unwrapped once in setup. */
 async function openAccessRequest(
   session: VaultSession,
   credential: string,
   requester: MemberKeys,
 ): Promise<{ id: string; body: RequestBody; hash: string }> {
-  const cred = session.repo.getCredential(credential);
-  if (!cred || cred.state !== 'SEALED') throw new Error(`bench setup: ${credential} is not sealed`);
-  const at = Date.now();
-  const id = newId('req');
-  const ephemeral = generateAgreementKeyPair();
-  const body: RequestBody = {
-    format: 'breakglass.request',
-    version: 1,
-    id,
-    purpose: 'access',
-    vault: session.vaultId,
-    credential,
-    credentialVersion: cred.version,
-    trigger: 'network-outage',
-    reason: 'WAN down, IdP unreachable (benchmark)',
-    incident: 'BENCH-1',
-    requester: REQUESTER,
-    ephemeralKey: ephemeral.publicKey,
-    createdAt: at,
-    expiresAt: at + 15 * 60_000,
-  };
-  const hash = b64(documentHash(TAG.request, body));
-  const signature = signDocument(TAG.request, body, requester.signing);
-  await (await session.secrets()).set(requestAccount(id), JSON.stringify(ephemeral));
-  await session.commit((append) => {
-    const entry = append({
-      kind: 'request.create',
-      actor: REQUESTER,
-      subject: credential,
-      data: { request: body, requestHash: hash, signature },
-    });
-    session.repo.insertRequest({
-      id,
-      credential_id: credential,
-      purpose: 'access',
-      body: JSON.stringify(body),
-      hash,
-      signature,
-      anchor_seq: entry.seq,
-      anchor_hash: b64(entry.hash),
-      status: 'open',
-      expires_at: body.expiresAt,
-      window_ends_at: null,
-      created_at: at,
-      ended_at: null,
-    });
-    session.repo.updateCredential(credential, { state: 'REQUESTED', active_request: id }, at);
-  });
-  return { id, body, hash };
+  const summary = await openRequest(
+    session,
+    { credential, trigger: 'network-outage', reason: 'WAN down, IdP unreachable (benchmark)', incident: 'BENCH-1', requester: REQUESTER },
+    requester,
+  );
+  const row = session.repo.getRequest(summary.id)!;
+  return { id: row.id, body: JSON.parse(row.body) as RequestBody, hash: row.hash };
 }
 
 /** Two holders approve through the vault's own acceptance path (signature, policy, share checks). */

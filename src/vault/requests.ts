@@ -2,7 +2,7 @@ import { BreakGlassError } from '../core/errors.js';
 import { transition } from '../core/lifecycle.js';
 import { hasRole } from '../core/policy.js';
 import { RequestBodySchema, type JournalAnchor, type RequestBody, type RequestBundle } from '../core/documents.js';
-import { TAG, documentHash, b64, generateAgreementKeyPair, signDocument, type AgreementKeyPair } from '../crypto/index.js';
+import { TAG, documentHash, b64, generateAgreementKeyPair, signDocument, type AgreementKeyPair, type MemberKeys } from '../crypto/index.js';
 import type { RequestRow } from '../store/index.js';
 import { credentialRow, envelopeOf, rulesFor } from './credentials.js';
 import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
@@ -95,7 +95,7 @@ export function summarizeRequest(session: VaultSession, row: RequestRow): Reques
 export async function openRequest(
   session: VaultSession,
   input: RequestInput,
-  passphrase: PassphraseSource,
+  requester: PassphraseSource | MemberKeys,
   purpose: 'access' | 'drill' = 'access',
 ): Promise<RequestSummary> {
   session.assertJournalIntact();
@@ -127,7 +127,15 @@ export async function openRequest(
       );
     }
   }
-  const keys = await unlockInPerson(session, input.requester, passphrase, `sign a request for ${cred.id}`);
+  // In person, the requester's custody copy and passphrase; a caller holding their keys already
+  // (a long-running app that unlocked them, a benchmark) passes the keys.
+  const keys =
+    typeof requester === 'function'
+      ? await unlockInPerson(session, input.requester, requester, `sign a request for ${cred.id}`)
+      : requester;
+  if (keys.signing.publicKey !== enrolledMember(session, input.requester).card.signingKey) {
+    throw new BreakGlassError('BAD_SIGNATURE', `the keys given are not those of ${input.requester}'s enrolled card`);
+  }
   const now = Date.now();
   const id = newId(purpose === 'drill' ? 'drill' : 'req');
   const ephemeral = generateAgreementKeyPair();

@@ -1,0 +1,43 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateAgreementKeyPair, generateSigningKeyPair } from '../../../src/crypto/index.js';
+import { KeytarSecretStore } from '../../../src/keychain/index.js';
+import {
+  VaultSession,
+  addMember,
+  createMember,
+  listCredentials,
+  openRequest,
+  sealCredential,
+  setPolicy,
+} from '../../../src/vault/index.js';
+import { tempDir } from '../../helpers/cli.js';
+import { examplePolicy } from '../../helpers/world.js';
+
+// openRequest also takes keys a caller unlocked earlier (a long-running app, a benchmark): they must
+// be the requester's enrolled keys, or nothing is signed and nothing changes.
+describe('openRequest with keys instead of a passphrase', () => {
+  const { dir, cleanup } = tempDir('bgv-openreq-');
+  afterAll(() => cleanup());
+
+  it('refuses keys that are not the requester’s (BAD_SIGNATURE) and changes nothing', async () => {
+    const store = (ns: string): Promise<KeytarSecretStore> => Promise.resolve(new KeytarSecretStore(ns));
+    const session = await VaultSession.init(dir, 'api vault', store);
+    try {
+      for (const id of ['alice', 'bob', 'carol', 'dave']) {
+        const card = await createMember(session, id, id, `${id} passphrase for this test`);
+        await addMember(session, card);
+      }
+      await setPolicy(session, examplePolicy());
+      await sealCredential(session, 'prod-db-root', 'prod DB root', Buffer.from('api-test-secret'));
+      const before = session.head.nextSeq;
+      const impostor = { signing: generateSigningKeyPair(), agreement: generateAgreementKeyPair() };
+      const input = { credential: 'prod-db-root', trigger: 'network-outage', reason: 'r', incident: 'INC-1', requester: 'dave' };
+      await expect(openRequest(session, input, impostor)).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
+      expect(session.head.nextSeq).toBe(before);
+      expect(listCredentials(session)[0]!.state).toBe('SEALED');
+      expect((await new KeytarSecretStore(session.vaultId).list()).filter((a) => a.startsWith('request:'))).toEqual([]);
+    } finally {
+      await session.close();
+    }
+  });
+});
