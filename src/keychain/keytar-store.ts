@@ -122,8 +122,17 @@ export class KeytarSecretStore implements SecretStore {
   }
 
   async list(): Promise<string[]> {
-    const found = await this.#call((k) => k.findCredentials(this.#service));
-    return found.map((c) => c.account);
+    // The Secret Service enumerates and then reads each item: an item deleted in between (by a
+    // concurrent erase) fails the whole call with "No such secret item". Enumerate again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const found = await (await loadKeytar()).findCredentials(this.#service);
+        return found.map((c) => c.account);
+      } catch (err) {
+        if (attempt < 10 && /No such secret item/i.test(String((err as Error)?.message))) continue;
+        throw keychainErrorFrom(err);
+      }
+    }
   }
 
   async #call<T>(op: (keytar: Keytar) => Promise<T>): Promise<T> {

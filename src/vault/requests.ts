@@ -61,6 +61,7 @@ export async function eraseEphemeralKey(session: VaultSession, requestId: string
  * end and the erasure of its key leaves one behind, and so does a crash before a request commits.
  */
 export async function eraseOrphanKeys(session: VaultSession): Promise<number> {
+  await session.settled();
   const secrets = await session.secrets();
   const live = new Set(session.repo.listRequests(['open', 'unsealed']).map((r) => requestAccount(r.id)));
   let erased = 0;

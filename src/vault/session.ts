@@ -191,6 +191,7 @@ export class VaultSession {
 
   /** Checks that this vault can sign: its keychain holds the key of the journal's current epoch. */
   async assertSigningKey(): Promise<void> {
+    await this.#settling;
     await this.#loadKey();
   }
 

@@ -42,6 +42,19 @@ describe('KeytarSecretStore against a real gnome-keyring', () => {
     expect(await store.list()).toEqual([]);
   });
 
+  it('lists while an item is being erased (the Secret Service enumerates, then reads each item)', async () => {
+    const store = new KeytarSecretStore(namespace());
+    const accounts = Array.from({ length: 100 }, (_, i) => `item-${i}`);
+    for (const a of accounts) await store.set(a, `v-${a}`);
+    // As in the vault: one erase (of an old key) in flight while the namespace is listed.
+    for (let round = 0; round < 30; round++) {
+      const [, listed] = await Promise.all([store.delete(accounts[round]!), store.list()]);
+      expect(listed.every((a) => accounts.includes(a))).toBe(true);
+      expect(listed.length).toBeGreaterThanOrEqual(accounts.length - round - 1);
+    }
+    expect((await store.list()).length).toBe(accounts.length - 30);
+  });
+
   it('keeps namespaces apart', async () => {
     const one = new KeytarSecretStore(namespace());
     const two = new KeytarSecretStore(namespace());
