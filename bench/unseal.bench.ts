@@ -11,14 +11,13 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { MemberCard, RequestBody } from '../src/core/documents.js';
-import type { Envelope, MemberKeys } from '../src/crypto/index.js';
+import type { MemberKeys } from '../src/crypto/index.js';
 import { KeytarSecretStore, probeSecretStore, type SecretStore } from '../src/keychain/index.js';
-import { makeApproval } from '../src/vault/approvals.js';
 import { unwrapMemberKeys } from '../src/vault/members.js';
 import {
   VaultSession,
-  acceptApproval,
   addMember,
+  approveInPerson,
   closeWindow,
   createMember,
   openRequest,
@@ -132,26 +131,9 @@ async function openAccessRequest(
   return { id: row.id, body: JSON.parse(row.body) as RequestBody, hash: row.hash };
 }
 
-/** Two holders approve through the vault's own acceptance path (signature, policy, share checks). */
-async function approve(
-  session: VaultSession,
-  request: { id: string; body: RequestBody; hash: string },
-  keys: Record<string, MemberKeys>,
-): Promise<void> {
-  const row = session.repo.getRequest(request.id)!;
-  const envelope = JSON.parse(session.repo.getEnvelope(request.body.credential, 'active')!.body) as Envelope;
-  for (const holder of ['alice', 'bob']) {
-    const share = envelope.shares.find((s) => s.holder === holder)!;
-    const token = makeApproval(keys[holder]!, {
-      request: request.body,
-      requestHash: request.hash,
-      anchor: { journal: session.head.journal, seq: row.anchor_seq, hash: row.anchor_hash },
-      holder,
-      sealedShare: share.sealed,
-      commitment: share.commitment,
-    });
-    await acceptApproval(session, token);
-  }
+/** Two holders approve in person through the vault's own path (signature, policy, share checks). */
+async function approve(session: VaultSession, request: { id: string }, keys: Record<string, MemberKeys>): Promise<void> {
+  for (const holder of ['alice', 'bob']) await approveInPerson(session, request.id, holder, keys[holder]!);
 }
 
 interface Sample {

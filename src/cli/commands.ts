@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { BreakGlassError } from '../core/errors.js';
 import { IdSchema } from '../core/documents.js';
 import {
@@ -584,7 +583,7 @@ export const COMMANDS: readonly Command[] = [
       assertWritable(out);
       return withVault(ctx, false, async (session) => {
         const lines = await exportJournal(session);
-        writeFileSync(out, lines.join(''), { flag: 'wx', mode: 0o600 });
+        writeNewFile(out, lines.join(''));
         ctx.say(
           `${lines.length} entries written to ${out}; verify with: breakglass journal verify --file ${out} --genesis-key ${session.report.genesisKey}`,
         );

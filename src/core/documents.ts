@@ -11,7 +11,6 @@ const key32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a 32-byte base64u
 
 export const IdSchema = id;
 
-const sealed = z.strictObject({ iv: b64, ct: b64, tag: b64 });
 const sealedToKey = z.strictObject({ epk: key32, iv: b64, ct: b64, tag: b64 });
 const commitment = z.strictObject({ nonce: b64, hash: b64 });
 const kdf = z.strictObject({ name: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: b64 });
@@ -121,8 +120,6 @@ export const ReviewBodySchema = z.strictObject({
   signedAt: z.number().int(),
 });
 export type ReviewBody = z.infer<typeof ReviewBodySchema>;
-
-export { sealed as SealedSchema };
 
 /** Parses `input` with `schema`, or throws `code` listing every failing path. */
 export function parseDocument<T>(schema: z.ZodType<T>, input: unknown, what: string, code: ErrorCode = 'BAD_INPUT'): T {

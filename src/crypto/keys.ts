@@ -7,7 +7,7 @@ import {
   verify as edVerify,
   type KeyObject,
 } from 'node:crypto';
-import { b64, fromB64 } from './encoding.js';
+import { fromB64 } from './encoding.js';
 
 /** An Ed25519 signing key pair, raw keys as base64url (32 bytes each). */
 export interface SigningKeyPair {
@@ -116,6 +116,3 @@ export function agree(ours: AgreementKeyPair, theirPublicKey: string): Buffer {
     publicKey: publicKeyObject('X25519', theirPublicKey),
   });
 }
-
-/** The base64url form of raw key bytes, for callers that hold Buffers. */
-export const encodeKey = b64;

@@ -28,7 +28,7 @@ import { decodeDocument } from './codes.js';
 import { credentialRow, envelopeOf, rulesFor } from './credentials.js';
 import { cardIsAuthentic, enrolledMember, ownMember, unlockInPerson, unwrapMemberKeys, type PassphraseSource } from './members.js';
 import { currentPolicy } from './policy.js';
-import { ephemeralKey, requestBody, requestRow, summarizeRequest, type RequestSummary } from './requests.js';
+import { anchorOf, ephemeralKey, requestBody, requestRow, summarizeRequest, type RequestSummary } from './requests.js';
 import type { VaultSession } from './session.js';
 
 /** The AAD of a share re-sealed to a request's ephemeral key: it binds request and holder. */
@@ -165,12 +165,12 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
   return summarizeRequest(session, requestRow(session, row.id));
 }
 
-/** A holder approves in person at the vault laptop, with the custody copy of their key. */
+/** A holder approves in person at the vault laptop: custody copy and passphrase, or keys a caller unlocked earlier. */
 export async function approveInPerson(
   session: VaultSession,
   requestId: string,
   holder: string,
-  passphrase: PassphraseSource,
+  unlock: PassphraseSource | MemberKeys,
 ): Promise<RequestSummary> {
   session.assertJournalIntact();
   const row = requestRow(session, requestId);
@@ -215,11 +215,12 @@ export async function approveInPerson(
       { request: requestId },
     );
   }
-  const keys = await unlockInPerson(session, holder, passphrase, `approve request ${requestId}`);
+  // Keys a caller unlocked earlier are checked by acceptApproval: the signature must verify under the card.
+  const keys = typeof unlock === 'function' ? await unlockInPerson(session, holder, unlock, `approve request ${requestId}`) : unlock;
   const token = makeApproval(keys, {
     request: requestBody(row),
     requestHash: row.hash,
-    anchor: { journal: session.head.journal, seq: row.anchor_seq, hash: row.anchor_hash },
+    anchor: anchorOf(session, row),
     holder,
     sealedShare: share.sealed,
     commitment: share.commitment,

@@ -39,6 +39,11 @@ export function requestRow(session: VaultSession, id: string): RequestRow {
   return row;
 }
 
+/** Where the request was recorded in this vault's journal: what approvals and holders' journals cite. */
+export function anchorOf(session: VaultSession, row: RequestRow): JournalAnchor {
+  return { journal: session.head.journal, seq: row.anchor_seq, hash: row.anchor_hash };
+}
+
 /** The request's signed body (parsed from what this vault stored). */
 export function requestBody(row: RequestRow): RequestBody {
   return RequestBodySchema.parse(JSON.parse(row.body));
@@ -85,7 +90,7 @@ export function summarizeRequest(session: VaultSession, row: RequestRow): Reques
     expiresAt: row.expires_at,
     approvals: session.repo.listApprovals(row.id).map((a) => a.holder),
     threshold: envelope.threshold,
-    anchor: { journal: session.head.journal, seq: row.anchor_seq, hash: row.anchor_hash },
+    anchor: anchorOf(session, row),
   };
 }
 
@@ -229,12 +234,10 @@ export function exportBundle(session: VaultSession, requestId: string, holder: s
     requestHash: row.hash,
     requesterSignature: row.signature,
     requesterCard: enrolledMember(session, body.requester).card,
-    anchor: { journal: session.head.journal, seq: row.anchor_seq, hash: row.anchor_hash },
+    anchor: anchorOf(session, row),
     holder,
     credentialLabel: credentialRow(session, row.credential_id).label,
     threshold: envelope.threshold,
     share: { sealed: share.sealed, commitment: share.commitment },
   };
 }
-
-export { requestAccount };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BreakGlassError, invariant } from '../core/errors.js';
 import type { StoredEntry, VerifyReport } from '../core/journal.js';
-import { b64, forgetPrivateKey, generateSigningKeyPair, isValidPublicKey, type SigningKeyPair } from '../crypto/index.js';
+import { forgetPrivateKey, generateSigningKeyPair, isValidPublicKey, type SigningKeyPair } from '../crypto/index.js';
 import { advanceHead, makeEntry, verifyJournalEntries, type ChainHead, type EntryFields } from '../journal/index.js';
 import type { SecretStore } from '../keychain/index.js';
 import { VaultRepository, acquireLock, mapSqliteError, openDatabase } from '../store/index.js';
@@ -295,5 +295,3 @@ export class VaultSession {
 export function newId(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
-
-export { b64 };

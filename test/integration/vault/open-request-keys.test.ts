@@ -4,7 +4,10 @@ import { KeytarSecretStore } from '../../../src/keychain/index.js';
 import {
   VaultSession,
   addMember,
+  approveInPerson,
   createMember,
+  exportCustody,
+  journalEntries,
   listCredentials,
   openRequest,
   sealCredential,
@@ -19,13 +22,14 @@ describe('openRequest with keys instead of a passphrase', () => {
   const { dir, cleanup } = tempDir('bgv-openreq-');
   afterAll(() => cleanup());
 
-  it('refuses keys that are not the requester’s (BAD_SIGNATURE) and changes nothing', async () => {
+  it('refuses keys that are not the requester’s (BAD_SIGNATURE) or the holder’s (BAD_SHARE) and changes nothing', async () => {
     const store = (ns: string): Promise<KeytarSecretStore> => Promise.resolve(new KeytarSecretStore(ns));
     const session = await VaultSession.init(dir, 'api vault', store);
     try {
       for (const id of ['alice', 'bob', 'carol', 'dave']) {
-        const card = await createMember(session, id, id, `${id} passphrase for this test`);
-        await addMember(session, card);
+        const passphrase = `${id} passphrase for this test`;
+        const card = await createMember(session, id, id, passphrase);
+        await addMember(session, card, await exportCustody(session, id, passphrase));
       }
       await setPolicy(session, examplePolicy());
       await sealCredential(session, 'prod-db-root', 'prod DB root', Buffer.from('api-test-secret'));
@@ -36,6 +40,17 @@ describe('openRequest with keys instead of a passphrase', () => {
       expect(session.head.nextSeq).toBe(before);
       expect(listCredentials(session)[0]!.state).toBe('SEALED');
       expect((await new KeytarSecretStore(session.vaultId).list()).filter((a) => a.startsWith('request:'))).toEqual([]);
+
+      // approveInPerson with keys that are not the holder's: they cannot open the holder's share,
+      // so no approval is made (BAD_SHARE naming the holder) and nothing is written.
+      const request = await openRequest(session, input, () => Promise.resolve('dave passphrase for this test'));
+      const seq = session.head.nextSeq;
+      await expect(approveInPerson(session, request.id, 'alice', impostor)).rejects.toMatchObject({
+        code: 'BAD_SHARE',
+        details: { holder: 'alice' },
+      });
+      expect(session.repo.listApprovals(request.id)).toEqual([]);
+      expect(journalEntries(session, { since: seq })).toEqual([]);
     } finally {
       await session.close();
     }
