@@ -17,17 +17,26 @@ export function canonicalize(value: unknown): string {
       if (!Number.isSafeInteger(value)) throw new TypeError('canonical JSON: only safe integers');
       return String(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${Array.from(value, (item) => canonicalize(item)).join(',')}]`;
+      // Plain loops and string appends: this runs for every journal entry, inside its transaction.
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalize(value[i]);
+        return `${out}]`;
+      }
       const proto = Object.getPrototypeOf(value) as unknown;
       if (proto !== Object.prototype && proto !== null) {
         throw new TypeError('canonical JSON: only plain objects');
       }
       const record = value as Record<string, unknown>;
       // RFC 8785 sorts by UTF-16 code units, which is what the default sort compares.
-      const keys = Object.keys(record)
-        .filter((k) => record[k] !== undefined)
-        .sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalize(record[k])}`).join(',')}}`;
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      for (const key of keys) {
+        const member = record[key];
+        if (member === undefined) continue;
+        out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalize(member)}`;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`canonical JSON: unsupported type ${typeof value}`);

@@ -1,6 +1,6 @@
 import type { StoredEntry } from '../core/journal.js';
 import type { CredentialState } from '../core/lifecycle.js';
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import type { Db } from './database.js';
 
 /** A member as the vault knows them: their card, and a custody copy of their keys if allowed. */
@@ -76,8 +76,12 @@ export interface ReviewRow {
 export class VaultRepository {
   // Preparing a statement costs about as much as running it, so each is prepared once.
   readonly #statements = new Map<string, Statement>();
+  // One wrapper for every transaction: better-sqlite3 builds a new one per `db.transaction` call.
+  readonly #transaction: Transaction<(fn: () => unknown) => unknown>;
 
-  constructor(readonly db: Db) {}
+  constructor(readonly db: Db) {
+    this.#transaction = db.transaction((fn: () => unknown) => fn());
+  }
 
   #stmt(sql: string): Statement {
     let stmt = this.#statements.get(sql);
@@ -90,7 +94,7 @@ export class VaultRepository {
 
   /** Runs `fn` in one SQLite transaction: all of its writes commit together or not at all. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.#transaction.immediate(fn) as T;
   }
 
   getMeta(key: string): string | null {
