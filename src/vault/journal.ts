@@ -7,18 +7,20 @@ import type { VaultSession } from './session.js';
 /** Verifies this vault's journal in full, including that the keychain's key belongs to its last epoch. */
 export async function verifyJournal(session: VaultSession, options: { checkKeychain: boolean }): Promise<VerifyReport> {
   const report = await verifyJournalEntries(() => session.repo.entries(), { journal: session.head.journal });
-  if (report.ok && options.checkKeychain) {
-    try {
-      await session.assertSigningKey();
-    } catch (err) {
-      if (err instanceof BreakGlassError && err.code === 'JOURNAL_TAMPERED') {
-        const failure = err.details['failure'] as 'EPOCH_MISMATCH' | 'BAD_KEY';
-        return { ...report, ok: false, failure: { seq: report.count, code: failure, message: err.message } };
-      }
-      throw err;
+  if (!report.ok || !options.checkKeychain) return report;
+  try {
+    await session.assertSigningKey();
+  } catch (err) {
+    if (err instanceof BreakGlassError && err.code === 'JOURNAL_TAMPERED') {
+      // A failure the session found re-verifying a journal that grew meanwhile, or the keychain's.
+      if (session.report.failure) return session.report;
+      const failure = err.details['failure'] as 'EPOCH_MISMATCH' | 'BAD_KEY';
+      return { ...session.report, ok: false, failure: { seq: session.report.count, code: failure, message: err.message } };
     }
+    throw err;
   }
-  return report;
+  // The keychain was judged against the session's head, which is newer if a writer committed meanwhile.
+  return session.report.count > report.count ? session.report : report;
 }
 
 /** Entries for `journal show`, parsed from their verbatim bytes. */
@@ -46,7 +48,13 @@ export async function exportJournal(session: VaultSession): Promise<string[]> {
   } catch (err) {
     if (!(err instanceof BreakGlassError && err.code === 'KEYCHAIN_KEY_MISSING')) throw err;
   }
-  return Array.from(session.repo.entries(), (stored) => `${exportLine(stored)}\n`);
+  // Only what was verified: a writer may have appended since.
+  const lines: string[] = [];
+  for (const stored of session.repo.entries()) {
+    if (stored.seq >= session.report.count) break;
+    lines.push(`${exportLine(stored)}\n`);
+  }
+  return lines;
 }
 
 /** Verifies an exported journal with no vault, as an auditor would, pinned to its genesis key. */

@@ -767,7 +767,7 @@ describe('the keychain and the clock, on a vault of its own', () => {
     expect(human.stdout).toContain(`flag at seq ${seq}: CLOCK_ANOMALY: wall clock went back`);
   });
 
-  it('keys an interrupted commit left behind (the previous epoch, or beyond the next) are erased, and the journal verifies', async () => {
+  it('keys an interrupted commit left behind (the previous epoch, or beyond the next) do not fail the journal, and the next write erases them', async () => {
     const { epoch, count, keys } = await state();
     // At rest: the current key and the pre-generated next one.
     expect(keys).toEqual([`journal-epoch:${epoch}`, `journal-epoch:${epoch + 1}`]);
@@ -776,7 +776,17 @@ describe('the keychain and the clock, on a vault of its own', () => {
     await store().set(`journal-epoch:${epoch + 1}`, JSON.stringify(generateSigningKeyPair()));
     await store().set(`journal-epoch:${epoch - 1}`, JSON.stringify(generateSigningKeyPair()));
     await store().set(`journal-epoch:${epoch + 2}`, JSON.stringify(generateSigningKeyPair()));
-    expect(await state()).toEqual({ epoch, count, keys: [`journal-epoch:${epoch}`, `journal-epoch:${epoch + 1}`] });
+    const planted = [epoch - 1, epoch, epoch + 1, epoch + 2].map((e) => `journal-epoch:${e}`);
+    // journal verify reads and holds no lock: it verifies, and leaves the keychain to writers.
+    expect(await state()).toEqual({ epoch, count, keys: planted });
+    // A write holds the lock: it erases the stale keys and certifies the replaced next key.
+    writeFileSync(join(dir, 'policy.yaml'), examplePolicy());
+    expectStatus(await l.run(['policy', 'set', join(dir, 'policy.yaml')]), 0, 'policy set');
+    expect(await state()).toEqual({
+      epoch: epoch + 1,
+      count: count + 2,
+      keys: [`journal-epoch:${epoch + 1}`, `journal-epoch:${epoch + 2}`],
+    });
   });
 
   it('a damaged pre-generated next key is replaced, and the next commit still verifies', async () => {

@@ -1,0 +1,84 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateSigningKeyPair } from '../../../src/crypto/index.js';
+import { KeytarSecretStore } from '../../../src/keychain/index.js';
+import { VaultSession, exportJournal, verifyJournal } from '../../../src/vault/index.js';
+import { tempDir } from '../../helpers/cli.js';
+
+// A read-only session (journal verify, journal export) holds no lock, so a writer can commit while
+// it looks at the keychain. Its view of the journal is then a commit behind: judging the keychain
+// against that view reported a cut journal that was not cut, and tidying the keychain from it
+// erased the writer's pre-generated next key, which the writer then certified: the vault's next
+// open found its current key gone and refused every change, unseal included.
+describe('read-only sessions and the journal keys of a writer', () => {
+  const { dir, cleanup } = tempDir('bgv-readonly-');
+  afterAll(() => cleanup());
+  const store = (ns: string): Promise<KeytarSecretStore> => Promise.resolve(new KeytarSecretStore(ns));
+  const epochKeys = async (session: VaultSession): Promise<string[]> =>
+    (await new KeytarSecretStore(session.vaultId).list()).filter((a) => a.startsWith('journal-epoch:')).sort();
+
+  it('re-verifies a journal that a writer moved on, and reports it intact', async () => {
+    await (await VaultSession.init(dir, 'read-only race', store)).close();
+    const writer = await VaultSession.open(dir, store, { write: true });
+    try {
+      await writer.commit(() => undefined);
+      await writer.settled();
+      const reader = await VaultSession.open(dir, store, { write: false });
+      try {
+        const stale = reader.head;
+        // The writer commits: a new epoch, the reader's epoch key erased, the one after next stored.
+        await writer.commit(() => undefined);
+        await writer.settled();
+        expect(reader.head).toEqual(stale);
+        const keys = await epochKeys(writer);
+        expect(keys).toEqual([`journal-epoch:${writer.head.epoch}`, `journal-epoch:${writer.head.epoch + 1}`]);
+
+        const report = await verifyJournal(reader, { checkKeychain: true });
+        expect(report.failure).toBeNull();
+        expect(report.ok).toBe(true);
+        expect(report.count).toBe(writer.head.nextSeq);
+        expect(reader.head).toEqual(writer.head);
+        expect(await epochKeys(writer)).toEqual(keys);
+
+        // Its export is the verified journal, exactly.
+        const lines = await exportJournal(reader);
+        expect(lines).toHaveLength(writer.head.nextSeq);
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('never erases a key: stale keys are left for the next writer, which holds the lock', async () => {
+    const reader = await VaultSession.open(dir, store, { write: false });
+    const secrets = new KeytarSecretStore(reader.vaultId);
+    // A key a crash left behind, from an epoch long gone.
+    await secrets.set('journal-epoch:0', JSON.stringify(generateSigningKeyPair()));
+    const keys = await epochKeys(reader);
+    expect(keys).toContain('journal-epoch:0');
+    expect(keys).toContain(`journal-epoch:${reader.head.epoch + 1}`);
+    try {
+      expect((await verifyJournal(reader, { checkKeychain: true })).ok).toBe(true);
+      await exportJournal(reader);
+      expect(await epochKeys(reader)).toEqual(keys);
+    } finally {
+      await reader.close();
+    }
+
+    const writer = await VaultSession.open(dir, store, { write: true });
+    try {
+      await writer.assertSigningKey();
+      expect(await epochKeys(writer)).toEqual([`journal-epoch:${writer.head.epoch}`, `journal-epoch:${writer.head.epoch + 1}`]);
+      await writer.commit(() => undefined);
+    } finally {
+      await writer.close();
+    }
+    const after = await VaultSession.open(dir, store, { write: false });
+    try {
+      expect((await verifyJournal(after, { checkKeychain: true })).ok).toBe(true);
+    } finally {
+      await after.close();
+    }
+  });
+});
