@@ -36,7 +36,7 @@ import {
   type RevealMode,
 } from '../vault/index.js';
 import { copyWithTimeout, findClipboard } from './clipboard.js';
-import { withVault, type CliContext } from './context.js';
+import { warnIfJournalSuspect, withVault, type CliContext } from './context.js';
 import { assertWritable, codeOrFile, confirm, readInputFile, readJsonFile, writeNewFile } from './io.js';
 import { describeEntry, describeReport, formatTime } from './format.js';
 
@@ -262,7 +262,7 @@ export const COMMANDS: readonly Command[] = [
     options: {},
     positionals: [],
     async run(ctx) {
-      return withVault(ctx, true, (session) => {
+      return withVault(ctx, true, async (session) => {
         const credentials = listCredentials(session);
         for (const c of credentials) {
           ctx.say(
@@ -270,6 +270,7 @@ export const COMMANDS: readonly Command[] = [
           );
         }
         if (credentials.length === 0) ctx.say('no credentials sealed yet');
+        await warnIfJournalSuspect(ctx, session);
         return { credentials };
       });
     },
@@ -563,11 +564,10 @@ export const COMMANDS: readonly Command[] = [
       const since = v['since'] === undefined ? 0 : Number(v['since']);
       if (!Number.isSafeInteger(since) || since < 0)
         throw new BreakGlassError('BAD_ARGUMENTS', '--since must be a sequence number (0 or more)');
-      return withVault(ctx, false, (session) => {
+      return withVault(ctx, false, async (session) => {
         const entries = journalEntries(session, { since, ...(typeof v['kind'] === 'string' ? { kind: v['kind'] } : {}) });
         for (const e of entries) ctx.say(describeEntry(e));
-        if (!session.report.ok)
-          ctx.note(`warning: the journal does not verify (${session.report.failure!.code} at seq ${session.report.failure!.seq})`);
+        await warnIfJournalSuspect(ctx, session);
         return { entries };
       });
     },

@@ -105,3 +105,30 @@ export async function withVault<T>(ctx: CliContext, write: boolean, fn: (session
     await session.close();
   }
 }
+
+/**
+ * For the read views (`list`, `journal show`): a warning on stderr when the journal does not verify,
+ * or when the keychain shows it was cut, while the view still shows what is there. A keychain this
+ * machine cannot reach only means the second check could not be made, and says so.
+ */
+export async function warnIfJournalSuspect(ctx: CliContext, session: VaultSession): Promise<void> {
+  const failure = session.report.failure;
+  if (failure) {
+    ctx.note(`warning: the journal does not verify (${failure.code} at seq ${failure.seq}); run "breakglass journal verify"`);
+    return;
+  }
+  try {
+    await session.assertSigningKey();
+  } catch (err) {
+    if (!(err instanceof BreakGlassError)) throw err;
+    if (err.code === 'JOURNAL_TAMPERED') {
+      ctx.note(
+        `warning: the journal does not verify (${String(err.details['failure'])} at seq ${String(err.details['seq'])}): ${err.message}`,
+      );
+    } else if (err.code.startsWith('KEYCHAIN_')) {
+      ctx.note(`note: the journal could not be checked against the keychain (${err.code}), so a cut tail would go unnoticed here`);
+    } else {
+      throw err;
+    }
+  }
+}

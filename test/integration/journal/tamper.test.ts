@@ -555,6 +555,25 @@ describe('tampering with the live journal of a vault made by the CLI', () => {
       expect(failureOf(await verifyCli(copy))).toEqual({ code: 'JOURNAL_TAMPERED', seq: cut, failure: 'EPOCH_MISMATCH' });
       await refusals(copy, 'EPOCH_MISMATCH', cut, [['close', 'prod-db-root']]);
     });
+
+    it('a cut tail: the read views (list, journal show) still show what is there, with a warning naming the cut', async () => {
+      const copy = copyVault('show-cut');
+      const cut = rows.find((r) => parse(r).kind === 'credential.unseal')!.seq;
+      tamper(copy.vault, (db) => db.prepare('DELETE FROM journal WHERE seq >= ?').run(cut));
+      const before = await snapshot(copy.vault, vaultId);
+      const show = expectStatus(await copy.run(['journal', 'show']), 0, 'journal show on a cut journal');
+      expect(show.stdout.trim().split('\n')).toHaveLength(cut);
+      const list = expectStatus(await copy.run(['list']), 0, 'list on a cut journal');
+      expect(list.stdout).toContain('prod-db-root');
+      for (const t of [show, list]) {
+        expect(t.stderr).toContain(`warning: the journal does not verify (EPOCH_MISMATCH at seq ${cut})`);
+      }
+      expect(await snapshot(copy.vault, vaultId)).toEqual(before);
+      // The intact vault shows no warning.
+      for (const args of [['journal', 'show'], ['list']]) {
+        expect(expectStatus(await world.vault.run(args), 0, args.join(' ')).stderr).not.toContain('warning');
+      }
+    });
   });
 
   describe('exports, verified by a third party with the genesis key', () => {
