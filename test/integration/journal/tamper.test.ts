@@ -763,6 +763,17 @@ describe('the keychain and the clock, on a vault of its own', () => {
     return { epoch: report.epoch, count: report.count, keys };
   };
 
+  /** Runs a write (policy set), then expects one commit more and exactly its key and the next one. */
+  const expectOneCommitLater = async ({ epoch, count }: { epoch: number; count: number }): Promise<void> => {
+    writeFileSync(join(dir, 'policy.yaml'), examplePolicy());
+    expectStatus(await l.run(['policy', 'set', join(dir, 'policy.yaml')]), 0, 'policy set');
+    expect(await state()).toEqual({
+      epoch: epoch + 1,
+      count: count + 2,
+      keys: [`journal-epoch:${epoch + 1}`, `journal-epoch:${epoch + 2}`],
+    });
+  };
+
   beforeAll(async () => {
     vaultId = expectStatus(await l.run(['--json', 'init', '--name', 'keychain']), 0, 'init').json<{ vault: string }>().vault;
   });
@@ -799,25 +810,13 @@ describe('the keychain and the clock, on a vault of its own', () => {
     // journal verify reads and holds no lock: it verifies, and leaves the keychain to writers.
     expect(await state()).toEqual({ epoch, count, keys: planted });
     // A write holds the lock: it erases the stale keys and certifies the replaced next key.
-    writeFileSync(join(dir, 'policy.yaml'), examplePolicy());
-    expectStatus(await l.run(['policy', 'set', join(dir, 'policy.yaml')]), 0, 'policy set');
-    expect(await state()).toEqual({
-      epoch: epoch + 1,
-      count: count + 2,
-      keys: [`journal-epoch:${epoch + 1}`, `journal-epoch:${epoch + 2}`],
-    });
+    await expectOneCommitLater({ epoch, count });
   });
 
   it('a damaged pre-generated next key is replaced, and the next commit still verifies', async () => {
     const { epoch, count } = await state();
     await store().set(`journal-epoch:${epoch + 1}`, 'not a key');
-    writeFileSync(join(dir, 'policy.yaml'), examplePolicy());
-    expectStatus(await l.run(['policy', 'set', join(dir, 'policy.yaml')]), 0, 'policy set');
-    expect(await state()).toEqual({
-      epoch: epoch + 1,
-      count: count + 2,
-      keys: [`journal-epoch:${epoch + 1}`, `journal-epoch:${epoch + 2}`],
-    });
+    await expectOneCommitLater({ epoch, count });
   });
 
   it('a different key for the last epoch in the keychain: exit 4, BAD_KEY at the head', async () => {
