@@ -16,6 +16,33 @@ export function examplePolicy(replace: Record<string, string> = {}): string {
  * The cast of DESIGN.md on simulated laptops: a vault laptop, and one laptop per member with their
  * keys in the (real, private) keychain. Every member is enrolled at the vault with a custody copy.
  */
+/**
+ * The words of `breakglass request ...`, in the order of its usage line: by default for prod-db-root
+ * by dave, the requester of every test world.
+ */
+export function requestArgs(
+  opts: { credential?: string; trigger?: string; reason?: string; incident?: string; requester?: string } = {},
+): string[] {
+  return [
+    'request',
+    '--credential',
+    opts.credential ?? 'prod-db-root',
+    '--trigger',
+    opts.trigger ?? 'network-outage',
+    '--reason',
+    opts.reason ?? 'WAN down, IdP unreachable',
+    '--incident',
+    opts.incident ?? 'INC-4711',
+    '--requester',
+    opts.requester ?? 'dave',
+  ];
+}
+
+/** `review` of prod-db-root by carol, the reviewer of every test world: warranted, with its evidence. */
+export function reviewArgs(summary: string, changes: string, ...more: string[]): string[] {
+  return ['review', 'prod-db-root', '--reviewer', 'carol', '--warranted', 'yes', '--summary', summary, '--changes', changes, ...more];
+}
+
 export interface World {
   readonly root: string;
   readonly vault: Laptop;
@@ -76,23 +103,7 @@ export async function buildWorld(options: { policy?: string; members?: readonly 
     file,
     async request(opts = {}) {
       const t = expectStatus(
-        await vault.run(
-          [
-            '--json',
-            'request',
-            '--credential',
-            'prod-db-root',
-            '--trigger',
-            opts.trigger ?? 'network-outage',
-            '--reason',
-            'WAN down, IdP unreachable',
-            '--incident',
-            'INC-4711',
-            '--requester',
-            'dave',
-          ],
-          { passphraseOf: 'dave' },
-        ),
+        await vault.run(['--json', ...requestArgs(opts.trigger === undefined ? {} : { trigger: opts.trigger })], { passphraseOf: 'dave' }),
         0,
         'request',
       );

@@ -21,17 +21,8 @@ import {
 } from '../../../src/crypto/index.js';
 import { approvalContext } from '../../../src/vault/approvals.js';
 import { PASSPHRASES, expectStatus, laptop, run, type Laptop, type Transcript } from '../../helpers/cli.js';
-import { buildWorld, examplePolicy, type World } from '../../helpers/world.js';
-import {
-  expectNoSecret,
-  expectRefusalJournaled,
-  expectUnchanged,
-  journal,
-  jsonError,
-  jsonOk,
-  snapshot,
-  requestArgs,
-} from './vault-state.js';
+import { buildWorld, examplePolicy, requestArgs, type World } from '../../helpers/world.js';
+import { expectNoSecret, expectRefusalJournaled, expectUnchanged, journal, jsonError, jsonOk, snapshot } from './vault-state.js';
 
 /**
  * The example policy plus two credentials: `quick-expiry`, whose request expiry is `quickMinutes`
@@ -75,7 +66,10 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
 
   /** Opens a request as dave and returns its id. */
   async function request(credential: string, on: Laptop = vault): Promise<string> {
-    const t = await on.run(['--json', ...requestArgs(credential, 'network-outage', 'WAN down', 'INC-9', 'dave')], { passphraseOf: 'dave' });
+    const t = await on.run(
+      ['--json', ...requestArgs({ credential, trigger: 'network-outage', reason: 'WAN down', incident: 'INC-9', requester: 'dave' })],
+      { passphraseOf: 'dave' },
+    );
     return jsonOk<{ request: string }>(expectStatus(t, 0, `request ${credential}`)).request;
   }
 
@@ -144,7 +138,7 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
         [['unseal', 'req-000000000000', '--copy', '--clear-after', '0'], '--clear-after must be 1-600 seconds'],
         [['approve'], 'give REQUEST --holder ID (in person) or --bundle FILE|CODE --out FILE'],
         [
-          [...requestArgs('Prod DB!', 't', 'r', 'i', 'dave')],
+          [...requestArgs({ credential: 'Prod DB!', trigger: 't', reason: 'r', incident: 'i', requester: 'dave' })],
           'credential "Prod DB!" is not a valid id: use 1-64 of a-z, 0-9, ".", "_", "-"',
         ],
         [
@@ -175,8 +169,8 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
         ['approve', nope, '--holder', 'alice'],
         ['request', 'export', nope, '--holder', 'bob', '--out', path('never.bundle')],
         ['request', 'cancel', nope],
-        [...requestArgs('no-such-cred', 'network-outage', 'r', 'i', 'dave')],
-        [...requestArgs('prod-db-root', 'network-outage', 'r', 'i', 'zed')],
+        [...requestArgs({ credential: 'no-such-cred', trigger: 'network-outage', reason: 'r', incident: 'i', requester: 'dave' })],
+        [...requestArgs({ credential: 'prod-db-root', trigger: 'network-outage', reason: 'r', incident: 'i', requester: 'zed' })],
         ['close', 'no-such-cred'],
         ['reseal', 'no-such-cred'],
         ['review', 'no-such-cred', '--reviewer', 'carol', '--warranted', 'yes', '--summary', 's', '--changes', 'c'],
@@ -297,7 +291,9 @@ credentials:
 
   describe('requests the policy forbids (journaled refusals)', () => {
     const ask = (requester: string, trigger: string, credential = 'prod-db-root'): Promise<Transcript> =>
-      vault.run(['--json', ...requestArgs(credential, trigger, 'r', 'INC-1', requester)], { passphraseOf: requester });
+      vault.run(['--json', ...requestArgs({ credential, trigger, reason: 'r', incident: 'INC-1', requester })], {
+        passphraseOf: requester,
+      });
 
     it('a forbidden requester: exit 3 POLICY_DENIED, journaled', async () => {
       const before = await snapshot(vault.vault);
@@ -323,7 +319,12 @@ credentials:
     it('the wrong passphrase for the requester: exit 3 WRONG_PASSPHRASE, journaled, the passphrase never echoed', async () => {
       const wrong = world.file('wrong.pw', 'not daves passphrase at all');
       const before = await snapshot(vault.vault);
-      const t = await vault.run(['--json', '--passphrase-file', wrong, ...requestArgs('prod-db-root', 'network-outage', 'r', 'i', 'dave')]);
+      const t = await vault.run([
+        '--json',
+        '--passphrase-file',
+        wrong,
+        ...requestArgs({ credential: 'prod-db-root', trigger: 'network-outage', reason: 'r', incident: 'i', requester: 'dave' }),
+      ]);
       expect(jsonError(t, 3)).toMatchObject({ code: 'WRONG_PASSPHRASE', message: "that is not Dave's passphrase (member dave)" });
       expectNoSecret(t.stdout + t.stderr, ['not daves passphrase at all'], 'output');
       expect((await expectRefusalJournaled(vault.vault, before, 'WRONG_PASSPHRASE')).actor).toBe('dave');
@@ -605,7 +606,13 @@ credentials:
     function expiredRequest(): NonNullable<typeof prepared> {
       prepared ??= (async () => {
         const t = jsonOk<{ request: string; expiresAt: number }>(
-          await vault.run(['--json', ...requestArgs('quick-expiry', 'network-outage', 'r', 'i', 'dave')], { passphraseOf: 'dave' }),
+          await vault.run(
+            [
+              '--json',
+              ...requestArgs({ credential: 'quick-expiry', trigger: 'network-outage', reason: 'r', incident: 'i', requester: 'dave' }),
+            ],
+            { passphraseOf: 'dave' },
+          ),
         );
         if (t.expiresAt - Date.now() > 20_000)
           throw new Error('quick-expiry requests do not expire within seconds: the 0.15 minute policy was not set (see the test above)');

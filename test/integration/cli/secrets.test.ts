@@ -9,8 +9,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSPHRASES, expectStatus, recordTranscripts, type RecordedRun } from '../../helpers/cli.js';
-import { buildWorld, type World } from '../../helpers/world.js';
-import { expectSecretEqual, journal, jsonOk, requestArgs } from './vault-state.js';
+import { buildWorld, requestArgs, reviewArgs, type World } from '../../helpers/world.js';
+import { expectSecretEqual, journal, jsonOk } from './vault-state.js';
 
 const ROTATED = 'rotated-root-pw-after-INC-4711-d41e';
 const WRONG_PASSPHRASE = 'carol wrong horse battery staple';
@@ -69,27 +69,10 @@ describe('no secret, share or passphrase leaks into files or output', () => {
     expectStatus(await vault.run(['close', 'prod-db-root']), 0, 'close');
     expectStatus(await vault.run(['unseal', req, '--reveal']), 3, 'reveal after close');
 
-    const reviewArgs = [
-      'review',
-      'prod-db-root',
-      '--reviewer',
-      'carol',
-      '--warranted',
-      'yes',
-      '--summary',
-      'restarted the primary',
-      '--changes',
-      'rotated the root password',
-      '--rotated-secret-file',
-      '-',
-    ];
+    const review = reviewArgs('restarted the primary', 'rotated the root password', '--rotated-secret-file', '-');
     wrongPassphraseFile = world.file('wrong-carol.pw', WRONG_PASSPHRASE);
-    expectStatus(
-      await vault.run(['--passphrase-file', wrongPassphraseFile, ...reviewArgs], { stdin: ROTATED }),
-      3,
-      'review, wrong passphrase',
-    );
-    expectStatus(await vault.run(reviewArgs, { stdin: ROTATED, passphraseOf: 'carol' }), 0, 'review');
+    expectStatus(await vault.run(['--passphrase-file', wrongPassphraseFile, ...review], { stdin: ROTATED }), 3, 'review, wrong passphrase');
+    expectStatus(await vault.run(review, { stdin: ROTATED, passphraseOf: 'carol' }), 0, 'review');
     expectStatus(await vault.run(['reseal', 'prod-db-root']), 0, 'reseal');
     expectStatus(
       await vault.run(['shares', 'check', '--credential', 'prod-db-root', '--holder', 'bob'], { passphraseOf: 'bob' }),
@@ -97,7 +80,7 @@ describe('no secret, share or passphrase leaks into files or output', () => {
       'shares check',
     );
     expectStatus(
-      await vault.run(['--json', ...requestArgs('prod-db-root', 'network-outage', 'r', 'i', 'alice')], { passphraseOf: 'alice' }),
+      await vault.run(['--json', ...requestArgs({ reason: 'r', incident: 'i', requester: 'alice' })], { passphraseOf: 'alice' }),
       3,
       'forbidden requester',
     );

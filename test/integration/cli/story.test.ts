@@ -9,18 +9,8 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectStatus, laptop, tempDir, type Laptop, type Transcript } from '../../helpers/cli.js';
-import { examplePolicy } from '../../helpers/world.js';
-import {
-  expectNoSecret,
-  expectSecretEqual,
-  expectUnchanged,
-  journal,
-  jsonError,
-  jsonOk,
-  kinds,
-  snapshot,
-  requestArgs,
-} from './vault-state.js';
+import { examplePolicy, requestArgs, reviewArgs } from '../../helpers/world.js';
+import { expectNoSecret, expectSecretEqual, expectUnchanged, journal, jsonError, jsonOk, kinds, snapshot } from './vault-state.js';
 
 const SECRET = 'pg-root: Vq7#tLx2-story-91ae';
 const ROTATED = 'pg-root: rotated-after-INC-4711-5c2d';
@@ -152,26 +142,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
 
   it('request: signed by dave, prints the request id and its expiry', async () => {
     const started = Date.now();
-    const t = expectStatus(
-      await vault.run(
-        [
-          'request',
-          '--credential',
-          'prod-db-root',
-          '--trigger',
-          'network-outage',
-          '--reason',
-          'WAN down, IdP unreachable',
-          '--incident',
-          'INC-4711',
-          '--requester',
-          'dave',
-        ],
-        { passphraseOf: 'dave' },
-      ),
-      0,
-      'request',
-    );
+    const t = expectStatus(await vault.run(requestArgs(), { passphraseOf: 'dave' }), 0, 'request');
     const [first, second] = lines(t.stdout);
     req = /^request (req-[0-9a-f]{12}) for prod-db-root \(access\): open, 0 of 2 approvals$/.exec(first ?? '')?.[1] ?? '';
     expect(req, t.stdout).not.toBe('');
@@ -339,23 +310,9 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
 
   it('review by carol, then reseal: list shows SEALED v2', async () => {
     const review = expectStatus(
-      await vault.run(
-        [
-          'review',
-          'prod-db-root',
-          '--reviewer',
-          'carol',
-          '--warranted',
-          'yes',
-          '--summary',
-          'restarted the primary after the WAN outage',
-          '--changes',
-          'none',
-          '--follow-up',
-          'add a second uplink',
-        ],
-        { passphraseOf: 'carol' },
-      ),
+      await vault.run(reviewArgs('restarted the primary after the WAN outage', 'none', '--follow-up', 'add a second uplink'), {
+        passphraseOf: 'carol',
+      }),
       0,
       'review',
     );
@@ -444,9 +401,12 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     expectStatus(await vault.run(['policy', 'set', strict]), 0, 'policy set require_rotation');
 
     const r = jsonOk<{ request: string; expiresAt: number }>(
-      await vault.run(['--json', ...requestArgs('prod-db-root', 'database-lockout', 'every account locked out', 'INC-4712', 'dave')], {
-        passphraseOf: 'dave',
-      }),
+      await vault.run(
+        ['--json', ...requestArgs({ trigger: 'database-lockout', reason: 'every account locked out', incident: 'INC-4712' })],
+        {
+          passphraseOf: 'dave',
+        },
+      ),
     ).request;
     // Carol approves from a text code on her laptop; the vault imports her approval file.
     const exported = expectStatus(
@@ -471,26 +431,15 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     expectNoPlaintext(expectStatus(await vault.run(['unseal', r]), 0, 'unseal'));
     expectStatus(await vault.run(['close', 'prod-db-root']), 0, 'close');
 
-    const reviewArgs = [
-      'review',
-      'prod-db-root',
-      '--reviewer',
-      'carol',
-      '--warranted',
-      'yes',
-      '--summary',
-      'unlocked the accounts',
-      '--changes',
-      'password rotated',
-    ];
+    const reviewCommand = reviewArgs('unlocked the accounts', 'password rotated');
     const before = await snapshot(vault.vault);
-    const refused = await vault.run(['--json', ...reviewArgs], { passphraseOf: 'carol' });
+    const refused = await vault.run(['--json', ...reviewCommand], { passphraseOf: 'carol' });
     expect(jsonError(refused, 3)).toMatchObject({ code: 'ROTATION_REQUIRED' });
     await expectUnchanged(vault.vault, before);
 
     writeFileSync(path('rotated.secret'), ROTATED, { mode: 0o600 });
     const review = expectStatus(
-      await vault.run([...reviewArgs, '--rotated-secret-file', path('rotated.secret')], { passphraseOf: 'carol' }),
+      await vault.run([...reviewCommand, '--rotated-secret-file', path('rotated.secret')], { passphraseOf: 'carol' }),
       0,
       'review rotated',
     );
@@ -508,7 +457,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
 
     // The next activation opens the new secret.
     const next = jsonOk<{ request: string }>(
-      await vault.run(['--json', ...requestArgs('prod-db-root', 'network-outage', 'check the rotation', 'INC-4713', 'dave')], {
+      await vault.run(['--json', ...requestArgs({ reason: 'check the rotation', incident: 'INC-4713' })], {
         passphraseOf: 'dave',
       }),
     ).request;

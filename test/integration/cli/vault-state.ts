@@ -134,20 +134,3 @@ export function expectNoSecret(text: string, secrets: readonly string[], what: s
   const found = secrets.map((s, i) => (text.includes(s) ? i : -1)).filter((i) => i >= 0);
   expect(found, `${what} contains secret #${found.join(', #')} (values not printed)`).toEqual([]);
 }
-
-/** The words of `breakglass request ...`, in the order of its usage line. */
-export function requestArgs(credential: string, trigger: string, reason: string, incident: string, requester: string): string[] {
-  return [
-    'request',
-    '--credential',
-    credential,
-    '--trigger',
-    trigger,
-    '--reason',
-    reason,
-    '--incident',
-    incident,
-    '--requester',
-    requester,
-  ];
-}

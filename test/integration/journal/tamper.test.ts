@@ -20,7 +20,7 @@ import { entryHash, makeEntry, type ChainHead } from '../../../src/journal/index
 import { KeytarSecretStore, openSecretStore } from '../../../src/keychain/index.js';
 import { VaultSession, setPolicy } from '../../../src/vault/index.js';
 import { expectStatus, laptop, run, tempDir, type Laptop, type Transcript } from '../../helpers/cli.js';
-import { buildWorld, examplePolicy, type World } from '../../helpers/world.js';
+import { buildWorld, examplePolicy, requestArgs, type World } from '../../helpers/world.js';
 
 interface Row {
   seq: number;
@@ -505,19 +505,7 @@ describe('tampering with the live journal of a vault made by the CLI', () => {
   });
 
   describe('a vault whose journal does not verify changes nothing', () => {
-    const REQUEST = [
-      'request',
-      '--credential',
-      'prod-db-root',
-      '--trigger',
-      'network-outage',
-      '--reason',
-      'again',
-      '--incident',
-      'INC-4712',
-      '--requester',
-      'dave',
-    ];
+    const REQUEST = requestArgs({ reason: 'again', incident: 'INC-4712' });
 
     /** Runs commands that would change the vault (or reveal) and checks each is refused, changing nothing. */
     const refusals = async (copy: Laptop, failure: VerifyFailureCode, seq: number, commands: string[][]): Promise<void> => {
@@ -850,6 +838,10 @@ describe('the keychain and the clock, on a vault of its own', () => {
         status: 5,
         code: 'KEYCHAIN_KEY_MISSING',
       });
+      // The read view still shows the journal, and says that it could not look for a cut tail.
+      const show = expectStatus(await l.run(['journal', 'show']), 0, 'journal show without the journal key');
+      expect(show.stdout.trim().split('\n')).toHaveLength(count);
+      expect(show.stderr).toContain('note: the journal could not be checked against the keychain (KEYCHAIN_KEY_MISSING)');
     } finally {
       for (const [i, a] of accounts.entries()) await store().set(a, originals[i]!);
     }
