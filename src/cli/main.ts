@@ -17,6 +17,34 @@ function findCommand(rest: readonly string[]): { command: Command; args: string[
   return command ? { command, args: rest.slice(command.words.length) } : null;
 }
 
+/**
+ * parseArgs refuses an option value that starts with a dash ("argument is ambiguous"), but a
+ * base64url key starts with one once in 64 keys, and a reason may too. So a value-taking option
+ * followed by anything other than one of the command's own options (or "--") takes it as its value.
+ */
+export function attachDashValues(args: readonly string[], options: Command['options']): string[] {
+  const isOption = (arg: string): boolean =>
+    arg === '--' || arg === '--help' || (arg.startsWith('--') && Object.hasOwn(options, arg.slice(2).split('=')[0]!));
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const next = args[i + 1];
+    const takesValue =
+      arg.startsWith('--') && !arg.includes('=') && Object.hasOwn(options, arg.slice(2)) && options[arg.slice(2)]!.type === 'string';
+    if (takesValue && next !== undefined && next.startsWith('-') && !isOption(next)) {
+      out.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 /** Runs the CLI with `argv` (without node and the script) and returns the exit status. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   let json = argv.includes('--json');
@@ -32,7 +60,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const { command, args } = found;
     let parsed: ReturnType<typeof parseArgs>;
     try {
-      parsed = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: attachDashValues(args, command.options), options: command.options, allowPositionals: true, strict: true });
     } catch (err) {
       throw new BreakGlassError('BAD_ARGUMENTS', `${(err as Error).message.split('\n')[0]}; usage: breakglass ${command.usage}`);
     }

@@ -16,8 +16,9 @@ export function exportLine(stored: StoredEntry): string {
 }
 
 /**
- * Reads an export line back into a stored entry. A line that does not parse yields an entry whose
- * bytes are the raw line and whose hash is empty, so the verifier reports TAMPER at its position.
+ * Reads an export line back into a stored entry. A line that does not parse, or is not exactly in
+ * the form `exportLine` writes, yields an entry whose bytes are the raw line and whose hash is
+ * empty, so the verifier reports TAMPER at its position.
  */
 export function parseExportLine(line: string, position: number): StoredEntry {
   const raw = { seq: position, bytes: Buffer.from(line, 'utf8'), hash: Buffer.alloc(0), sig: Buffer.alloc(0) };
@@ -30,7 +31,11 @@ export function parseExportLine(line: string, position: number): StoredEntry {
   if (typeof record !== 'object' || record === null || typeof record.entry !== 'object' || record.entry === null) return raw;
   let bytes: Buffer;
   try {
-    bytes = Buffer.from(canonicalize(record.entry), 'utf8');
+    const text = canonicalize(record.entry);
+    // Only the exact form the vault writes is read: whitespace, reordered or unknown members, other
+    // escapes and duplicate keys would let two readers of one line see two different entries.
+    if (line !== exactLine(record, text)) return raw;
+    bytes = Buffer.from(text, 'utf8');
   } catch {
     return raw;
   }
@@ -42,6 +47,15 @@ export function parseExportLine(line: string, position: number): StoredEntry {
     hash: decodeOrEmpty(record.hash),
     sig: decodeOrEmpty(record.sig),
   };
+}
+
+const LINE_MEMBERS = ['entry', 'hash', 'sig'] as const;
+
+/** The line as the vault would have written what it parses to; throws if a value cannot be canonical. */
+function exactLine(record: Partial<ExportedEntry>, entryText: string): string | null {
+  if (Object.keys(record).some((k) => !(LINE_MEMBERS as readonly string[]).includes(k))) return null;
+  const members = LINE_MEMBERS.filter((k) => k in record).map((k) => `"${k}":${k === 'entry' ? entryText : canonicalize(record[k])}`);
+  return `{${members.join(',')}}`;
 }
 
 function decodeOrEmpty(value: unknown): Buffer {

@@ -17,6 +17,9 @@ export interface VerifyExpectations {
   readonly genesisKey?: string;
 }
 
+/** The number of fields of a version-1 entry (v, journal, seq, prev, epoch, kind, time, mono, run, actor, subject, data). */
+const ENTRY_FIELDS = 12;
+
 /** Wall-clock steps backwards smaller than this are ordinary clock jitter. */
 const CLOCK_TOLERANCE_MS = 2_000;
 
@@ -61,6 +64,9 @@ function parseEntry(bytes: Uint8Array): JournalEntry {
     }
     throw new Failure('TAMPER', 'entry does not have the fields of a journal entry');
   }
+  // Exactly the fields of the format: a field this verifier does not know could carry a meaning it
+  // cannot check (a newer format says so in `v`).
+  if (Object.keys(e).length !== ENTRY_FIELDS) throw new Failure('TAMPER', 'entry has fields that a version-1 entry does not have');
   return e as JournalEntry;
 }
 

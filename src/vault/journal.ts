@@ -67,5 +67,6 @@ export function verifyExport(text: string, genesisKey: string): Promise<VerifyRe
 export function parseExport(text: string): StoredEntry[] {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  return lines.map((line, i) => parseExportLine(line, i));
+  // A CR before the LF (the file went through a Windows tool) is a line ending, not part of the line.
+  return lines.map((line, i) => parseExportLine(line.endsWith('\r') ? line.slice(0, -1) : line, i));
 }

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { canonicalize } from '../../../src/core/canonical.js';
 import type { JournalEntry, StoredEntry, VerifyFailureCode, VerifyReport } from '../../../src/core/journal.js';
 import { b64, generateSigningKeyPair, signBytes, type SigningKeyPair } from '../../../src/crypto/index.js';
-import { entryHash, makeEntry, type ChainHead } from '../../../src/journal/index.js';
+import { advanceHead, entryHash, exportLine, makeEntry, type ChainHead } from '../../../src/journal/index.js';
 import { KeytarSecretStore, openSecretStore } from '../../../src/keychain/index.js';
 import { VaultSession, setPolicy } from '../../../src/vault/index.js';
 import { expectStatus, laptop, run, tempDir, type Laptop, type Transcript } from '../../helpers/cli.js';
@@ -646,6 +646,34 @@ describe('tampering with the live journal of a vault made by the CLI', () => {
           got: { code: 'JOURNAL_TAMPERED', seq: c.seq, failure: c.failure },
         });
       });
+    });
+
+    it('a genesis key that starts with a dash (one key in 64) is read as the key, wherever --genesis-key stands', async () => {
+      let key = generateSigningKeyPair();
+      while (!key.publicKey.startsWith('-')) key = generateSigningKeyPair();
+      const journal = 'j-00000000000000d5';
+      const genesis = makeEntry(
+        { journal, nextSeq: 0, prev: '', epoch: 0 },
+        { kind: 'journal.genesis', actor: 'vault', subject: 'v-dash', data: { key: key.publicKey, vault: 'v-dash', name: 'dash' } },
+        key,
+      );
+      const head = advanceHead({ journal, nextSeq: 0, prev: '', epoch: 0 }, genesis, 'journal.genesis');
+      const rotate = makeEntry(
+        head,
+        { kind: 'key.rotate', actor: 'vault', subject: journal, data: { next: generateSigningKeyPair().publicKey, epoch: 1 } },
+        key,
+      );
+      const file = world.file('dash.jsonl', `${exportLine(genesis)}\n${exportLine(rotate)}\n`);
+      for (const args of [
+        ['--file', file, '--genesis-key', key.publicKey],
+        ['--genesis-key', key.publicKey, '--file', file],
+      ]) {
+        const t = expectStatus(await run(['--json', 'journal', 'verify', ...args]), 0, `verify ${args[0]} first`);
+        expect(t.json<{ report: VerifyReport }>().report).toMatchObject({ ok: true, count: 2, genesisKey: key.publicKey });
+      }
+      // A missing value is still an error, not the next option taken for a key.
+      const missing = expectStatus(await run(['--json', 'journal', 'verify', '--genesis-key', '--file', file]), 2, 'no key');
+      expect(missing.json<{ error: { code: string } }>().error.code).toBe('BAD_ARGUMENTS');
     });
 
     it('an export cut at the end still verifies: on its own it cannot show what is missing (receipts and holder journals do)', async () => {

@@ -220,12 +220,12 @@ describe('every single-bit flip', () => {
     // A line is  {"entry":<entry bytes>,"hash":"<b64>","sig":"<b64>"}\n  and the file is read as
     // UTF-8 (a flip that makes an invalid sequence reads as U+FFFD, as when the CLI reads the file).
     // The rule, per flipped byte:
-    //  - in the signature value or in the key name "sig", when the line is still JSON: the entry
-    //    and hash are intact and the signature is different, malformed or missing (an empty
-    //    signature, see parseExportLine) -> BAD_SIGNATURE;
+    //  - in the signature value, when the line is still JSON: the entry and hash are intact and the
+    //    signature is different or malformed -> BAD_SIGNATURE;
     //  - anywhere else, or wherever the line no longer parses as JSON (a quote, a control character,
-    //    a broken escape, the newline that separates it from the next line): the entry bytes, the
-    //    hash, or the line as a whole is wrong -> TAMPER.
+    //    a broken escape, the newline that separates it from the next line), or is no longer in the
+    //    exact form the vault writes (a member renamed, "sig" included): the entry bytes, the hash,
+    //    or the line as a whole is wrong -> TAMPER.
     // The failing entry is always the flipped line's, named by its seq.
     const lines = j.entries.map((e) => Buffer.from(`${exportLine(e)}\n`, 'utf8'));
     const mismatches: string[] = [];
@@ -234,8 +234,8 @@ describe('every single-bit flip', () => {
     lines.forEach((line, seq) => {
       const text = line.toString('utf8');
       const sigKey = text.lastIndexOf('"sig":"');
-      const sigRegion = { from: sigKey + 1, to: text.length - 4 }; // from the s of "sig" to the end of its value
-      expect(text.slice(sigRegion.from, sigRegion.to + 1)).toBe(`sig":"${b64(j.entries[seq]!.sig)}`);
+      const sigRegion = { from: sigKey + 7, to: text.length - 4 }; // the signature's value, between its quotes
+      expect(text.slice(sigRegion.from, sigRegion.to + 1)).toBe(b64(j.entries[seq]!.sig));
       const before = lines
         .slice(0, seq)
         .map((l) => l.toString('utf8'))
@@ -271,7 +271,7 @@ describe('every single-bit flip', () => {
     expect(mismatches.slice(0, 20)).toEqual([]);
     expect(cases).toBe(lines.reduce((n, l) => n + 8 * l.length, 0));
     // Both outcomes really occur (the rule is not vacuous).
-    expect(counts.BAD_SIGNATURE).toBeGreaterThan(j.entries.length * 86 * 4);
+    expect(counts.BAD_SIGNATURE).toBeGreaterThan(j.entries.length * 86 * 3);
     expect(counts.TAMPER).toBeGreaterThan(counts.BAD_SIGNATURE);
   }, 180_000);
 });
@@ -527,5 +527,64 @@ describe('clocks', () => {
     const report = verifyEntries(list);
     expectFailure(report, 'BAD_SIGNATURE', 6);
     expect(report.flags.map((f) => f.seq)).toEqual([4]);
+  });
+});
+
+describe('export lines: only the exact form the vault writes', () => {
+  const j = buildJournal();
+  const genesisKey = j.keys[0]!.publicKey;
+  const lines = j.entries.map((e) => exportLine(e));
+  const withLine = (k: number, line: string): string => lines.map((l, i) => `${i === k ? line : l}\n`).join('');
+  const k = 4;
+  const entryText = Buffer.from(j.entries[k]!.bytes).toString('utf8');
+  const hash = b64(j.entries[k]!.hash);
+  const sig = b64(j.entries[k]!.sig);
+
+  it('a line that parses to the same entry, hash and signature, written any other way: TAMPER at its seq', () => {
+    const variants: Record<string, string> = {
+      'a space after a colon': lines[k]!.replace('"entry":', '"entry": '),
+      'members reordered': `{"hash":"${hash}","entry":${entryText},"sig":"${sig}"}`,
+      'an extra member': `{"entry":${entryText},"hash":"${hash}","note":"ok","sig":"${sig}"}`,
+      'a duplicate kind in the entry, the real one last (JSON.parse keeps the last)': lines[k]!.replace(
+        '"journal":',
+        '"kind":"credential.reveal","journal":',
+      ),
+      'a duplicate member of the line': `{"entry":${entryText},"hash":"${hash}","sig":"${sig}","sig":"${sig}"}`,
+      'an escaped letter in a string': lines[k]!.replace('"actor":"dave"', '"actor":"d\\u0061ve"'),
+      'the entry not canonical (keys out of order)': lines[k]!.replace(entryText, `{"v":1,${entryText.slice(1).replace(',"v":1', '')}`),
+    };
+    for (const [name, line] of Object.entries(variants)) {
+      expect({ name, same: line === lines[k] }).toEqual({ name, same: false });
+      // Each still parses to exactly the original record: only its form differs.
+      const record = JSON.parse(line) as { entry: unknown; hash: string; sig: string };
+      expect({ name, entry: canonicalize(record.entry), hash: record.hash, sig: record.sig }).toEqual({
+        name,
+        entry: entryText,
+        hash,
+        sig,
+      });
+      const report = verifyExport(withLine(k, line), genesisKey);
+      expect({ name, failure: report.failure && `${report.failure.code}@${report.failure.seq}` }).toEqual({ name, failure: `TAMPER@${k}` });
+    }
+    expect(verifyExport(withLine(k, lines[k]!), genesisKey).ok).toBe(true);
+  });
+
+  it('a CR before each LF is a line ending (a file that went through a Windows tool still verifies)', () => {
+    const crlf = lines.map((l) => `${l}\r\n`).join('');
+    expect(verifyExport(crlf, genesisKey)).toMatchObject({ ok: true, count: j.entries.length });
+    // Anything else at the end of a line is part of it.
+    expectFailure(verifyExport(withLine(k, `${lines[k]!} `), genesisKey), 'TAMPER', k);
+    expectFailure(verifyExport(withLine(k, `${lines[k]!}\r\r`), genesisKey), 'TAMPER', k);
+  });
+
+  it('a properly signed entry with a field version 1 does not have: TAMPER at its seq, stored and exported', () => {
+    const e = j.entries;
+    const head = j.heads[4]!;
+    const fields = fieldsFor('approval.accept', head, j.keys[1]!, null);
+    for (const extra of [{ note: 'unchecked' }, { sig: 'x' }, { z: null }]) {
+      expectBoth(j, [...e.slice(0, 4), forge(head, fields, j.keys[1]!, extra), ...e.slice(5)], 'TAMPER', 4);
+    }
+    // The same entry without the extra field verifies in place of the original's position.
+    expect(verifyEntries([...e.slice(0, 4), forge(head, fields, j.keys[1]!)]).ok).toBe(true);
   });
 });
