@@ -1,3 +1,4 @@
+import { printable } from '../core/text.js';
 import { BreakGlassError } from '../core/errors.js';
 import { IdSchema } from '../core/documents.js';
 import {
@@ -183,7 +184,7 @@ export const COMMANDS: readonly Command[] = [
     async run(ctx) {
       return withVault(ctx, false, (session) => {
         const members = listMembers(session);
-        for (const m of members) ctx.say(`${m.id}\t${m.name}\t${m.custody ? 'custody copy here' : 'remote only'}`);
+        for (const m of members) ctx.say(`${m.id}\t${printable(m.name)}\t${m.custody ? 'custody copy here' : 'remote only'}`);
         if (members.length === 0) ctx.say('no members yet: "breakglass member add CARD"');
         return { members };
       });
@@ -266,7 +267,7 @@ export const COMMANDS: readonly Command[] = [
         const credentials = listCredentials(session);
         for (const c of credentials) {
           ctx.say(
-            `${c.id}\t${c.state}${c.exposed ? ' (exposed)' : ''}\t${c.threshold} of ${c.holders.length}\tv${c.version}\t${c.label}${c.request ? `\trequest ${c.request}` : ''}`,
+            `${c.id}\t${c.state}${c.exposed ? ' (exposed)' : ''}\t${c.threshold} of ${c.holders.length}\tv${c.version}\t${printable(c.label)}${c.request ? `\trequest ${c.request}` : ''}`,
           );
         }
         if (credentials.length === 0) ctx.say('no credentials sealed yet');
@@ -354,7 +355,7 @@ export const COMMANDS: readonly Command[] = [
           `  expires     ${formatTime(r.expiresAt)}`,
           `  as holder   ${bundle.holder}`,
         ])
-          ctx.note(line);
+          ctx.note(printable(line));
         if (process.stdin.isTTY && v['yes'] !== true && !(await confirm('Approve this request?'))) {
           throw new BreakGlassError('POLICY_DENIED', 'not approved; nothing was written');
         }

@@ -1,4 +1,5 @@
 import { BreakGlassError } from '../core/errors.js';
+import { terminalSafe } from '../core/text.js';
 import { openSecretStore, probeSecretStore } from '../keychain/index.js';
 import { VaultSession, applyTimeLimits, defaultVaultDir, type PassphraseSource, type SecretStoreFactory } from '../vault/index.js';
 import { passphraseSource } from './io.js';
@@ -73,9 +74,9 @@ export function makeContext(globals: GlobalOptions): CliContext {
       return store;
     },
     say: (line) => {
-      if (!json) process.stdout.write(`${line}\n`);
+      if (!json) process.stdout.write(`${terminalSafe(line)}\n`);
     },
-    note: (line) => process.stderr.write(`${line}\n`),
+    note: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
   };
 }
 

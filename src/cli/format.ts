@@ -1,4 +1,5 @@
 import type { JournalEntry, VerifyReport } from '../core/journal.js';
+import { printable } from '../core/text.js';
 
 /** A time as a person reads it in a log: UTC, to the second. */
 export function formatTime(ms: number): string {
@@ -23,7 +24,9 @@ const DATA_SUMMARY: Partial<Record<JournalEntry['kind'], (d: Record<string, unkn
 /** One line per entry for `journal show`. */
 export function describeEntry(e: JournalEntry): string {
   const extra = DATA_SUMMARY[e.kind]?.(e.data as Record<string, unknown>) ?? '';
-  return `${String(e.seq).padStart(5)}  ${formatTime(e.time)}  e${e.epoch}  ${e.kind.padEnd(18)} ${e.actor} -> ${e.subject}${extra ? `  ${extra}` : ''}`;
+  return printable(
+    `${String(e.seq).padStart(5)}  ${formatTime(e.time)}  e${e.epoch}  ${e.kind.padEnd(18)} ${e.actor} -> ${e.subject}${extra ? `  ${extra}` : ''}`,
+  );
 }
 
 /** The lines `journal verify` prints. */
@@ -32,5 +35,6 @@ export function describeReport(r: VerifyReport): string[] {
   if (r.failure) lines.push(`FAILED at seq ${r.failure.seq}: ${r.failure.code}: ${r.failure.message}`);
   else lines.push(`ok: ${r.count} entries verify (journal ${r.journal}, epoch ${r.epoch}, head ${r.headHash})`);
   for (const f of r.flags) lines.push(`flag at seq ${f.seq}: ${f.code}: ${f.message}`);
-  return lines;
+  // Messages can quote what a tampered journal holds (another journal's id, say).
+  return lines.map(printable);
 }

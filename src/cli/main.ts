@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { BreakGlassError, exitStatusFor } from '../core/errors.js';
+import { printable } from '../core/text.js';
 import { COMMANDS, type Command } from './commands.js';
 import { extractGlobals, makeContext } from './context.js';
 
@@ -85,7 +86,7 @@ function reportError(err: unknown, json: boolean): number {
   if (json) {
     process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message, details: known?.details ?? {} } })}\n`);
   } else {
-    process.stderr.write(`breakglass: ${code}: ${message}\n`);
+    process.stderr.write(`breakglass: ${code}: ${printable(message)}\n`);
   }
   if (process.env['BREAKGLASS_DEBUG'] === '1' && !known) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
   return exitStatusFor(code);

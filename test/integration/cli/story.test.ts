@@ -28,6 +28,10 @@ function expectNoPlaintext(t: Transcript): void {
   expectNoSecret(t.stderr, [SECRET, ROTATED], 'stderr');
 }
 
+// An incident reference that tries to forge a journal line and clear the screen; shown escaped.
+const FORGING_INCIDENT = 'INC-4712\n   99  2026-01-01 00:00:00 UTC  e9  request.cancel     dave -> prod-db-root\u001b[2J';
+const SHOWN_INCIDENT = 'INC-4712\\u{a}   99  2026-01-01 00:00:00 UTC  e9  request.cancel     dave -> prod-db-root\\u{1b}[2J';
+
 describe('breakglass, the full story on four laptops and a vault laptop', () => {
   const { dir, cleanup } = tempDir('bgv-story-');
   const vault = laptop(dir, 'vault-laptop');
@@ -402,7 +406,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
 
     const r = jsonOk<{ request: string; expiresAt: number }>(
       await vault.run(
-        ['--json', ...requestArgs({ trigger: 'database-lockout', reason: 'every account locked out', incident: 'INC-4712' })],
+        ['--json', ...requestArgs({ trigger: 'database-lockout', reason: 'every account locked out', incident: FORGING_INCIDENT })],
         {
           passphraseOf: 'dave',
         },
@@ -421,6 +425,15 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       'approve --bundle code',
     );
     expect(lines(approved.stderr)[0]).toBe(`You are asked to approve break-glass request ${r}:`);
+    // Text from the bundle cannot forge a line of the approval screen, nor send escape sequences.
+    expect(lines(approved.stderr)).toContain(`  incident    ${SHOWN_INCIDENT}`);
+    expect(approved.stderr).not.toContain('\u001b');
+    const shown = expectStatus(await vault.run(['journal', 'show', '--kind', 'request.create']), 0, 'journal show');
+    expect(lines(shown.stdout)).toHaveLength(
+      jsonOk<{ entries: unknown[] }>(await vault.run(['--json', 'journal', 'show', '--kind', 'request.create'])).entries.length,
+    );
+    expect(lines(shown.stdout).at(-1)).toContain(`incident=${SHOWN_INCIDENT} reason=`);
+    expect(shown.stdout).not.toContain('\u001b');
     expect(kinds(laptops.carol.vault).filter((k) => k === 'approval.give')).toHaveLength(1);
     const imported = jsonOk<{ approvals: string[] }>(await vault.run(['--json', 'approval', 'import', path('carol.approval')]));
     expect(imported.approvals).toEqual(['carol']);
