@@ -38,7 +38,7 @@ import {
 } from '../vault/index.js';
 import { copyWithTimeout, findClipboard } from './clipboard.js';
 import { warnIfJournalSuspect, withVault, type CliContext } from './context.js';
-import { assertWritable, codeOrFile, confirm, readInputFile, readJsonFile, writeNewFile } from './io.js';
+import { codeOrFile, confirm, readInputFile, readJsonFile, withNewFile, type NewFile } from './io.js';
 import { describeEntry, describeReport, formatTime } from './format.js';
 
 /** Parsed options of one command: strings and booleans, as node:util parseArgs gives them. */
@@ -77,10 +77,33 @@ function printRequest(ctx: CliContext, r: RequestSummary): void {
   ctx.say(`expires ${formatTime(r.expiresAt)}`);
 }
 
+/** Unseals (or reveals again) and sends the plaintext where `mode` says, after its entry is committed. */
+function unsealTo(
+  ctx: CliContext,
+  requestId: string,
+  mode: RevealMode,
+  out: NewFile | null,
+  clearAfter: number,
+): Promise<Record<string, unknown>> {
+  return withVault(ctx, true, async (session) => {
+    const result = await unseal(session, id(requestId, 'REQUEST'), mode);
+    try {
+      if (result.firstUnseal)
+        ctx.note(`${result.credential} unsealed; window ends ${formatTime(result.windowEndsAt)}; every reveal is journaled`);
+      if (result.secret) await revealSecret(ctx, mode, result.secret, out, clearAfter);
+      else
+        ctx.say(`${result.credential} is unsealed until ${formatTime(result.windowEndsAt)}; use --reveal, --copy or --out FILE to use it`);
+    } finally {
+      result.secret?.fill(0);
+    }
+    return { credential: result.credential, request: result.request, windowEndsAt: result.windowEndsAt, mode };
+  });
+}
+
 const S = { type: 'string' } as const;
 const B = { type: 'boolean' } as const;
 
-async function revealSecret(ctx: CliContext, mode: RevealMode, secret: Buffer, out: string | undefined, clearAfter: number): Promise<void> {
+async function revealSecret(ctx: CliContext, mode: RevealMode, secret: Buffer, out: NewFile | null, clearAfter: number): Promise<void> {
   switch (mode) {
     case 'reveal':
       process.stdout.write(secret);
@@ -91,8 +114,17 @@ async function revealSecret(ctx: CliContext, mode: RevealMode, secret: Buffer, o
       ctx.note(`copied; the clipboard is cleared in ${clearAfter} s`);
       return;
     case 'export':
-      writeNewFile(out!, secret);
-      ctx.note(`written to ${out} (mode 0600); delete it when done`);
+      try {
+        out!.write(secret);
+      } catch (err) {
+        throw new BreakGlassError(
+          'IO_ERROR',
+          `${(err as Error).message}. The export is journaled and the window is still open: run unseal again with --out on a disk with room`,
+          {},
+          { cause: err },
+        );
+      }
+      ctx.note(`written to ${out!.path} (mode 0600); delete it when done`);
       return;
     case 'none':
       return;
@@ -127,18 +159,19 @@ export const COMMANDS: readonly Command[] = [
     async run(ctx, v) {
       const memberId = id(v, 'id');
       const out = req(v, 'out');
-      assertWritable(out);
-      return withVault(ctx, true, async (session) => {
-        const passphrase = await ctx.passphrase(`new passphrase for ${memberId}`);
-        if (ctx.promptsForPassphrase) {
-          const again = await ctx.passphrase('repeat the passphrase');
-          if (again !== passphrase) throw new BreakGlassError('BAD_INPUT', 'the two passphrases differ; nothing was created');
-        }
-        const card = await createMember(session, memberId, req(v, 'name'), passphrase);
-        writeNewFile(out, `${JSON.stringify(card, null, 2)}\n`);
-        ctx.say(`member ${card.id} (${card.name}) created; card written to ${out}`);
-        return { member: card.id, card: out, signingKey: card.signingKey };
-      });
+      return withNewFile(out, (file) =>
+        withVault(ctx, true, async (session) => {
+          const passphrase = await ctx.passphrase(`new passphrase for ${memberId}`);
+          if (ctx.promptsForPassphrase) {
+            const again = await ctx.passphrase('repeat the passphrase');
+            if (again !== passphrase) throw new BreakGlassError('BAD_INPUT', 'the two passphrases differ; nothing was created');
+          }
+          const card = await createMember(session, memberId, req(v, 'name'), passphrase);
+          file.write(`${JSON.stringify(card, null, 2)}\n`);
+          ctx.say(`member ${card.id} (${card.name}) created; card written to ${out}`);
+          return { member: card.id, card: out, signingKey: card.signingKey };
+        }),
+      );
     },
   },
   {
@@ -150,13 +183,14 @@ export const COMMANDS: readonly Command[] = [
     async run(ctx, v) {
       const memberId = id(v, 'id');
       const out = req(v, 'out');
-      assertWritable(out);
-      return withVault(ctx, false, async (session) => {
-        const custody = await exportCustody(session, memberId, await ctx.passphrase(`passphrase of ${memberId}`));
-        writeNewFile(out, `${JSON.stringify(custody, null, 2)}\n`);
-        ctx.say(`custody copy of ${memberId} written to ${out} (still wrapped by the passphrase)`);
-        return { member: memberId, out };
-      });
+      return withNewFile(out, (file) =>
+        withVault(ctx, false, async (session) => {
+          const custody = await exportCustody(session, memberId, await ctx.passphrase(`passphrase of ${memberId}`));
+          file.write(`${JSON.stringify(custody, null, 2)}\n`);
+          ctx.say(`custody copy of ${memberId} written to ${out} (still wrapped by the passphrase)`);
+          return { member: memberId, out };
+        }),
+      );
     },
   },
   {
@@ -305,15 +339,16 @@ export const COMMANDS: readonly Command[] = [
     positionals: ['REQUEST'],
     async run(ctx, v, [requestId]) {
       const out = req(v, 'out');
-      assertWritable(out);
-      return withVault(ctx, true, (session) => {
-        const bundle = exportBundle(session, id(requestId!, 'REQUEST'), id(v, 'holder'));
-        const code = encodeTextCode('bundle', bundle);
-        writeNewFile(out, `${JSON.stringify(bundle, null, 2)}\n`);
-        ctx.say(`bundle for ${bundle.holder} written to ${out}; or paste this code on their laptop:`);
-        ctx.say(code);
-        return { request: requestId, holder: bundle.holder, out, code };
-      });
+      return withNewFile(out, (file) =>
+        withVault(ctx, true, (session) => {
+          const bundle = exportBundle(session, id(requestId!, 'REQUEST'), id(v, 'holder'));
+          const code = encodeTextCode('bundle', bundle);
+          file.write(`${JSON.stringify(bundle, null, 2)}\n`);
+          ctx.say(`bundle for ${bundle.holder} written to ${out}; or paste this code on their laptop:`);
+          ctx.say(code);
+          return { request: requestId, holder: bundle.holder, out, code };
+        }),
+      );
     },
   },
   {
@@ -337,35 +372,44 @@ export const COMMANDS: readonly Command[] = [
     options: { holder: S, bundle: S, out: S, yes: B },
     positionals: ['REQUEST?'],
     async run(ctx, v, [requestId]) {
-      if (typeof v['bundle'] === 'string') {
+      const bundleArg = v['bundle'];
+      if (typeof bundleArg === 'string') {
         if (requestId !== undefined)
           throw new BreakGlassError('BAD_ARGUMENTS', 'give either REQUEST (in person) or --bundle (remote), not both');
         const out = req(v, 'out');
-        assertWritable(out);
-        const bundle = readBundle(codeOrFile(v['bundle'], 'the request bundle'));
-        const r = bundle.request;
-        for (const line of [
-          `You are asked to approve break-glass request ${r.id}:`,
-          `  vault       ${bundle.vaultName} (${r.vault})`,
-          `  credential  ${r.credential} - ${bundle.credentialLabel} (${bundle.threshold} approvals needed)`,
-          `  requester   ${bundle.requesterCard.name} (${r.requester})`,
-          `  trigger     ${r.trigger}`,
-          `  reason      ${r.reason}`,
-          `  incident    ${r.incident}`,
-          `  expires     ${formatTime(r.expiresAt)}`,
-          `  as holder   ${bundle.holder}`,
-        ])
-          ctx.note(printable(line));
-        if (process.stdin.isTTY && v['yes'] !== true && !(await confirm('Approve this request?'))) {
-          throw new BreakGlassError('POLICY_DENIED', 'not approved; nothing was written');
-        }
-        return withVault(ctx, true, async (session) => {
-          const token = await approveBundle(session, bundle, ctx.passphrase);
-          const code = encodeTextCode('approval', token);
-          writeNewFile(out, `${JSON.stringify(token, null, 2)}\n`);
-          ctx.say(`approval written to ${out}; or give this code to the vault laptop:`);
-          ctx.say(code);
-          return { request: r.id, holder: bundle.holder, out, code };
+        return withNewFile(out, async (file) => {
+          const bundle = readBundle(codeOrFile(bundleArg, 'the request bundle'));
+          const r = bundle.request;
+          for (const line of [
+            `You are asked to approve break-glass request ${r.id}:`,
+            `  vault       ${bundle.vaultName} (${r.vault})`,
+            `  credential  ${r.credential} - ${bundle.credentialLabel} (${bundle.threshold} approvals needed)`,
+            `  requester   ${bundle.requesterCard.name} (${r.requester})`,
+            `  trigger     ${r.trigger}`,
+            `  reason      ${r.reason}`,
+            `  incident    ${r.incident}`,
+            `  expires     ${formatTime(r.expiresAt)}`,
+            `  as holder   ${bundle.holder}`,
+          ])
+            ctx.note(printable(line));
+          if (process.stdin.isTTY && v['yes'] !== true && !(await confirm('Approve this request?'))) {
+            throw new BreakGlassError('POLICY_DENIED', 'not approved; nothing was written');
+          }
+          return withVault(ctx, true, async (session) => {
+            const token = await approveBundle(session, bundle, ctx.passphrase);
+            const code = encodeTextCode('approval', token);
+            try {
+              file.write(`${JSON.stringify(token, null, 2)}\n`);
+            } catch (err) {
+              // The approval is given (and journaled here): the code alone still carries it.
+              ctx.note(`the approval could not be written to ${out}; give this code to the vault laptop instead:`);
+              ctx.note(code);
+              throw err;
+            }
+            ctx.say(`approval written to ${out}; or give this code to the vault laptop:`);
+            ctx.say(code);
+            return { request: r.id, holder: bundle.holder, out, code };
+          });
         });
       }
       if (requestId === undefined)
@@ -407,24 +451,10 @@ export const COMMANDS: readonly Command[] = [
       const clearAfter = v['clear-after'] === undefined ? 45 : Number(v['clear-after']);
       if (!Number.isInteger(clearAfter) || clearAfter < 1 || clearAfter > 600)
         throw new BreakGlassError('BAD_ARGUMENTS', '--clear-after must be 1-600 seconds');
-      // Check where the plaintext is going before anything is journaled or decrypted.
+      // Where the plaintext is going is checked (the file created) before anything is journaled or decrypted.
       if (mode === 'copy') findClipboard();
-      if (mode === 'export') assertWritable(v['out'] as string);
-      return withVault(ctx, true, async (session) => {
-        const result = await unseal(session, id(requestId!, 'REQUEST'), mode);
-        try {
-          if (result.firstUnseal)
-            ctx.note(`${result.credential} unsealed; window ends ${formatTime(result.windowEndsAt)}; every reveal is journaled`);
-          if (result.secret) await revealSecret(ctx, mode, result.secret, v['out'] as string | undefined, clearAfter);
-          else
-            ctx.say(
-              `${result.credential} is unsealed until ${formatTime(result.windowEndsAt)}; use --reveal, --copy or --out FILE to use it`,
-            );
-        } finally {
-          result.secret?.fill(0);
-        }
-        return { credential: result.credential, request: result.request, windowEndsAt: result.windowEndsAt, mode };
-      });
+      if (mode === 'export') return withNewFile(v['out'] as string, (file) => unsealTo(ctx, requestId!, mode, file, clearAfter));
+      return unsealTo(ctx, requestId!, mode, null, clearAfter);
     },
   },
   {
@@ -581,15 +611,16 @@ export const COMMANDS: readonly Command[] = [
     positionals: [],
     async run(ctx, v) {
       const out = req(v, 'out');
-      assertWritable(out);
-      return withVault(ctx, false, async (session) => {
-        const lines = await exportJournal(session);
-        writeNewFile(out, lines.join(''));
-        ctx.say(
-          `${lines.length} entries written to ${out}; verify with: breakglass journal verify --file ${out} --genesis-key ${session.report.genesisKey}`,
-        );
-        return { out, entries: lines.length, genesisKey: session.report.genesisKey, journal: session.head.journal };
-      });
+      return withNewFile(out, (file) =>
+        withVault(ctx, false, async (session) => {
+          const lines = await exportJournal(session);
+          file.write(lines.join(''));
+          ctx.say(
+            `${lines.length} entries written to ${out}; verify with: breakglass journal verify --file ${out} --genesis-key ${session.report.genesisKey}`,
+          );
+          return { out, entries: lines.length, genesisKey: session.report.genesisKey, journal: session.head.journal };
+        }),
+      );
     },
   },
 ];

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
@@ -53,31 +53,80 @@ export function codeOrFile(arg: string, what: string): string {
   return readInputFile(arg, what).toString('utf8');
 }
 
-/** Refuses up front to overwrite a file, so a command fails before it changes anything. */
-export function assertWritable(path: string): void {
-  if (existsSync(path)) throw new BreakGlassError('BAD_INPUT', `${path} already exists; choose another file or remove it first`);
-  if (!existsSync(dirname(path))) throw new BreakGlassError('BAD_INPUT', `the folder of ${path} does not exist`);
+/** A new file, created (owner-only, never overwriting) before the command changes anything. */
+export interface NewFile {
+  readonly path: string;
+  /** Writes all of `data`, flushed to disk; on any failure the file is removed and IO_ERROR thrown. */
+  write(data: string | Uint8Array): void;
+  /** Removes the file unless it was written (the command failed before it had anything to write). */
+  abandon(): void;
 }
 
-/** Writes a new file (never overwriting) with owner-only permissions, flushed to disk. */
-export function writeNewFile(path: string, data: string | Uint8Array): void {
+const errnoOf = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'error';
+
+/**
+ * Creates `path` now, empty and owner-only, so that a command fails before it journals or decrypts
+ * anything when its output cannot be created (it exists, its folder does not, the disk is read-only).
+ */
+export function reserveNewFile(path: string): NewFile {
+  if (path === '') throw new BreakGlassError('BAD_ARGUMENTS', 'the output file name is empty');
+  if (existsSync(path)) throw new BreakGlassError('BAD_INPUT', `${path} already exists; choose another file or remove it first`);
+  if (!existsSync(dirname(path))) throw new BreakGlassError('BAD_INPUT', `the folder of ${path} does not exist`);
   let fd: number;
   try {
     fd = openSync(path, 'wx', 0o600);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new BreakGlassError(
-      code === 'EEXIST' ? 'BAD_INPUT' : 'IO_ERROR',
-      `cannot create ${path} (${code ?? 'error'})`,
-      {},
-      { cause: err },
-    );
+    const code = errnoOf(err);
+    throw new BreakGlassError(code === 'EEXIST' ? 'BAD_INPUT' : 'IO_ERROR', `cannot create ${path} (${code})`, {}, { cause: err });
   }
+  let open = true;
+  let written = false;
+  const close = (): void => {
+    if (open) closeSync(fd);
+    open = false;
+  };
+  const remove = (): void => {
+    try {
+      close();
+    } finally {
+      rmSync(path, { force: true });
+    }
+  };
+  return {
+    path,
+    write(data) {
+      if (!open) throw new Error(`${path} was already written or abandoned`);
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      try {
+        // writeSync may write less than asked (a full disk does that before it fails).
+        for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+        fsyncSync(fd);
+        close();
+        written = true;
+      } catch (err) {
+        remove();
+        throw new BreakGlassError(
+          'IO_ERROR',
+          `could not write ${path} (${errnoOf(err)}); the incomplete file was removed`,
+          {},
+          { cause: err },
+        );
+      }
+    },
+    abandon() {
+      if (!written) remove();
+    },
+  };
+}
+
+/** Runs `use` with a reserved new file; if it fails before writing the file, the file is removed. */
+export async function withNewFile<T>(path: string, use: (file: NewFile) => Promise<T>): Promise<T> {
+  const file = reserveNewFile(path);
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    return await use(file);
+  } catch (err) {
+    file.abandon();
+    throw err;
   }
 }
 
