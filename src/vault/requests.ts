@@ -105,6 +105,17 @@ export async function openRequest(
   purpose: 'access' | 'drill' = 'access',
 ): Promise<RequestSummary> {
   session.assertJournalIntact();
+  // The signed body has length limits; text beyond them would commit a request nobody could read back.
+  const limits = RequestBodySchema.shape;
+  for (const [field, text, max] of [
+    ['reason', input.reason, limits.reason.maxLength],
+    ['incident reference', input.incident, limits.incident.maxLength],
+    ['trigger', input.trigger, limits.trigger.maxLength],
+  ] as const) {
+    if (max !== null && text.length > max) {
+      throw new BreakGlassError('BAD_INPUT', `the ${field} is ${text.length} characters long; it may be at most ${max}`);
+    }
+  }
   const cred = credentialRow(session, input.credential);
   const { policy } = currentPolicy(session);
   const rules = rulesFor(policy, cred.id);

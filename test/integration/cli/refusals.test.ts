@@ -187,6 +187,27 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
       await expectUnchanged(vault.vault, before);
     });
 
+    it('request text beyond the limits of the signed request: exit 2 BAD_INPUT before the passphrase, nothing changed', async () => {
+      const before = await snapshot(vault.vault);
+      const cases: [Parameters<typeof requestArgs>[0], string][] = [
+        [{ reason: 'r'.repeat(2001) }, 'the reason is 2001 characters long; it may be at most 2000'],
+        [{ incident: 'I'.repeat(201) }, 'the incident reference is 201 characters long; it may be at most 200'],
+        [{ trigger: 't'.repeat(65) }, 'the trigger is 65 characters long; it may be at most 64'],
+      ];
+      for (const [opts, message] of cases) {
+        // No passphrase file: a prompt would fail differently, so the limit is checked before it.
+        const error = jsonError(await vault.run(['--json', ...requestArgs(opts)]), 2);
+        expect(error).toMatchObject({ code: 'BAD_INPUT', message });
+      }
+      await expectUnchanged(vault.vault, before);
+      // At the limits exactly, the request is accepted, and the vault can still read it back.
+      const r = jsonOk<{ request: string }>(
+        await vault.run(['--json', ...requestArgs({ reason: 'r'.repeat(2000), incident: 'I'.repeat(200) })], { passphraseOf: 'dave' }),
+      ).request;
+      expectStatus(await vault.run(['request', 'export', r, '--holder', 'bob', '--out', path('limits.bundle')]), 0, 'export at the limits');
+      expectStatus(await vault.run(['request', 'cancel', r]), 0, 'cancel');
+    });
+
     it('a vault folder that does not exist: exit 2 NOT_INITIALIZED, and no folder is created', async () => {
       const nowhere = path('no-vault-here');
       for (const args of [['list'], ['member', 'list'], ['journal', 'verify']]) {
