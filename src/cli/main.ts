@@ -59,6 +59,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const found = findCommand(rest);
     if (!found) throw new BreakGlassError('BAD_ARGUMENTS', `unknown command "${rest.slice(0, 2).join(' ')}"; see "breakglass --help"`);
     const { command, args } = found;
+    if (args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(`usage: breakglass ${command.usage}\n      ${command.summary}\n`);
+      return 0;
+    }
     let parsed: ReturnType<typeof parseArgs>;
     try {
       parsed = parseArgs({ args: attachDashValues(args, command.options), options: command.options, allowPositionals: true, strict: true });
