@@ -53,6 +53,14 @@ export async function signReview(
       `the policy of ${cred.id} requires rotation: rotate the credential, then give the new secret with --rotated-secret-file`,
     );
   }
+  // The latest review must describe what reseal will seal: after a review that sealed a rotated
+  // secret, a review without one would say "not rotated" over a rotated envelope.
+  if (session.repo.getEnvelope(cred.id, 'next')?.rotated === 1 && !input.rotatedSecret) {
+    throw new BreakGlassError(
+      'STATE_CONFLICT',
+      `an earlier review of ${cred.id} sealed a rotated secret for reseal; a new review must give the rotated secret again (--rotated-secret-file)`,
+    );
+  }
   const keys = await unlockInPerson(session, input.reviewer, passphrase, `sign the review of ${cred.id}`);
   const now = Date.now();
   const body: ReviewBody = {

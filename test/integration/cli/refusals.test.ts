@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalToken, CustodyFile, RequestBundle } from '../../../src/core/documents.js';
@@ -582,6 +582,22 @@ credentials:
       );
       expect(review).toMatchObject({ code: 'POLICY_DENIED', message: 'dave is not a reviewer in the policy' });
       await expectRefusalJournaled(vault.vault, before, 'POLICY_DENIED');
+
+      // After a review that sealed a rotated secret, a review without it would contradict what
+      // reseal seals: refused, nothing changed. Given again, the secret is accepted.
+      const rotatedFile = path('rotated-b.secret');
+      writeFileSync(rotatedFile, 'rotated-root-pw-51c2', { mode: 0o600 });
+      const reviewArgsB = ['review', 'prod-db-root', '--reviewer', 'carol', '--warranted', 'yes', '--summary', 's', '--changes', 'c'];
+      expectStatus(await vault.run([...reviewArgsB, '--rotated-secret-file', rotatedFile], { passphraseOf: 'carol' }), 0, 'review rotated');
+      before = await snapshot(vault.vault);
+      expect(jsonError(await vault.run(['--json', ...reviewArgsB], { passphraseOf: 'carol' }), 3)).toMatchObject({
+        code: 'STATE_CONFLICT',
+        message:
+          'an earlier review of prod-db-root sealed a rotated secret for reseal; a new review must give the rotated secret again (--rotated-secret-file)',
+      });
+      await expectUnchanged(vault.vault, before);
+      expectStatus(await vault.run([...reviewArgsB, '--rotated-secret-file', rotatedFile], { passphraseOf: 'carol' }), 0, 'review again');
+      expect(journal(vault.vault).at(-2)).toMatchObject({ kind: 'review.sign', data: { body: { rotated: true } } });
 
       // A sealed credential has nothing to reseal.
       before = await snapshot(vault.vault);
