@@ -49,6 +49,22 @@ export function requestBody(row: RequestRow): RequestBody {
   return RequestBodySchema.parse(JSON.parse(row.body));
 }
 
+/**
+ * The request's body, checked against the hash the requester signed and the holders approved: what
+ * the request is for (access or drill) and when it expires come from here, not from columns of the
+ * row that a hand edit of the database could change.
+ */
+export function signedRequestBody(row: RequestRow): RequestBody {
+  const body = requestBody(row);
+  if (b64(documentHash(TAG.request, body)) !== row.hash || body.id !== row.id) {
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `request ${row.id} in this vault's database does not match what was signed and approved`,
+    );
+  }
+  return body;
+}
+
 /** The request's ephemeral X25519 key; gone once the request has ended. */
 export async function ephemeralKey(session: VaultSession, requestId: string): Promise<AgreementKeyPair> {
   const stored = await (await session.secrets()).get(requestAccount(requestId));

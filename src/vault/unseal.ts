@@ -1,12 +1,20 @@
 import { BreakGlassError } from '../core/errors.js';
 import { ApprovalTokenSchema } from '../core/documents.js';
 import { transition } from '../core/lifecycle.js';
-import { createEnvelope, decryptSecret, openFromKey, reconstructDek, verifyHolderShare, type Envelope } from '../crypto/index.js';
+import {
+  createEnvelope,
+  decryptSecret,
+  openFromKey,
+  reconstructDek,
+  verifyHolderShare,
+  type Envelope,
+  type HolderKey,
+} from '../crypto/index.js';
 import type { RequestRow } from '../store/index.js';
 import { approvalContext } from './approvals.js';
 import { credentialRow, envelopeOf, holderKeys, rulesFor } from './credentials.js';
 import { currentPolicy } from './policy.js';
-import { endRequest, eraseEphemeralKey, eraseOrphanKeys, ephemeralKey, requestRow } from './requests.js';
+import { endRequest, eraseEphemeralKey, eraseOrphanKeys, ephemeralKey, requestRow, signedRequestBody } from './requests.js';
 import type { Append, VaultSession } from './session.js';
 
 /** How the plaintext leaves the vault on this call: not at all, to stdout, clipboard or a file. */
@@ -56,6 +64,18 @@ export async function rebuildDek(session: VaultSession, row: RequestRow, envelop
   return { dek, holders: chosen.map((a) => a.holder) };
 }
 
+/** The keys of the holders the next split goes to, or STATE_CONFLICT naming one the policy lists but this vault has not enrolled. */
+function enrolledHolders(session: VaultSession, credential: string, holders: readonly string[]): HolderKey[] {
+  const missing = holders.filter((id) => !session.repo.getMember(id));
+  if (missing.length > 0) {
+    throw new BreakGlassError(
+      'STATE_CONFLICT',
+      `the policy names ${missing.join(', ')} as holder(s) of ${credential}, but this vault has not enrolled them, so the secret could not be split again at unseal; add their card (breakglass member add) or set a policy without them, then unseal again`,
+    );
+  }
+  return holderKeys(session, holders);
+}
+
 /**
  * Unseals a credential once its request has enough approvals, and optionally hands out the plaintext.
  * The first unseal seals the secret again under a fresh key and split (the next envelope) in the
@@ -65,7 +85,8 @@ export async function rebuildDek(session: VaultSession, row: RequestRow, envelop
 export async function unseal(session: VaultSession, requestId: string, mode: RevealMode): Promise<UnsealResult> {
   session.assertJournalIntact();
   const row = requestRow(session, requestId);
-  if (row.purpose !== 'access')
+  const signed = signedRequestBody(row);
+  if (signed.purpose !== 'access' || row.purpose !== 'access')
     throw new BreakGlassError(
       'STATE_CONFLICT',
       `${requestId} is a drill; drills never decrypt ("breakglass drill --credential ${row.credential_id}")`,
@@ -80,7 +101,7 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
     throw new BreakGlassError('WINDOW_CLOSED', `the unseal window of ${cred.id} has ended; it is waiting for review`);
   } else if (row.status !== 'open') {
     throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}; open a new request`);
-  } else if (now > row.expires_at) {
+  } else if (now > Math.min(row.expires_at, signed.expiresAt)) {
     throw new BreakGlassError('REQUEST_EXPIRED', `request ${requestId} expired before it was unsealed; open a new request`);
   }
   const first = row.status === 'open';
@@ -88,19 +109,22 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
   if (!first && mode === 'none')
     return { credential: cred.id, request: row.id, windowEndsAt: row.window_ends_at!, firstUnseal: false, secret: null };
   if (first) transition(cred.id, cred.state, 'unseal');
+  const rules = rulesFor(currentPolicy(session).policy, cred.id);
+  // The next split goes to the policy's holders as they are now: each must be enrolled here, which
+  // is checked before any share is opened.
+  const nextHolders = first ? enrolledHolders(session, cred.id, rules.holders) : null;
   const envelope = envelopeOf(session, cred.id, 'active');
   const { dek, holders } = await rebuildDek(session, row, envelope);
   let secret: Buffer | null = null;
   try {
     secret = decryptSecret(envelope, dek);
     if (!secret) throw new BreakGlassError('INTEGRITY_FAILURE', `the ciphertext of ${cred.id} does not authenticate under its data key`);
-    const rules = rulesFor(currentPolicy(session).policy, cred.id);
     const windowEndsAt = first ? now + Math.round(rules.unseal_minutes * 60_000) : row.window_ends_at!;
-    const next = first
+    const next = nextHolders
       ? await createEnvelope(
           secret,
           { vault: session.vaultId, credential: cred.id, version: cred.version + 1 },
-          holderKeys(session, rules.holders),
+          nextHolders,
           rules.threshold,
         )
       : null;
