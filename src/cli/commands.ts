@@ -1,6 +1,6 @@
-import { printable } from '../core/text.js';
-import { BreakGlassError } from '../core/errors.js';
 import { IdSchema } from '../core/documents.js';
+import { BreakGlassError } from '../core/errors.js';
+import { printable } from '../core/text.js';
 import {
   VaultSession,
   acceptApproval,
@@ -25,6 +25,8 @@ import {
   parsePolicyText,
   readApproval,
   readBundle,
+  requestBody,
+  requestRow,
   reseal,
   sealCredential,
   setPolicy,
@@ -39,7 +41,7 @@ import {
 import { copyWithTimeout, findClipboard } from './clipboard.js';
 import { warnIfJournalSuspect, withVault, type CliContext } from './context.js';
 import { codeOrFile, confirm, readInputFile, readJsonFile, withNewFile, type NewFile } from './io.js';
-import { describeEntry, describeReport, formatTime } from './format.js';
+import { describeEntry, describeReport, formatTime, splitLines } from './format.js';
 
 /** Parsed options of one command: strings and booleans, as node:util parseArgs gives them. */
 export type Values = Record<string, string | boolean | undefined>;
@@ -384,6 +386,7 @@ export const COMMANDS: readonly Command[] = [
             `You are asked to approve break-glass request ${r.id}:`,
             `  vault       ${bundle.vaultName} (${r.vault})`,
             `  credential  ${r.credential} - ${bundle.credentialLabel} (${bundle.threshold} approvals needed)`,
+            ...splitLines(r),
             `  requester   ${bundle.requesterCard.name} (${r.requester})`,
             `  trigger     ${r.trigger}`,
             `  reason      ${r.reason}`,
@@ -415,7 +418,9 @@ export const COMMANDS: readonly Command[] = [
       if (requestId === undefined)
         throw new BreakGlassError('BAD_ARGUMENTS', 'give REQUEST --holder ID (in person) or --bundle FILE|CODE --out FILE');
       return withVault(ctx, true, async (session) => {
-        const r = await approveInPerson(session, id(requestId, 'REQUEST'), id(v, 'holder'), ctx.passphrase);
+        const row = requestRow(session, id(requestId, 'REQUEST'));
+        for (const line of splitLines(requestBody(row))) ctx.note(printable(line));
+        const r = await approveInPerson(session, row.id, id(v, 'holder'), ctx.passphrase);
         printRequest(ctx, r);
         return { request: r.id, approvals: r.approvals, threshold: r.threshold };
       });

@@ -1,3 +1,4 @@
+import type { RequestBody } from '../core/documents.js';
 import type { JournalEntry, VerifyReport } from '../core/journal.js';
 import { printable } from '../core/text.js';
 
@@ -37,4 +38,25 @@ export function describeReport(r: VerifyReport): string[] {
   for (const f of r.flags) lines.push(`flag at seq ${f.seq}: ${f.code}: ${f.message}`);
   // Messages can quote what a tampered journal holds (another journal's id, say).
   return lines.map(printable);
+}
+
+/**
+ * What a holder consents to besides the unseal itself: who holds the credential afterwards. A change
+ * is spelled out, because approving it is how holders are added or removed.
+ */
+export function splitLines(r: RequestBody): string[] {
+  const now = `${r.holders.join(', ')} (${r.threshold} of ${r.holders.length})`;
+  const next = `${r.nextHolders.join(', ')} (${r.nextThreshold} of ${r.nextHolders.length})`;
+  const added = r.nextHolders.filter((h) => !r.holders.includes(h));
+  const removed = r.holders.filter((h) => !r.nextHolders.includes(h));
+  const lines = [`  holders     ${now}`, `  afterwards  split again among ${next}`];
+  if (added.length > 0 || removed.length > 0 || r.threshold !== r.nextThreshold) {
+    const changes = [
+      added.length > 0 ? `adds ${added.join(', ')}` : '',
+      removed.length > 0 ? `removes ${removed.join(', ')}` : '',
+      r.threshold !== r.nextThreshold ? `needs ${r.nextThreshold} instead of ${r.threshold}` : '',
+    ].filter(Boolean);
+    lines.push(`  WARNING     this unseal changes who holds ${r.credential}: it ${changes.join(', ')}; approve only if you know why`);
+  }
+  return lines;
 }

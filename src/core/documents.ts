@@ -57,6 +57,16 @@ export const RequestBodySchema = z.strictObject({
   ephemeralKey: key32,
   createdAt: z.number().int(),
   expiresAt: z.number().int(),
+  /** Who holds the credential now, and how many of them it takes. */
+  holders: z.array(id).min(1).max(64),
+  threshold: z.number().int().min(1),
+  /**
+   * Who holds it after this unseal (the secret is split again then), and how many it will take:
+   * the policy's holders when the request was opened. Approving the request consents to this split,
+   * so changing who holds a credential takes the same quorum as opening it.
+   */
+  nextHolders: z.array(id).min(1).max(64),
+  nextThreshold: z.number().int().min(1),
 });
 export type RequestBody = z.infer<typeof RequestBodySchema>;
 

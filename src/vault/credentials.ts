@@ -43,6 +43,21 @@ export function envelopeOf(session: VaultSession, id: string, slot: 'active' | '
   return JSON.parse(row.body) as Envelope;
 }
 
+/**
+ * The keys of the holders a credential is split among, or STATE_CONFLICT naming any that the policy
+ * lists but this vault has not enrolled (the split could not be made).
+ */
+export function enrolledHolders(session: VaultSession, credential: string, holders: readonly string[]): HolderKey[] {
+  const missing = holders.filter((id) => !session.repo.getMember(id));
+  if (missing.length > 0) {
+    throw new BreakGlassError(
+      'STATE_CONFLICT',
+      `the policy names ${missing.join(', ')} as holder(s) of ${credential}, but this vault has not enrolled them, so the secret cannot be split among them; add their card (breakglass member add) or set a policy without them`,
+    );
+  }
+  return holderKeys(session, holders);
+}
+
 /** The holders' X25519 keys from their enrolled cards, in the policy's order. */
 export function holderKeys(session: VaultSession, holders: readonly string[]): HolderKey[] {
   return holders.map((id) => ({ id, agreementKey: enrolledMember(session, id).card.agreementKey }));

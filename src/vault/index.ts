@@ -6,7 +6,16 @@ export { VaultSession, type Append, type SecretStoreFactory } from './session.js
 export { addMember, createMember, exportCustody, listMembers, ownMember, parseCard, type PassphraseSource } from './members.js';
 export { currentPolicy, parsePolicyText, policyFromText, policyHash, setPolicy } from './policy.js';
 export { listCredentials, sealCredential, type CredentialSummary } from './credentials.js';
-export { endRequest, exportBundle, openRequest, requestRow, summarizeRequest, type RequestInput, type RequestSummary } from './requests.js';
+export {
+  endRequest,
+  exportBundle,
+  openRequest,
+  requestBody,
+  requestRow,
+  summarizeRequest,
+  type RequestInput,
+  type RequestSummary,
+} from './requests.js';
 export { acceptApproval, approvalHash, approveBundle, approveInPerson, readApproval, readBundle } from './approvals.js';
 export { applyTimeLimits, closeWindow, unseal, type RevealMode, type UnsealResult } from './unseal.js';
 export { reseal, signReview, type ReviewInput } from './review.js';

@@ -4,7 +4,7 @@ import { hasRole } from '../core/policy.js';
 import { RequestBodySchema, type JournalAnchor, type RequestBody, type RequestBundle } from '../core/documents.js';
 import { TAG, documentHash, b64, generateAgreementKeyPair, signDocument, type AgreementKeyPair, type MemberKeys } from '../crypto/index.js';
 import type { RequestRow } from '../store/index.js';
-import { credentialRow, envelopeOf, rulesFor } from './credentials.js';
+import { credentialRow, enrolledHolders, envelopeOf, rulesFor } from './credentials.js';
 import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
 import { currentPolicy } from './policy.js';
 import { newId, type VaultSession } from './session.js';
@@ -160,6 +160,9 @@ export async function openRequest(
       );
     }
   }
+  const envelope = envelopeOf(session, cred.id, 'active');
+  // The split this request asks its approvers to consent to must be possible: all holders enrolled.
+  enrolledHolders(session, cred.id, rules.holders);
   // In person, the requester's custody copy and passphrase; a caller holding their keys already
   // (a long-running app that unlocked them, a benchmark) passes the keys.
   const keys =
@@ -187,6 +190,10 @@ export async function openRequest(
     ephemeralKey: ephemeral.publicKey,
     createdAt: now,
     expiresAt: now + Math.round(rules.request_expiry_minutes * 60_000),
+    holders: envelope.shares.map((s) => s.holder),
+    threshold: envelope.threshold,
+    nextHolders: [...rules.holders],
+    nextThreshold: rules.threshold,
   };
   const hash = b64(documentHash(TAG.request, body));
   const signature = signDocument(TAG.request, body, keys.signing);

@@ -3,7 +3,7 @@ import type { ReviewBody } from '../core/documents.js';
 import { transition } from '../core/lifecycle.js';
 import { hasRole } from '../core/policy.js';
 import { TAG, createEnvelope, signDocument } from '../crypto/index.js';
-import { credentialRow, envelopeOf, holderKeys, rulesFor } from './credentials.js';
+import { credentialRow, enrolledHolders, envelopeOf, rulesFor } from './credentials.js';
 import { unlockInPerson, type PassphraseSource } from './members.js';
 import { currentPolicy } from './policy.js';
 import { requestBody, requestRow } from './requests.js';
@@ -82,7 +82,18 @@ export async function signReview(
   const signature = signDocument(TAG.review, body, keys.signing);
   const next = envelopeOf(session, cred.id, 'next');
   const rotatedEnvelope = input.rotatedSecret
-    ? await createEnvelope(input.rotatedSecret, next.context, holderKeys(session, rules.holders), rules.threshold)
+    ? // The rotated secret goes to the split the approvers of this activation consented to, as the
+      // envelope it replaces does, not to whatever the policy says now.
+      await createEnvelope(
+        input.rotatedSecret,
+        next.context,
+        enrolledHolders(
+          session,
+          cred.id,
+          next.shares.map((s) => s.holder),
+        ),
+        next.threshold,
+      )
     : null;
   const id = newId('rev');
   await session.commit((append) => {

@@ -1,5 +1,6 @@
 import { BreakGlassError } from '../core/errors.js';
-import { ApprovalTokenSchema } from '../core/documents.js';
+import { ApprovalTokenSchema, type RequestBody } from '../core/documents.js';
+import type { CredentialPolicy } from '../core/policy.js';
 import { transition } from '../core/lifecycle.js';
 import {
   createEnvelope,
@@ -12,7 +13,7 @@ import {
 } from '../crypto/index.js';
 import type { RequestRow } from '../store/index.js';
 import { approvalContext } from './approvals.js';
-import { credentialRow, envelopeOf, holderKeys, rulesFor } from './credentials.js';
+import { credentialRow, enrolledHolders, envelopeOf, rulesFor } from './credentials.js';
 import { currentPolicy } from './policy.js';
 import { endRequest, eraseEphemeralKey, eraseOrphanKeys, ephemeralKey, requestRow, signedRequestBody } from './requests.js';
 import type { Append, VaultSession } from './session.js';
@@ -64,16 +65,20 @@ export async function rebuildDek(session: VaultSession, row: RequestRow, envelop
   return { dek, holders: chosen.map((a) => a.holder) };
 }
 
-/** The keys of the holders the next split goes to, or STATE_CONFLICT naming one the policy lists but this vault has not enrolled. */
-function enrolledHolders(session: VaultSession, credential: string, holders: readonly string[]): HolderKey[] {
-  const missing = holders.filter((id) => !session.repo.getMember(id));
-  if (missing.length > 0) {
+/**
+ * The holders (with keys) the secret is split among at this unseal: exactly those the request named
+ * and its approvers consented to. A policy that changed them since is refused: the holders must
+ * approve a new request that shows the new split.
+ */
+function approvedSplit(session: VaultSession, credential: string, signed: RequestBody, rules: CredentialPolicy): HolderKey[] {
+  const same = signed.nextHolders.length === rules.holders.length && signed.nextHolders.every((h, i) => h === rules.holders[i]);
+  if (!same || rules.threshold !== signed.nextThreshold) {
     throw new BreakGlassError(
       'STATE_CONFLICT',
-      `the policy names ${missing.join(', ')} as holder(s) of ${credential}, but this vault has not enrolled them, so the secret could not be split again at unseal; add their card (breakglass member add) or set a policy without them, then unseal again`,
+      `the policy changed the holders of ${credential} after request ${signed.id} was opened (approved: ${signed.nextHolders.join(', ')}, ${signed.nextThreshold} of ${signed.nextHolders.length}; now: ${rules.holders.join(', ')}, ${rules.threshold} of ${rules.holders.length}); cancel it and open a new request, so that the holders approve the new split`,
     );
   }
-  return holderKeys(session, holders);
+  return enrolledHolders(session, credential, signed.nextHolders);
 }
 
 /**
@@ -110,9 +115,8 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
     return { credential: cred.id, request: row.id, windowEndsAt: row.window_ends_at!, firstUnseal: false, secret: null };
   if (first) transition(cred.id, cred.state, 'unseal');
   const rules = rulesFor(currentPolicy(session).policy, cred.id);
-  // The next split goes to the policy's holders as they are now: each must be enrolled here, which
-  // is checked before any share is opened.
-  const nextHolders = first ? enrolledHolders(session, cred.id, rules.holders) : null;
+  // The next split is the one the holders approved, checked before any share is opened.
+  const nextHolders = first ? approvedSplit(session, cred.id, signed, rules) : null;
   const envelope = envelopeOf(session, cred.id, 'active');
   const { dek, holders } = await rebuildDek(session, row, envelope);
   let secret: Buffer | null = null;
@@ -125,7 +129,7 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
           secret,
           { vault: session.vaultId, credential: cred.id, version: cred.version + 1 },
           nextHolders,
-          rules.threshold,
+          signed.nextThreshold,
         )
       : null;
     await session.commit((append: Append) => {

@@ -203,6 +203,8 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       `You are asked to approve break-glass request ${req}:`,
       `  vault       crash cart (${vaultId})`,
       '  credential  prod-db-root - prod DB root (2 approvals needed)',
+      '  holders     alice, bob, carol (2 of 3)',
+      '  afterwards  split again among alice, bob, carol (2 of 3)',
       '  requester   Dave (dave)',
       '  trigger     network-outage',
       '  reason      WAN down, IdP unreachable',

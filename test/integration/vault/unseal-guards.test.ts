@@ -6,13 +6,17 @@ import {
   VaultSession,
   addMember,
   approveInPerson,
+  closeWindow,
   createMember,
   endRequest,
   exportCustody,
   listCredentials,
   openRequest,
+  requestBody,
+  requestRow,
   sealCredential,
   setPolicy,
+  signReview,
   unseal,
 } from '../../../src/vault/index.js';
 import { tempDir } from '../../helpers/cli.js';
@@ -27,6 +31,11 @@ describe('unseal: guards against an edited request row and an unsplittable polic
   const pass = (id: string) => (): Promise<string> => Promise.resolve(`${id} passphrase for this test`);
   const input = { credential: 'prod-db-root', trigger: 'network-outage', reason: 'WAN down', incident: 'INC-1', requester: 'dave' };
   let session: VaultSession;
+  // dave holds a share too (a change of holders an approval must show).
+  const withDaveHolding = examplePolicy({
+    'holders: [alice, bob, carol]': 'holders: [alice, bob, carol, dave]',
+    '  dave: [requester]': '  dave: [requester, holder]',
+  });
 
   /** An edit by raw SQL on the vault's file, as someone with the disk could make (no triggers guard these tables). */
   const editRow = (sql: string, ...params: unknown[]): void => {
@@ -89,8 +98,21 @@ describe('unseal: guards against an edited request row and an unsplittable polic
     await endRequest(session, request, 'cancel', 'operator');
   });
 
-  it('a policy naming a holder this vault has not enrolled: STATE_CONFLICT before any share is opened, nothing changed', async () => {
+  it('a policy that changed the holders after the approvals: STATE_CONFLICT before any share is opened, nothing changed', async () => {
     const request = await approved('access');
+    await setPolicy(session, withDaveHolding);
+    const seq = session.head.nextSeq;
+    await expect(unseal(session, request, 'reveal')).rejects.toMatchObject({
+      code: 'STATE_CONFLICT',
+      message: `the policy changed the holders of prod-db-root after request ${request} was opened (approved: alice, bob, carol, 2 of 3; now: alice, bob, carol, dave, 2 of 4); cancel it and open a new request, so that the holders approve the new split`,
+    });
+    expect(session.head.nextSeq).toBe(seq);
+    expect(listCredentials(session)[0]!.state).toBe('REQUESTED');
+    await endRequest(session, request, 'cancel', 'operator');
+    await setPolicy(session, examplePolicy());
+  });
+
+  it('a request under a policy naming a holder this vault has not enrolled is refused before the passphrase, nothing changed', async () => {
     await setPolicy(
       session,
       examplePolicy({
@@ -99,17 +121,47 @@ describe('unseal: guards against an edited request row and an unsplittable polic
       }),
     );
     const seq = session.head.nextSeq;
-    await expect(unseal(session, request, 'reveal')).rejects.toMatchObject({
+    const unused = (): Promise<string> => Promise.reject(new Error('the passphrase was asked for'));
+    await expect(openRequest(session, input, unused)).rejects.toMatchObject({
       code: 'STATE_CONFLICT',
       message:
-        'the policy names erin as holder(s) of prod-db-root, but this vault has not enrolled them, so the secret could not be split again at unseal; add their card (breakglass member add) or set a policy without them, then unseal again',
+        'the policy names erin as holder(s) of prod-db-root, but this vault has not enrolled them, so the secret cannot be split among them; add their card (breakglass member add) or set a policy without them',
     });
     expect(session.head.nextSeq).toBe(seq);
-    expect(listCredentials(session)[0]!.state).toBe('REQUESTED');
-    // With the policy fixed, the same approvals open it.
     await setPolicy(session, examplePolicy());
+  });
+
+  it('the split a request names is what its approvers consent to, what unseal makes, and what a rotated secret is sealed to', async () => {
+    await setPolicy(session, withDaveHolding);
+    const request = await approved('access');
+    const body = requestBody(requestRow(session, request));
+    expect(body).toMatchObject({
+      holders: ['alice', 'bob', 'carol'],
+      threshold: 2,
+      nextHolders: ['alice', 'bob', 'carol', 'dave'],
+      nextThreshold: 2,
+    });
     const opened = await unseal(session, request, 'reveal');
     expect(opened.secret?.equals(Buffer.from('guards-test-secret')), 'the secret opened (value not printed)').toBe(true);
     opened.secret?.fill(0);
+    const holdersOf = (slot: 'active' | 'next'): string[] =>
+      (JSON.parse(session.repo.getEnvelope('prod-db-root', slot)!.body) as { shares: { holder: string }[] }).shares.map((s) => s.holder);
+    expect(holdersOf('next')).toEqual(['alice', 'bob', 'carol', 'dave']);
+    // The policy changes back before the review: the rotated secret still goes to the approved split.
+    await setPolicy(session, examplePolicy());
+    await closeWindow(session, 'prod-db-root', 'operator', 'closed');
+    await signReview(
+      session,
+      {
+        credential: 'prod-db-root',
+        reviewer: 'carol',
+        warranted: true,
+        summary: 's',
+        changes: 'c',
+        rotatedSecret: Buffer.from('rotated-guards-secret'),
+      },
+      pass('carol'),
+    );
+    expect(holdersOf('next')).toEqual(['alice', 'bob', 'carol', 'dave']);
   });
 });
