@@ -40,7 +40,7 @@ import {
 } from '../vault/index.js';
 import { copyWithTimeout, findClipboard } from './clipboard.js';
 import { warnIfJournalSuspect, withVault, type CliContext } from './context.js';
-import { codeOrFile, confirm, readInputFile, readJsonFile, withNewFile, type NewFile } from './io.js';
+import { codeOrFile, confirm, readInputFile, readJsonFile, readSecretInput, withNewFile, type NewFile } from './io.js';
 import { describeEntry, describeReport, formatTime, splitLines } from './format.js';
 
 /** Parsed options of one command: strings and booleans, as node:util parseArgs gives them. */
@@ -280,7 +280,7 @@ export const COMMANDS: readonly Command[] = [
     async run(ctx, v) {
       const credential = id(v, 'credential');
       const label = req(v, 'label');
-      const secret = readInputFile(req(v, 'secret-file'), 'the secret');
+      const secret = await readSecretInput(req(v, 'secret-file'), 'the secret');
       try {
         return await withVault(ctx, true, async (session) => {
           const c = await sealCredential(session, credential, label, secret);
@@ -487,7 +487,7 @@ export const COMMANDS: readonly Command[] = [
       const warranted = req(v, 'warranted');
       if (warranted !== 'yes' && warranted !== 'no') throw new BreakGlassError('BAD_ARGUMENTS', '--warranted must be yes or no');
       const rotated =
-        typeof v['rotated-secret-file'] === 'string' ? readInputFile(v['rotated-secret-file'], 'the rotated secret') : undefined;
+        typeof v['rotated-secret-file'] === 'string' ? await readSecretInput(v['rotated-secret-file'], 'the rotated secret') : undefined;
       try {
         return await withVault(ctx, true, async (session) => {
           const input = {

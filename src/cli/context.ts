@@ -66,7 +66,7 @@ export function makeContext(globals: GlobalOptions): CliContext {
     vaultDir: globals.vault ?? defaultVaultDir(),
     json,
     passphrase: passphraseSource(globals.passphraseFile),
-    promptsForPassphrase: globals.passphraseFile === undefined && process.stdin.isTTY === true,
+    promptsForPassphrase: (globals.passphraseFile === undefined || globals.passphraseFile === '-') && process.stdin.isTTY === true,
     // A locked keyring reads as empty, so the store is probed before anything trusts a missing key.
     secretStore: async (namespace) => {
       const store = await openSecretStore(globals.keystore, namespace, () => keystorePassphrase('passphrase of the key store file'));

@@ -8,14 +8,32 @@ const MAX_INPUT = 1024 * 1024;
 
 let stdinUsed = false;
 
-function readStdin(what: string): Buffer {
+function claimStdin(what: string): void {
   if (stdinUsed) throw new BreakGlassError('BAD_ARGUMENTS', `standard input is already used for another input; give ${what} as a file`);
   stdinUsed = true;
+}
+
+function readStdin(what: string): Buffer {
+  claimStdin(what);
   try {
     return readFileSync(0);
   } catch (err) {
     throw new BreakGlassError('BAD_INPUT', `could not read ${what} from standard input`, {}, { cause: err });
   }
+}
+
+/**
+ * Reads a secret named on the command line: from a file, from piped standard input, or, for "-" on a
+ * terminal, typed twice at a prompt that does not show it (one line).
+ */
+export async function readSecretInput(path: string, what: string): Promise<Buffer> {
+  if (path !== '-' || !process.stdin.isTTY) return readInputFile(path, what);
+  claimStdin(what);
+  const first = await promptHidden(`${what} (not shown; one line): `);
+  const again = await promptHidden(`${what} again: `);
+  if (first !== again) throw new BreakGlassError('BAD_INPUT', `the two entries of ${what} differ; nothing was changed`);
+  if (first === '') throw new BreakGlassError('BAD_INPUT', `${what} is empty; nothing was changed`);
+  return Buffer.from(first, 'utf8');
 }
 
 /** Reads a file named on the command line (`-` = standard input), with a size limit and a clear error. */
@@ -136,7 +154,13 @@ async function promptHidden(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
   process.stderr.write(question);
   try {
-    return await new Promise<string>((resolve) => rl.question('', resolve));
+    return await new Promise<string>((resolve, reject) => {
+      // Ctrl-C or Ctrl-D at the prompt: the command stops, with its own code and status.
+      const cancel = (): void => reject(new BreakGlassError('CANCELLED', 'cancelled at the prompt'));
+      rl.on('SIGINT', cancel);
+      rl.on('close', cancel);
+      rl.question('', resolve);
+    });
   } finally {
     rl.close();
     process.stderr.write('\n');
@@ -149,7 +173,8 @@ async function promptHidden(question: string): Promise<string> {
  */
 export function passphraseSource(file: string | undefined): (purpose: string) => Promise<string> {
   return async (purpose: string) => {
-    if (file !== undefined) {
+    // "-" on a terminal is someone typing: a hidden prompt, not a read that echoes what they type.
+    if (file !== undefined && !(file === '-' && process.stdin.isTTY)) {
       const text = readInputFile(file, 'the passphrase').toString('utf8');
       return text.replace(/\r?\n$/, '');
     }
@@ -168,7 +193,11 @@ export async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await new Promise<string>((resolve) => rl.question(`${question} [y/N] `, resolve));
+    const answer = await new Promise<string>((resolve) => {
+      rl.on('SIGINT', () => resolve('no'));
+      rl.on('close', () => resolve('no'));
+      rl.question(`${question} [y/N] `, resolve);
+    });
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();

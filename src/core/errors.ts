@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   REVIEW_REQUIRED: 3,
   ROTATION_REQUIRED: 3,
   WINDOW_CLOSED: 3,
+  CANCELLED: 3,
   // 4: integrity failure
   BAD_SHARE: 4,
   BAD_SIGNATURE: 4,

@@ -1,0 +1,62 @@
+/**
+ * The CLI on a real terminal (a pseudo-terminal from util-linux `script`): a secret or passphrase
+ * given as "-" is typed at a prompt that does not show it, and Ctrl-C there stops the command.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSPHRASES, expectStatus } from '../../helpers/cli.js';
+import { runOnTerminal } from '../../helpers/terminal.js';
+import { buildWorld, requestArgs, type World } from '../../helpers/world.js';
+import { expectNoSecret, expectSecretEqual, expectUnchanged, journal, snapshot } from './vault-state.js';
+
+describe('typing at a terminal', () => {
+  let world: World;
+  const secret = 'typed-root-pw-8e41c0';
+  const seal = ['seal', '--credential', 'prod-db-root', '--label', 'prod DB root', '--secret-file', '-'];
+
+  beforeAll(async () => {
+    world = await buildWorld({ seal: false });
+  }, 180_000);
+  afterAll(() => world.cleanup());
+
+  const onVault = (args: readonly string[], steps: { prompt: string; type: string }[]) =>
+    runOnTerminal(['--vault', world.vault.vault, ...args], steps);
+
+  it('seal --secret-file -: two entries that differ are refused (exit 2), and nothing is sealed', async () => {
+    const before = await snapshot(world.vault.vault);
+    const t = await onVault(seal, [
+      { prompt: 'the secret (not shown; one line): ', type: `${secret}\r` },
+      { prompt: 'the secret again: ', type: `${secret}x\r` },
+    ]);
+    expect(t.status, t.screen).toBe(2);
+    expect(t.screen).toContain('BAD_INPUT: the two entries of the secret differ; nothing was changed');
+    expectNoSecret(t.screen, [secret], 'the terminal');
+    await expectUnchanged(world.vault.vault, before);
+  });
+
+  it('Ctrl-C at the prompt stops the command: exit 3 CANCELLED, nothing changed', async () => {
+    const before = await snapshot(world.vault.vault);
+    const t = await onVault(seal, [{ prompt: 'the secret (not shown; one line): ', type: '\x03' }]);
+    expect(t.status, t.screen).toBe(3);
+    expect(t.screen).toContain('CANCELLED: cancelled at the prompt');
+    await expectUnchanged(world.vault.vault, before);
+  });
+
+  it('seal --secret-file -: typed twice, not shown, sealed; and a quorum opens exactly what was typed', async () => {
+    const t = await onVault(seal, [
+      { prompt: 'the secret (not shown; one line): ', type: `${secret}\r` },
+      { prompt: 'the secret again: ', type: `${secret}\r` },
+    ]);
+    expect(t.status, t.screen).toBe(0);
+    expect(t.screen).toContain('sealed prod-db-root (prod DB root): 2 of 3 holders');
+    expectNoSecret(t.screen, [secret], 'the terminal');
+
+    // --passphrase-file - on a terminal is a hidden prompt as well.
+    const request = await onVault(['--passphrase-file', '-', ...requestArgs()], [{ prompt: ': ', type: `${PASSPHRASES['dave']!}\r` }]);
+    expect(request.status, request.screen).toBe(0);
+    expectNoSecret(request.screen, [PASSPHRASES['dave']!], 'the terminal');
+    const id = journal(world.vault.vault).findLast((e) => e.kind === 'request.create')!.data['request'] as { id: string };
+    for (const h of ['alice', 'bob']) expectStatus(await world.vault.run(['approve', id.id, '--holder', h], { passphraseOf: h }), 0, h);
+    const reveal = expectStatus(await world.vault.run(['unseal', id.id, '--reveal']), 0, 'unseal --reveal');
+    expectSecretEqual(reveal.stdout, `${secret}\n`, 'the secret a quorum opened');
+  });
+});
