@@ -7,6 +7,7 @@ import {
   addMember,
   approveBundle,
   approveInPerson,
+  assertMemberName,
   checkShare,
   closeWindow,
   completeDrill,
@@ -160,15 +161,18 @@ export const COMMANDS: readonly Command[] = [
     positionals: [],
     async run(ctx, v) {
       const memberId = id(v, 'id');
+      const name = req(v, 'name');
+      assertMemberName(name);
       const out = req(v, 'out');
       return withNewFile(out, (file) =>
         withVault(ctx, true, async (session) => {
+          session.assertJournalIntact();
           const passphrase = await ctx.passphrase(`new passphrase for ${memberId}`);
           if (ctx.promptsForPassphrase) {
             const again = await ctx.passphrase('repeat the passphrase');
             if (again !== passphrase) throw new BreakGlassError('BAD_INPUT', 'the two passphrases differ; nothing was created');
           }
-          const card = await createMember(session, memberId, req(v, 'name'), passphrase);
+          const card = await createMember(session, memberId, name, passphrase);
           file.write(`${JSON.stringify(card, null, 2)}\n`);
           ctx.say(`member ${card.id} (${card.name}) created; card written to ${out}`);
           return { member: card.id, card: out, signingKey: card.signingKey };

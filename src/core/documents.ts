@@ -13,7 +13,25 @@ export const IdSchema = id;
 
 const sealedToKey = z.strictObject({ epk: key32, iv: b64, ct: b64, tag: b64 });
 const commitment = z.strictObject({ nonce: b64, hash: b64 });
-const kdf = z.strictObject({ name: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: b64 });
+/**
+ * The scrypt costs a wrapped key may ask for: at least DESIGN.md's N=2^17, r=8, p=1, and at most 4x
+ * the memory we write, so a crafted custody file can neither weaken the KDF nor make us allocate
+ * gigabytes. The crypto layer enforces the same limits when it unwraps.
+ */
+export const KDF_LIMITS = { minN: 2 ** 17, maxN: 2 ** 19, minR: 8, maxR: 16, minP: 1, maxP: 4 } as const;
+
+const kdf = z.strictObject({
+  name: z.literal('scrypt'),
+  N: z
+    .number()
+    .int()
+    .min(KDF_LIMITS.minN)
+    .max(KDF_LIMITS.maxN)
+    .refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
+  r: z.number().int().min(KDF_LIMITS.minR).max(KDF_LIMITS.maxR),
+  p: z.number().int().min(KDF_LIMITS.minP).max(KDF_LIMITS.maxP),
+  salt: b64,
+});
 
 /** A member's public card: who they are and their public keys, self-signed. */
 export const MemberCardSchema = z.strictObject({

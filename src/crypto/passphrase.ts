@@ -1,5 +1,6 @@
 import { randomBytes, scrypt as scryptCb } from 'node:crypto';
 import { aeadOpen, aeadSeal, type Sealed } from './aead.js';
+import { KDF_LIMITS } from '../core/documents.js';
 import { b64, fromB64 } from './encoding.js';
 
 /** scrypt parameters; DESIGN.md asks for at least N=2^17, r=8, p=1. */
@@ -16,8 +17,8 @@ export interface PassphraseWrapped extends Sealed {
   readonly kdf: KdfParams;
 }
 
-export const MIN_SCRYPT_N = 2 ** 17;
-export const MAX_SCRYPT_N = 2 ** 19;
+export const MIN_SCRYPT_N = KDF_LIMITS.minN;
+export const MAX_SCRYPT_N = KDF_LIMITS.maxN;
 
 /** Derives a 32-byte key from a passphrase with scrypt (about 0.4 s at the default cost). */
 export function deriveKey(passphrase: string, kdf: KdfParams): Promise<Buffer> {
@@ -51,11 +52,16 @@ export async function wrapWithPassphrase(passphrase: string, plaintext: Uint8Arr
 
 /** Decrypts a passphrase-wrapped value; null when the passphrase (or the AAD) is wrong. */
 export async function unwrapWithPassphrase(passphrase: string, wrapped: PassphraseWrapped, aad: string): Promise<Buffer | null> {
-  if (wrapped.kdf.name !== 'scrypt' || wrapped.kdf.N < MIN_SCRYPT_N || wrapped.kdf.r < 8) {
+  if (wrapped.kdf.name !== 'scrypt' || wrapped.kdf.N < MIN_SCRYPT_N || wrapped.kdf.r < KDF_LIMITS.minR) {
     throw new TypeError('wrapped key uses a KDF weaker than this version accepts');
   }
   // A crafted file must not make us allocate gigabytes: cap the cost at 4x what we write.
-  if (wrapped.kdf.N > MAX_SCRYPT_N || wrapped.kdf.r > 16 || wrapped.kdf.p < 1 || wrapped.kdf.p > 4) {
+  if (
+    wrapped.kdf.N > MAX_SCRYPT_N ||
+    wrapped.kdf.r > KDF_LIMITS.maxR ||
+    wrapped.kdf.p < KDF_LIMITS.minP ||
+    wrapped.kdf.p > KDF_LIMITS.maxP
+  ) {
     throw new TypeError('wrapped key uses KDF parameters above what this version accepts');
   }
   const key = await deriveKey(passphrase, wrapped.kdf);

@@ -3,7 +3,16 @@
  * lifecycle: members and policy, seal, request, approve, unseal, close, review, reseal, drill.
  */
 export { VaultSession, type Append, type SecretStoreFactory } from './session.js';
-export { addMember, createMember, exportCustody, listMembers, ownMember, parseCard, type PassphraseSource } from './members.js';
+export {
+  addMember,
+  assertMemberName,
+  createMember,
+  exportCustody,
+  listMembers,
+  ownMember,
+  parseCard,
+  type PassphraseSource,
+} from './members.js';
 export { currentPolicy, parsePolicyText, policyFromText, policyHash, setPolicy } from './policy.js';
 export { listCredentials, sealCredential, type CredentialSummary } from './credentials.js';
 export {

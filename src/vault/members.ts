@@ -45,7 +45,18 @@ export function parseCard(input: unknown, what = 'member card'): MemberCard {
  * Creates a member's keys on their own machine: kept in this machine's keychain, wrapped by their
  * passphrase. Returns the public card to hand to security and the vault laptops.
  */
+/** Refuses a member name the card could not carry (BAD_INPUT), before anything is created. */
+export function assertMemberName(name: string): void {
+  const { minLength, maxLength } = MemberCardSchema.shape.name;
+  if (name.trim() === '' || name.length > (maxLength ?? Infinity) || name.length < (minLength ?? 0)) {
+    throw new BreakGlassError('BAD_INPUT', `the name must be 1-${maxLength} characters (it has ${name.length})`);
+  }
+}
+
 export async function createMember(session: VaultSession, id: string, name: string, passphrase: string): Promise<MemberCard> {
+  // Nothing is created for a vault that would refuse the commit, or a card that would be refused.
+  session.assertJournalIntact();
+  assertMemberName(name);
   if (passphrase.length < MIN_PASSPHRASE) {
     throw new BreakGlassError('BAD_INPUT', `the passphrase must have at least ${MIN_PASSPHRASE} characters`);
   }
@@ -68,14 +79,20 @@ export async function createMember(session: VaultSession, id: string, name: stri
   const wrapped = await wrapWithPassphrase(passphrase, plain, memberKeyAad(id, card.signingKey));
   plain.fill(0);
   await secrets.set(memberAccount(id), JSON.stringify({ card, wrapped }));
-  await session.commit((append) =>
-    append({
-      kind: 'member.add',
-      actor: id,
-      subject: id,
-      data: { name, signingKey: card.signingKey, agreementKey: card.agreementKey, keysOnThisMachine: true },
-    }),
-  );
+  try {
+    await session.commit((append) =>
+      append({
+        kind: 'member.add',
+        actor: id,
+        subject: id,
+        data: { name, signingKey: card.signingKey, agreementKey: card.agreementKey, keysOnThisMachine: true },
+      }),
+    );
+  } catch (err) {
+    // Keys whose creation was never journaled are not kept.
+    await secrets.delete(memberAccount(id)).catch(() => false);
+    throw err;
+  }
   return card;
 }
 

@@ -208,6 +208,36 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
       expectStatus(await vault.run(['request', 'cancel', r]), 0, 'cancel');
     });
 
+    it('a member name the card cannot carry: exit 2 BAD_INPUT before the passphrase; no keys, no card, the id still free', async () => {
+      const before = await snapshot(vault.vault);
+      const out = path('frank.card');
+      const error = jsonError(await vault.run(['--json', 'member', 'create', '--id', 'frank', '--name', 'F'.repeat(201), '--out', out]), 2);
+      expect(error).toMatchObject({ code: 'BAD_INPUT', message: 'the name must be 1-200 characters (it has 201)' });
+      expect(existsSync(out)).toBe(false);
+      await expectUnchanged(vault.vault, before);
+    });
+
+    it('a custody file asking for scrypt costs outside the limits: exit 2 BAD_INPUT at member add, nothing changed', async () => {
+      const custody = readJson<CustodyFile>(path('alice.custody'));
+      const before = await snapshot(vault.vault);
+      for (const [change, field] of [
+        [{ N: 2 ** 20 }, 'N'],
+        [{ N: 2 ** 16 }, 'N'],
+        [{ N: 3 * 2 ** 17 }, 'N'],
+        [{ r: 4 }, 'r'],
+        [{ p: 64 }, 'p'],
+      ] as const) {
+        const file = path(`alice-kdf-${field}-${Object.values(change)[0]}.custody`);
+        writeFileSync(file, JSON.stringify({ ...custody, wrapped: { ...custody.wrapped, kdf: { ...custody.wrapped.kdf, ...change } } }), {
+          mode: 0o600,
+        });
+        const error = jsonError(await vault.run(['--json', 'member', 'add', path('alice.card'), '--custody', file]), 2);
+        expect(error.code, JSON.stringify(change)).toBe('BAD_INPUT');
+        expect(error.message, JSON.stringify(change)).toContain(`wrapped.kdf.${field}`);
+      }
+      await expectUnchanged(vault.vault, before);
+    });
+
     it('a vault folder that does not exist: exit 2 NOT_INITIALIZED, and no folder is created', async () => {
       const nowhere = path('no-vault-here');
       for (const args of [['list'], ['member', 'list'], ['journal', 'verify']]) {
