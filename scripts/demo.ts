@@ -324,7 +324,7 @@ async function play(story: Story, root: string, secret: string): Promise<void> {
   story.carry(cart, 'bundle-bob.json', laptopOf(bob), 'no network: on a USB stick, or the text code read over the phone');
   await story.step(
     laptopOf(bob),
-    ['approve', '--bundle', 'bundle-bob.json', '--out', 'approval-bob.json'],
+    ['approve', '--yes', '--bundle', 'bundle-bob.json', '--out', 'approval-bob.json'],
     "Bob checked Dave's signature, read the details and approved with his passphrase; his own journal recorded it (approval.give).",
     { typist: bob },
   );

@@ -399,8 +399,15 @@ export const COMMANDS: readonly Command[] = [
             `  as holder   ${bundle.holder}`,
           ])
             ctx.note(printable(line));
-          if (process.stdin.isTTY && v['yes'] !== true && !(await confirm('Approve this request?'))) {
-            throw new BreakGlassError('POLICY_DENIED', 'not approved; nothing was written');
+          // An approval is a holder's explicit decision: asked on a terminal, or given as --yes.
+          if (v['yes'] !== true) {
+            if (!process.stdin.isTTY) {
+              throw new BreakGlassError(
+                'BAD_ARGUMENTS',
+                'approving needs your confirmation: run this in a terminal, or add --yes once you have read the request above; nothing was written',
+              );
+            }
+            if (!(await confirm('Approve this request?'))) throw new BreakGlassError('POLICY_DENIED', 'not approved; nothing was written');
           }
           return withVault(ctx, true, async (session) => {
             const token = await approveBundle(session, bundle, ctx.passphrase);

@@ -90,7 +90,7 @@ describe('npm run demo (scripts/demo.ts): the whole story with the real CLI and 
     const requestId = /request (req-\S+) for prod-db-root/.exec(run.stdout)?.[1];
     expect(requestId).toBeDefined();
     expect(blocksFor(`breakglass approve ${requestId} --holder alice`)[0]!.body).toContain('1 of 2 approvals (alice)');
-    expect(blocksFor('breakglass approve --bundle bundle-bob.json')[0]!.body).toContain('approval written to approval-bob.json');
+    expect(blocksFor('breakglass approve --yes --bundle bundle-bob.json')[0]!.body).toContain('approval written to approval-bob.json');
     expect(blocksFor('breakglass approval import approval-bob.json')[0]!.body).toContain('2 of 2 approvals (alice, bob)');
     const shows = blocksFor('breakglass journal show');
     expect(shows).toHaveLength(2);

@@ -85,7 +85,7 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
   async function approveRemote(holder: string, bundle: string, file: string): Promise<{ file: string; code: string }> {
     const t = jsonOk<{ code: string }>(
       expectStatus(
-        await world.laptops[holder]!.run(['--json', 'approve', '--bundle', bundle, '--out', path(file)], { passphraseOf: holder }),
+        await world.laptops[holder]!.run(['--json', 'approve', '--yes', '--bundle', bundle, '--out', path(file)], { passphraseOf: holder }),
         0,
         `approve --bundle ${holder}`,
       ),
@@ -446,6 +446,7 @@ credentials:
         '--passphrase-file',
         wrong,
         'approve',
+        '--yes',
         '--bundle',
         path('a-bob.bundle'),
         '--out',
@@ -486,7 +487,7 @@ credentials:
       const before = await snapshot(bob.vault);
       const out = path('b-bob-corrupt.approval');
       const approve = (bundle: string): Promise<Transcript> =>
-        bob.run(['--json', 'approve', '--bundle', bundle, '--out', out], { passphraseOf: 'bob' });
+        bob.run(['--json', 'approve', '--yes', '--bundle', bundle, '--out', out], { passphraseOf: 'bob' });
 
       const truncated = jsonError(await approve(bundleB.code.slice(0, -12)), 2);
       expect(truncated).toMatchObject({
@@ -541,7 +542,9 @@ credentials:
       const swapped = world.file('b-bob-swapped.bundle', JSON.stringify({ ...readJson<RequestBundle>(bundleB.file), share: aliceB.share }));
       const bobBefore = await snapshot(bob.vault);
       const onLaptop = jsonError(
-        await bob.run(['--json', 'approve', '--bundle', swapped, '--out', path('b-bob-swapped.approval')], { passphraseOf: 'bob' }),
+        await bob.run(['--json', 'approve', '--yes', '--bundle', swapped, '--out', path('b-bob-swapped.approval')], {
+          passphraseOf: 'bob',
+        }),
         4,
       );
       expect(onLaptop).toMatchObject({
@@ -639,6 +642,24 @@ credentials:
     });
   });
 
+  it('approve --bundle without a terminal and without --yes: exit 2, the request shown, nothing written or journaled', async () => {
+    const req = await request('ops-root');
+    const bundle = await exportBundle(req, 'bob', 'ops-bob-unconfirmed.bundle');
+    const bob = world.laptops['bob']!;
+    const before = await snapshot(bob.vault);
+    const out = path('ops-bob-unconfirmed.approval');
+    const t = await bob.run(['--json', 'approve', '--bundle', bundle.code, '--out', out], { passphraseOf: 'bob' });
+    expect(jsonError(t, 2)).toMatchObject({
+      code: 'BAD_ARGUMENTS',
+      message:
+        'approving needs your confirmation: run this in a terminal, or add --yes once you have read the request above; nothing was written',
+    });
+    expect(t.stderr).toContain(`You are asked to approve break-glass request ${req}:`);
+    expect(existsSync(out)).toBe(false);
+    await expectUnchanged(bob.vault, before);
+    expectStatus(await vault.run(['request', 'cancel', req]), 0, 'cancel');
+  });
+
   it('self-approval: the requester cannot approve their own request, in person (journaled) or from a bundle', async () => {
     const req = await request('ops-root');
     const before = await snapshot(vault.vault);
@@ -651,7 +672,9 @@ credentials:
     const daveBefore = await snapshot(dave.vault);
     expect(
       jsonError(
-        await dave.run(['--json', 'approve', '--bundle', bundle.code, '--out', path('ops-dave.approval')], { passphraseOf: 'dave' }),
+        await dave.run(['--json', 'approve', '--yes', '--bundle', bundle.code, '--out', path('ops-dave.approval')], {
+          passphraseOf: 'dave',
+        }),
         3,
       ).code,
     ).toBe('SELF_APPROVAL');
@@ -703,7 +726,7 @@ credentials:
       const { req, bundle } = await expiredRequest();
       const before = await snapshot(bob.vault);
       const error = jsonError(
-        await bob.run(['--json', 'approve', '--bundle', bundle, '--out', path('q-bob-late.approval')], { passphraseOf: 'bob' }),
+        await bob.run(['--json', 'approve', '--yes', '--bundle', bundle, '--out', path('q-bob-late.approval')], { passphraseOf: 'bob' }),
         3,
       );
       expect(error.code).toBe('REQUEST_EXPIRED');

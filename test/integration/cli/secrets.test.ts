@@ -54,7 +54,9 @@ describe('no secret, share or passphrase leaks into files or output', () => {
       await vault.run(['--json', 'request', 'export', req, '--holder', 'bob', '--out', path('bob.bundle')]),
     );
     const approval = jsonOk<{ code: string }>(
-      await laptops['bob']!.run(['--json', 'approve', '--bundle', bundle.code, '--out', path('bob.approval')], { passphraseOf: 'bob' }),
+      await laptops['bob']!.run(['--json', 'approve', '--yes', '--bundle', bundle.code, '--out', path('bob.approval')], {
+        passphraseOf: 'bob',
+      }),
     );
     expectStatus(await vault.run(['approval', 'import', approval.code]), 0, 'import');
     expectStatus(await vault.run(['approve', req, '--holder', 'alice'], { passphraseOf: 'alice' }), 0, 'approve alice');

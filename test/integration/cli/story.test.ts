@@ -194,7 +194,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
 
     const bobBefore = journal(laptops.bob.vault).length;
     const approved = expectStatus(
-      await laptops.bob.run(['approve', '--bundle', path('bob.bundle'), '--out', path('bob.approval')], { passphraseOf: 'bob' }),
+      await laptops.bob.run(['approve', '--yes', '--bundle', path('bob.bundle'), '--out', path('bob.approval')], { passphraseOf: 'bob' }),
       0,
       'approve --bundle file',
     );
@@ -422,7 +422,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     );
     const bundleCode = lines(exported.stdout)[1]!;
     const approved = expectStatus(
-      await laptops.carol.run(['approve', '--bundle', bundleCode, '--out', path('carol.approval')], { passphraseOf: 'carol' }),
+      await laptops.carol.run(['approve', '--yes', '--bundle', bundleCode, '--out', path('carol.approval')], { passphraseOf: 'carol' }),
       0,
       'approve --bundle code',
     );

@@ -2,6 +2,8 @@
  * The CLI on a real terminal (a pseudo-terminal from util-linux `script`): a secret or passphrase
  * given as "-" is typed at a prompt that does not show it, and Ctrl-C there stops the command.
  */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSPHRASES, expectStatus } from '../../helpers/cli.js';
 import { runOnTerminal } from '../../helpers/terminal.js';
@@ -55,7 +57,25 @@ describe('typing at a terminal', () => {
     expect(request.status, request.screen).toBe(0);
     expectNoSecret(request.screen, [PASSPHRASES['dave']!], 'the terminal');
     const id = journal(world.vault.vault).findLast((e) => e.kind === 'request.create')!.data['request'] as { id: string };
-    for (const h of ['alice', 'bob']) expectStatus(await world.vault.run(['approve', id.id, '--holder', h], { passphraseOf: h }), 0, h);
+    expectStatus(await world.vault.run(['approve', id.id, '--holder', 'alice'], { passphraseOf: 'alice' }), 0, 'alice');
+
+    // bob approves from a bundle on his laptop: asked on his terminal; "n" writes nothing, "y" approves.
+    const bundle = join(world.root, 'terminal-bob.bundle');
+    expectStatus(await world.vault.run(['request', 'export', id.id, '--holder', 'bob', '--out', bundle]), 0, 'request export');
+    const bob = world.laptops['bob']!;
+    const pw = join(world.root, '.pw-terminal-bob');
+    writeFileSync(pw, PASSPHRASES['bob']!, { mode: 0o600 });
+    const approval = join(world.root, 'terminal-bob.approval');
+    const approve = ['--vault', bob.vault, '--passphrase-file', pw, 'approve', '--bundle', bundle, '--out', approval];
+    const bobBefore = await snapshot(bob.vault);
+    const declined = await runOnTerminal(approve, [{ prompt: 'Approve this request? [y/N] ', type: 'n\r' }]);
+    expect(declined.status, declined.screen).toBe(3);
+    expect(declined.screen).toContain('POLICY_DENIED: not approved; nothing was written');
+    expect(existsSync(approval)).toBe(false);
+    await expectUnchanged(bob.vault, bobBefore);
+    const accepted = await runOnTerminal(approve, [{ prompt: 'Approve this request? [y/N] ', type: 'y\r' }]);
+    expect(accepted.status, accepted.screen).toBe(0);
+    expectStatus(await world.vault.run(['approval', 'import', approval]), 0, 'approval import');
     const reveal = expectStatus(await world.vault.run(['unseal', id.id, '--reveal']), 0, 'unseal --reveal');
     expectSecretEqual(reveal.stdout, `${secret}\n`, 'the secret a quorum opened');
   });
