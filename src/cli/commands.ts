@@ -373,7 +373,7 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     words: ['approve'],
-    usage: 'approve REQUEST --holder ID | approve --bundle FILE|CODE --out FILE',
+    usage: 'approve REQUEST --holder ID | approve --bundle FILE|CODE --out FILE [--yes]',
     summary: 'approve in person at the vault laptop, or on your own laptop from a bundle',
     options: { holder: S, bundle: S, out: S, yes: B },
     positionals: ['REQUEST?'],
@@ -464,6 +464,7 @@ export const COMMANDS: readonly Command[] = [
       const mode: RevealMode = v['reveal'] ? 'reveal' : v['copy'] ? 'copy' : typeof v['out'] === 'string' ? 'export' : 'none';
       if (mode === 'reveal' && ctx.json)
         throw new BreakGlassError('BAD_ARGUMENTS', '--reveal prints the secret alone; it cannot be combined with --json');
+      if (v['clear-after'] !== undefined && mode !== 'copy') throw new BreakGlassError('BAD_ARGUMENTS', '--clear-after goes with --copy');
       const clearAfter = v['clear-after'] === undefined ? 45 : Number(v['clear-after']);
       if (!Number.isInteger(clearAfter) || clearAfter < 1 || clearAfter > 600)
         throw new BreakGlassError('BAD_ARGUMENTS', '--clear-after must be 1-600 seconds');

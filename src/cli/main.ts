@@ -4,7 +4,7 @@ import { printable } from '../core/text.js';
 import { COMMANDS, type Command } from './commands.js';
 import { extractGlobals, makeContext } from './context.js';
 
-const USAGE = `usage: breakglass [--vault DIR] [--json] [--keystore os|file:PATH] [--passphrase-file FILE|-] COMMAND
+const USAGE = `usage: breakglass [--vault DIR] [--json] [--keystore os|file:PATH [--keystore-passphrase-file FILE]] [--passphrase-file FILE|-] COMMAND
 
 ${COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}
 
@@ -59,6 +59,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const found = findCommand(rest);
     if (!found) throw new BreakGlassError('BAD_ARGUMENTS', `unknown command "${rest.slice(0, 2).join(' ')}"; see "breakglass --help"`);
     const { command, args } = found;
+    // "request exprot": a command that takes no words after its name was given one.
+    if (command.positionals.length === 0 && args[0] !== undefined && !args[0].startsWith('-')) {
+      const near = COMMANDS.filter((c) => c.words[0] === command.words[0]).map((c) => `"${c.words.join(' ')}"`);
+      throw new BreakGlassError(
+        'BAD_ARGUMENTS',
+        `unknown command "${[...command.words, args[0]].join(' ')}"; did you mean ${near.join(', ')}? see "breakglass --help"`,
+      );
+    }
     if (args.includes('--help') || args.includes('-h')) {
       process.stdout.write(`usage: breakglass ${command.usage}\n      ${command.summary}\n`);
       return 0;

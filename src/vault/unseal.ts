@@ -103,7 +103,15 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
       throw new BreakGlassError('WINDOW_CLOSED', `the unseal window of ${cred.id} has ended; it is waiting for review`);
     }
   } else if (row.status === 'closed') {
-    throw new BreakGlassError('WINDOW_CLOSED', `the unseal window of ${cred.id} has ended; it is waiting for review`);
+    if (cred.active_request === row.id) {
+      throw new BreakGlassError('WINDOW_CLOSED', `the unseal window of ${cred.id} has ended; it is waiting for review`);
+    }
+    throw new BreakGlassError(
+      'WINDOW_CLOSED',
+      `request ${requestId} has ended, and ${cred.id} has been resealed since (now ${cred.state}); open a new request to unseal it again`,
+    );
+  } else if (row.status === 'expired') {
+    throw new BreakGlassError('REQUEST_EXPIRED', `request ${requestId} expired before it was unsealed; open a new request`);
   } else if (row.status !== 'open') {
     throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}; open a new request`);
   } else if (now > Math.min(row.expires_at, signed.expiresAt)) {

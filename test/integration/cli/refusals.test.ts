@@ -146,6 +146,11 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
           '--warranted must be yes or no',
         ],
         [['close'], 'usage: breakglass close CREDENTIAL'],
+        [
+          ['request', 'exprot', 'req-000000000000'],
+          /^unknown command "request exprot"; did you mean "request", .*"request export".*\? see "breakglass --help"$/,
+        ],
+        [['unseal', 'req-000000000000', '--out', 'never.secret', '--clear-after', '5'], '--clear-after goes with --copy'],
       ];
       // These fail before the vault is opened, so they can run side by side.
       const transcripts = await Promise.all(cases.map(([args]) => vault.run(['--json', ...args], { passphraseOf: 'dave' })));
@@ -741,6 +746,16 @@ credentials:
       const error = jsonError(await vault.run(['--json', 'approval', 'import', approval]), 3);
       expect(error.code).toBe('REQUEST_EXPIRED');
       await expectRefusalJournaled(vault.vault, before, 'REQUEST_EXPIRED');
+    });
+
+    it('unseal after expiry: exit 3 REQUEST_EXPIRED (not a state conflict), nothing changed', async () => {
+      const { req } = await expiredRequest();
+      const before = await snapshot(vault.vault);
+      expect(jsonError(await vault.run(['--json', 'unseal', req]), 3)).toMatchObject({
+        code: 'REQUEST_EXPIRED',
+        message: `request ${req} expired before it was unsealed; open a new request`,
+      });
+      await expectUnchanged(vault.vault, before);
     });
 
     it('in person after expiry: exit 3 REQUEST_EXPIRED, journaled', async () => {

@@ -336,6 +336,13 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
 
     const resealed = jsonOk<{ version: number; rotated: boolean }>(await vault.run(['--json', 'reseal', 'prod-db-root']));
     expect(resealed).toMatchObject({ credential: 'prod-db-root', version: 2, rotated: false });
+    // The old request's window is long closed, and the credential sealed again: the error says so.
+    const old = await vault.run(['unseal', req, '--reveal']);
+    expect([old.status, old.stdout, old.stderr]).toEqual([
+      3,
+      '',
+      `breakglass: WINDOW_CLOSED: request ${req} has ended, and prod-db-root has been resealed since (now SEALED); open a new request to unseal it again\n`,
+    ]);
     const list = expectStatus(await vault.run(['list']), 0, 'list');
     expect(lines(list.stdout)).toEqual(['prod-db-root\tSEALED\t2 of 3\tv2\tprod DB root']);
     const json = jsonOk<{ credentials: { id: string; state: string; version: number; exposed: boolean }[] }>(
