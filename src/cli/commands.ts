@@ -303,7 +303,7 @@ export const COMMANDS: readonly Command[] = [
     options: {},
     positionals: [],
     async run(ctx) {
-      return withVault(ctx, true, async (session) => {
+      const show = async (session: VaultSession): Promise<Record<string, unknown>> => {
         const credentials = listCredentials(session);
         for (const c of credentials) {
           ctx.say(
@@ -313,7 +313,18 @@ export const COMMANDS: readonly Command[] = [
         if (credentials.length === 0) ctx.say('no credentials sealed yet');
         await warnIfJournalSuspect(ctx, session);
         return { credentials };
-      });
+      };
+      // A write session first, so that expiries and window limits are applied before they are shown.
+      // When that cannot be had (another process holds the vault, e.g. at a passphrase prompt, or
+      // there is no keychain), the state as last written is still shown, and said to be so.
+      try {
+        return await withVault(ctx, true, show);
+      } catch (err) {
+        if (!(err instanceof BreakGlassError) || !['VAULT_BUSY', 'KEYCHAIN_UNAVAILABLE', 'KEYCHAIN_KEY_MISSING'].includes(err.code))
+          throw err;
+        ctx.note(`note: shown as last written, without applying expiries and window limits (${err.code})`);
+        return { ...(await withVault(ctx, false, show)), stale: err.code };
+      }
     },
   },
   {

@@ -269,6 +269,12 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
       expect(init.status).toBe(5);
       expect(init.stderr).toMatch(/^breakglass: KEYCHAIN_UNAVAILABLE: no Secret Service \(OS keychain\) is reachable\./);
       expect(existsSync(join(fresh, 'vault.db'))).toBe(false);
+      // list still shows the vault as last written, and says why and what it could not check.
+      const list = await run(['--vault', vault.vault, 'list'], { env: noBus });
+      expect(list.status, list.stderr).toBe(0);
+      expect(list.stdout).toContain('prod-db-root\t');
+      expect(list.stderr).toContain('note: shown as last written, without applying expiries and window limits (KEYCHAIN_UNAVAILABLE)');
+      await expectUnchanged(vault.vault, before);
     });
 
     it('the vault busy in another process: a write command exits 5 VAULT_BUSY; reads still work', async () => {
@@ -282,6 +288,10 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
           message: 'the vault is busy in another breakglass process; try again when it has finished',
         });
         jsonOk(await vault.run(['--json', 'journal', 'verify']));
+        // list too, shown as last written: an operator at 2 a.m. sees the state while a holder types.
+        const list = jsonOk<{ credentials: { id: string }[]; stale: string }>(await vault.run(['--json', 'list']));
+        expect(list.stale).toBe('VAULT_BUSY');
+        expect(list.credentials.map((c) => c.id)).toContain('prod-db-root');
       } finally {
         if (lock.inTransaction) lock.exec('ROLLBACK');
         lock.close();
