@@ -28,6 +28,7 @@ import {
   readBundle,
   requestBody,
   requestRow,
+  requesterPin,
   reseal,
   sealCredential,
   setPolicy,
@@ -79,6 +80,13 @@ function printRequest(ctx: CliContext, r: RequestSummary): void {
   );
   ctx.say(`expires ${formatTime(r.expiresAt)}`);
 }
+
+/** How the requester's key compares with what this laptop saw before, for the approval screen. */
+const PIN_NOTE: Record<'first' | 'same' | 'changed', (fingerprint: string, requester: string) => string> = {
+  first: (fp, who) => `key ${fp}… (first time this laptop sees ${who}'s key: compare it with their card if in doubt)`,
+  same: (fp) => `key ${fp}… (the same key as this laptop's earlier approvals)`,
+  changed: (fp, who) => `key ${fp}… CHANGED: not the key this laptop knows for ${who}; do not approve`,
+};
 
 /** Unseals (or reveals again) and sends the plaintext where `mode` says, after its entry is committed. */
 function unsealTo(
@@ -397,12 +405,14 @@ export const COMMANDS: readonly Command[] = [
         return withNewFile(out, async (file) => {
           const bundle = readBundle(codeOrFile(bundleArg, 'the request bundle'));
           const r = bundle.request;
+          const pin = await withVault(ctx, false, (session) => requesterPin(session, bundle));
           for (const line of [
             `You are asked to approve break-glass request ${r.id}:`,
             `  vault       ${bundle.vaultName} (${r.vault})`,
             `  credential  ${r.credential} - ${bundle.credentialLabel} (${bundle.threshold} approvals needed)`,
             ...splitLines(r),
             `  requester   ${bundle.requesterCard.name} (${r.requester})`,
+            `  signed by   ${PIN_NOTE[pin](bundle.requesterCard.signingKey.slice(0, 16), r.requester)}`,
             `  trigger     ${r.trigger}`,
             `  reason      ${r.reason}`,
             `  incident    ${r.incident}`,

@@ -250,9 +250,35 @@ export function readBundle(text: string): RequestBundle {
  * On a holder's own laptop: approves a bundle with the key in this machine's keychain, and records
  * the approval in this machine's journal (the cross-reference that exposes a vault cutting its tail).
  */
+/** The meta key under which a holder's laptop pins a requester's signing key, per vault. */
+const pinKey = (vault: string, requester: string): string => `pin:${vault}:requester:${requester}`;
+
+/**
+ * Whether this laptop has seen the bundle's requester key before (trust on first use): 'first' the
+ * first time, 'same' when it matches, 'changed' when this laptop approved for this requester of this
+ * vault under another key: a bundle forged with a card of its own.
+ */
+export function requesterPin(session: VaultSession, bundle: RequestBundle): 'first' | 'same' | 'changed' {
+  const pinned = session.repo.getMeta(pinKey(bundle.request.vault, bundle.request.requester));
+  if (pinned === null) return 'first';
+  return pinned === bundle.requesterCard.signingKey ? 'same' : 'changed';
+}
+
 export async function approveBundle(session: VaultSession, bundle: RequestBundle, passphrase: PassphraseSource): Promise<ApprovalToken> {
   session.assertJournalIntact();
   const { request } = bundle;
+  const pin = requesterPin(session, bundle);
+  if (pin === 'changed') {
+    await session.refuse(
+      new BreakGlassError(
+        'BAD_SIGNATURE',
+        `this request is signed by a key this laptop has not seen for ${request.requester} of vault ${request.vault} (it approved their requests under another key before); do not approve it, and tell security`,
+      ),
+      bundle.holder,
+      request.credential,
+      { request: request.id, requester: request.requester, requesterKey: bundle.requesterCard.signingKey },
+    );
+  }
   if (Date.now() > request.expiresAt) {
     throw new BreakGlassError(
       'REQUEST_EXPIRED',
@@ -279,8 +305,9 @@ export async function approveBundle(session: VaultSession, bundle: RequestBundle
     sealedShare: bundle.share.sealed,
     commitment: bundle.share.commitment,
   });
-  await session.commit((append) =>
-    append({
+  await session.commit((append) => {
+    if (pin === 'first') session.repo.setMeta(pinKey(request.vault, request.requester), bundle.requesterCard.signingKey);
+    return append({
       kind: 'approval.give',
       actor: card.id,
       subject: request.credential,
@@ -293,9 +320,10 @@ export async function approveBundle(session: VaultSession, bundle: RequestBundle
         incident: request.incident,
         anchor: bundle.anchor,
         approval: approvalHash(token),
+        requesterKey: bundle.requesterCard.signingKey,
       },
-    }),
-  );
+    });
+  });
   return token;
 }
 

@@ -25,7 +25,7 @@ export {
   type RequestInput,
   type RequestSummary,
 } from './requests.js';
-export { acceptApproval, approvalHash, approveBundle, approveInPerson, readApproval, readBundle } from './approvals.js';
+export { acceptApproval, approvalHash, approveBundle, approveInPerson, readApproval, readBundle, requesterPin } from './approvals.js';
 export { applyTimeLimits, closeWindow, unseal, type RevealMode, type UnsealResult } from './unseal.js';
 export { reseal, signReview, type ReviewInput } from './review.js';
 export { checkShare, completeDrill, openDrill, startDrill, type DrillResult } from './drill.js';

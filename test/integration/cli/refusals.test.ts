@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalToken, CustodyFile, RequestBundle } from '../../../src/core/documents.js';
 import {
   TAG,
+  generateAgreementKeyPair,
+  generateSigningKeyPair,
   memberKeyAad,
   sealToKey,
   signDocument,
@@ -534,6 +536,35 @@ credentials:
 
       expect(existsSync(out)).toBe(false);
       await expectUnchanged(bob.vault, before);
+    });
+
+    it("a bundle re-signed with a card of its own for the requester: refused on a holder's laptop that knows the real key (exit 4), journaled there", async () => {
+      // Someone with an old bundle and the vault's database makes dave a new card and signs the
+      // request with it: the bundle is consistent in itself, and only bob's memory of dave's key tells.
+      const bundle = readJson<RequestBundle>(bundleB.file);
+      const signing = generateSigningKeyPair();
+      const cardBody = { ...bundle.requesterCard, signingKey: signing.publicKey, agreementKey: generateAgreementKeyPair().publicKey };
+      const { sig: _sig, ...unsigned } = cardBody;
+      const forged = world.file(
+        'b-bob-forged.bundle',
+        JSON.stringify({
+          ...bundle,
+          requesterCard: { ...unsigned, sig: signDocument(TAG.memberCard, unsigned, signing) },
+          requesterSignature: signDocument(TAG.request, bundle.request, signing),
+        }),
+      );
+      const before = await snapshot(bob.vault);
+      const out = path('b-bob-forged.approval');
+      const t = await bob.run(['--json', 'approve', '--yes', '--bundle', forged, '--out', out], { passphraseOf: 'bob' });
+      expect(jsonError(t, 4)).toMatchObject({
+        code: 'BAD_SIGNATURE',
+        message: `this request is signed by a key this laptop has not seen for dave of vault ${bundle.request.vault} (it approved their requests under another key before); do not approve it, and tell security`,
+      });
+      expect(t.stderr).toMatch(
+        /^ {2}signed by {3}key [A-Za-z0-9_-]{16}… CHANGED: not the key this laptop knows for dave; do not approve$/m,
+      );
+      expect(existsSync(out)).toBe(false);
+      await expectRefusalJournaled(bob.vault, before, 'BAD_SIGNATURE');
     });
 
     it('a corrupt approval (truncated text code, not JSON): exit 2 BAD_BUNDLE at the vault laptop, nothing changed', async () => {

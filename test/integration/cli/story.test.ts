@@ -206,6 +206,9 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       '  holders     alice, bob, carol (2 of 3)',
       '  afterwards  split again among alice, bob, carol (2 of 3)',
       '  requester   Dave (dave)',
+      expect.stringMatching(
+        /^ {2}signed by {3}key [A-Za-z0-9_-]{16}… \(first time this laptop sees dave's key: compare it with their card if in doubt\)$/,
+      ),
       '  trigger     network-outage',
       '  reason      WAN down, IdP unreachable',
       '  incident    INC-4711',
