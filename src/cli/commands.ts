@@ -111,6 +111,9 @@ function unsealTo(
   });
 }
 
+/** A journal export is about 500 bytes an entry: 256 MiB holds half a million entries. */
+const MAX_EXPORT_BYTES = 256 * 1024 * 1024;
+
 const S = { type: 'string' } as const;
 const B = { type: 'boolean' } as const;
 
@@ -409,7 +412,7 @@ export const COMMANDS: readonly Command[] = [
           for (const line of [
             `You are asked to approve break-glass request ${r.id}:`,
             `  vault       ${bundle.vaultName} (${r.vault})`,
-            `  credential  ${r.credential} - ${bundle.credentialLabel} (${bundle.threshold} approvals needed)`,
+            `  credential  ${r.credential} - ${bundle.credentialLabel} (${r.threshold} approvals needed)`,
             ...splitLines(r),
             `  requester   ${bundle.requesterCard.name} (${r.requester})`,
             `  signed by   ${PIN_NOTE[pin](bundle.requesterCard.signingKey.slice(0, 16), r.requester)}`,
@@ -451,7 +454,7 @@ export const COMMANDS: readonly Command[] = [
         throw new BreakGlassError('BAD_ARGUMENTS', 'give REQUEST --holder ID (in person) or --bundle FILE|CODE --out FILE');
       return withVault(ctx, true, async (session) => {
         const row = requestRow(session, id(requestId, 'REQUEST'));
-        for (const line of splitLines(requestBody(row))) ctx.note(printable(line));
+        for (const line of splitLines(requestBody(session, row))) ctx.note(printable(line));
         const r = await approveInPerson(session, row.id, id(v, 'holder'), ctx.passphrase);
         printRequest(ctx, r);
         return { request: r.id, approvals: r.approvals, threshold: r.threshold };
@@ -610,7 +613,7 @@ export const COMMANDS: readonly Command[] = [
     async run(ctx, v) {
       const report =
         typeof v['file'] === 'string'
-          ? await verifyExport(readInputFile(v['file'], 'the journal export').toString('utf8'), req(v, 'genesis-key'))
+          ? await verifyExport(readInputFile(v['file'], 'the journal export', MAX_EXPORT_BYTES), req(v, 'genesis-key'))
           : await withVault(ctx, false, (session) => verifyJournal(session, { checkKeychain: true }));
       for (const line of describeReport(report)) ctx.say(line);
       if (report.failure) {

@@ -37,7 +37,7 @@ export async function readSecretInput(path: string, what: string): Promise<Buffe
 }
 
 /** Reads a file named on the command line (`-` = standard input), with a size limit and a clear error. */
-export function readInputFile(path: string, what: string): Buffer {
+export function readInputFile(path: string, what: string, maxBytes = MAX_INPUT): Buffer {
   if (path === '-') return readStdin(what);
   let bytes: Buffer;
   try {
@@ -51,7 +51,7 @@ export function readInputFile(path: string, what: string): Buffer {
       { cause: err },
     );
   }
-  if (bytes.length > MAX_INPUT) throw new BreakGlassError('BAD_INPUT', `${what} in ${path} is larger than 1 MiB`);
+  if (bytes.length > maxBytes) throw new BreakGlassError('BAD_INPUT', `${what} in ${path} is larger than ${maxBytes / 1024 / 1024} MiB`);
   return bytes;
 }
 

@@ -67,13 +67,15 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         `unknown command "${[...command.words, args[0]].join(' ')}"; did you mean ${near.join(', ')}? see "breakglass --help"`,
       );
     }
-    if (args.includes('--help') || args.includes('-h')) {
+    // Help is asked for by an option of its own, not by an option's value ("--reason -h").
+    const attached = attachDashValues(args, command.options);
+    if (attached.includes('--help') || attached.includes('-h')) {
       process.stdout.write(`usage: breakglass ${command.usage}\n      ${command.summary}\n`);
       return 0;
     }
     let parsed: ReturnType<typeof parseArgs>;
     try {
-      parsed = parseArgs({ args: attachDashValues(args, command.options), options: command.options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: attached, options: command.options, allowPositionals: true, strict: true });
     } catch (err) {
       throw new BreakGlassError('BAD_ARGUMENTS', `${(err as Error).message.split('\n')[0]}; usage: breakglass ${command.usage}`);
     }

@@ -28,7 +28,7 @@ import { decodeDocument } from './codes.js';
 import { credentialRow, envelopeOf, rulesFor } from './credentials.js';
 import { cardIsAuthentic, enrolledMember, ownMember, unlockInPerson, unwrapMemberKeys, type PassphraseSource } from './members.js';
 import { currentPolicy } from './policy.js';
-import { anchorOf, ephemeralKey, requestBody, requestRow, summarizeRequest, type RequestSummary } from './requests.js';
+import { anchorOf, assertCurrentSplit, ephemeralKey, requestBody, requestRow, summarizeRequest, type RequestSummary } from './requests.js';
 import type { VaultSession } from './session.js';
 
 /** The AAD of a share re-sealed to a request's ephemeral key: it binds request and holder. */
@@ -117,10 +117,11 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
   if (row.status !== 'open') {
     return refuse(new BreakGlassError('APPROVAL_REPLAYED', `request ${row.id} is ${row.status}; approvals for it are no longer accepted`));
   }
-  const request = requestBody(row);
+  const request = requestBody(session, row);
   const cred = credentialRow(session, row.credential_id);
   const rules = rulesFor(currentPolicy(session).policy, cred.id);
   const envelope = envelopeOf(session, cred.id, 'active');
+  assertCurrentSplit(request, envelope);
   if (!envelope.shares.some((s) => s.holder === body.holder) || !rules.holders.includes(body.holder)) {
     return refuse(new BreakGlassError('POLICY_DENIED', `${body.holder} is not a holder of ${cred.id}`));
   }
@@ -206,6 +207,8 @@ export async function approveInPerson(
     );
   }
   const envelope = envelopeOf(session, row.credential_id, 'active');
+  const request = requestBody(session, row);
+  assertCurrentSplit(request, envelope);
   const share = envelope.shares.find((s) => s.holder === holder);
   if (!share) {
     return session.refuse(
@@ -218,7 +221,7 @@ export async function approveInPerson(
   // Keys a caller unlocked earlier are checked by acceptApproval: the signature must verify under the card.
   const keys = typeof unlock === 'function' ? await unlockInPerson(session, holder, unlock, `approve request ${requestId}`) : unlock;
   const token = makeApproval(keys, {
-    request: requestBody(row),
+    request,
     requestHash: row.hash,
     anchor: anchorOf(session, row),
     holder,
@@ -246,10 +249,6 @@ export function readBundle(text: string): RequestBundle {
   return bundle;
 }
 
-/**
- * On a holder's own laptop: approves a bundle with the key in this machine's keychain, and records
- * the approval in this machine's journal (the cross-reference that exposes a vault cutting its tail).
- */
 /** The meta key under which a holder's laptop pins a requester's signing key, per vault. */
 const pinKey = (vault: string, requester: string): string => `pin:${vault}:requester:${requester}`;
 
@@ -264,6 +263,10 @@ export function requesterPin(session: VaultSession, bundle: RequestBundle): 'fir
   return pinned === bundle.requesterCard.signingKey ? 'same' : 'changed';
 }
 
+/**
+ * On a holder's own laptop: approves a bundle with the key in this machine's keychain, and records
+ * the approval in this machine's journal (the cross-reference that exposes a vault cutting its tail).
+ */
 export async function approveBundle(session: VaultSession, bundle: RequestBundle, passphrase: PassphraseSource): Promise<ApprovalToken> {
   session.assertJournalIntact();
   const { request } = bundle;

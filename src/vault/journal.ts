@@ -58,14 +58,36 @@ export async function exportJournal(session: VaultSession): Promise<string[]> {
 }
 
 /** Verifies an exported journal with no vault, as an auditor would, pinned to its genesis key. */
-export function verifyExport(text: string, genesisKey: string): Promise<VerifyReport> {
-  const entries = parseExport(text);
+export function verifyExport(input: string | Uint8Array, genesisKey: string): Promise<VerifyReport> {
+  const entries = parseExport(input);
   return verifyJournalEntries(() => entries, { genesisKey });
 }
 
-/** The entries of a JSON Lines export, one per line (a line that does not parse fails as TAMPER). */
-export function parseExport(text: string): StoredEntry[] {
-  const lines = text.split('\n');
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The lines of an export's bytes; a line that is not valid UTF-8 becomes one that cannot parse (TAMPER). */
+function exportLines(bytes: Uint8Array): string[] {
+  const lines: string[] = [];
+  for (let start = 0; start <= bytes.length;) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    try {
+      lines.push(strictUtf8.decode(bytes.subarray(start, end)));
+    } catch {
+      // Read leniently, invalid bytes would become U+FFFD: another reader would see other text.
+      lines.push('\u0000 not valid UTF-8');
+    }
+    start = end + 1;
+  }
+  return lines;
+}
+
+/**
+ * The entries of a JSON Lines export, one per line (a line that does not parse fails as TAMPER).
+ * Bytes are read as strict UTF-8, line by line.
+ */
+export function parseExport(input: string | Uint8Array): StoredEntry[] {
+  const lines = typeof input === 'string' ? input.split('\n') : exportLines(input);
   if (lines[lines.length - 1] === '') lines.pop();
   // A CR before the LF (the file went through a Windows tool) is a line ending, not part of the line.
   return lines.map((line, i) => parseExportLine(line.endsWith('\r') ? line.slice(0, -1) : line, i));

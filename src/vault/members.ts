@@ -41,10 +41,6 @@ export function parseCard(input: unknown, what = 'member card'): MemberCard {
   return card;
 }
 
-/**
- * Creates a member's keys on their own machine: kept in this machine's keychain, wrapped by their
- * passphrase. Returns the public card to hand to security and the vault laptops.
- */
 /** Refuses a member name the card could not carry (BAD_INPUT), before anything is created. */
 export function assertMemberName(name: string): void {
   const { minLength, maxLength } = MemberCardSchema.shape.name;
@@ -53,6 +49,10 @@ export function assertMemberName(name: string): void {
   }
 }
 
+/**
+ * Creates a member's keys on their own machine: kept in this machine's keychain, wrapped by their
+ * passphrase. Returns the public card to hand to security and the vault laptops.
+ */
 export async function createMember(session: VaultSession, id: string, name: string, passphrase: string): Promise<MemberCard> {
   // Nothing is created for a vault that would refuse the commit, or a card that would be refused.
   session.assertJournalIntact();

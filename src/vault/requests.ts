@@ -2,7 +2,17 @@ import { BreakGlassError } from '../core/errors.js';
 import { transition } from '../core/lifecycle.js';
 import { hasRole } from '../core/policy.js';
 import { RequestBodySchema, type JournalAnchor, type RequestBody, type RequestBundle } from '../core/documents.js';
-import { TAG, documentHash, b64, generateAgreementKeyPair, signDocument, type AgreementKeyPair, type MemberKeys } from '../crypto/index.js';
+import {
+  TAG,
+  documentHash,
+  b64,
+  generateAgreementKeyPair,
+  signDocument,
+  verifyDocument,
+  type AgreementKeyPair,
+  type Envelope,
+  type MemberKeys,
+} from '../crypto/index.js';
 import type { RequestRow } from '../store/index.js';
 import { credentialRow, enrolledHolders, envelopeOf, rulesFor } from './credentials.js';
 import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
@@ -44,25 +54,42 @@ export function anchorOf(session: VaultSession, row: RequestRow): JournalAnchor 
   return { journal: session.head.journal, seq: row.anchor_seq, hash: row.anchor_hash };
 }
 
-/** The request's signed body (parsed from what this vault stored). */
-export function requestBody(row: RequestRow): RequestBody {
-  return RequestBodySchema.parse(JSON.parse(row.body));
-}
-
 /**
- * The request's body, checked against the hash the requester signed and the holders approved: what
- * the request is for (access or drill) and when it expires come from here, not from columns of the
- * row that a hand edit of the database could change.
+ * The request's signed body, checked against the hash the holders approve and the requester's
+ * signature under their enrolled card. What a request is for, when it expires and which split it
+ * asks for come from here: not from columns of the row, nor from a body that a hand edit of the
+ * database could change under the screen a holder approves from.
  */
-export function signedRequestBody(row: RequestRow): RequestBody {
-  const body = requestBody(row);
-  if (b64(documentHash(TAG.request, body)) !== row.hash || body.id !== row.id) {
+export function requestBody(session: VaultSession, row: RequestRow): RequestBody {
+  const body = RequestBodySchema.parse(JSON.parse(row.body));
+  const signedBy = session.repo.getMember(body.requester) ? enrolledMember(session, body.requester).card.signingKey : null;
+  if (
+    b64(documentHash(TAG.request, body)) !== row.hash ||
+    body.id !== row.id ||
+    signedBy === null ||
+    !verifyDocument(TAG.request, body, row.signature, signedBy)
+  ) {
     throw new BreakGlassError(
       'INTEGRITY_FAILURE',
       `request ${row.id} in this vault's database does not match what was signed and approved`,
     );
   }
   return body;
+}
+
+/**
+ * Refuses (INTEGRITY_FAILURE) a request whose "held by now" is not the credential's active envelope:
+ * its approvers were shown that split as the current one, so a request that misstates it (to hide a
+ * change of holders from the approval screen's warning) is not approved or unsealed.
+ */
+export function assertCurrentSplit(body: RequestBody, envelope: Envelope): void {
+  const holders = envelope.shares.map((s) => s.holder);
+  if (body.threshold !== envelope.threshold || body.holders.length !== holders.length || body.holders.some((h, i) => h !== holders[i])) {
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `request ${body.id} says ${body.credential} is held by ${body.holders.join(', ')} (${body.threshold} of ${body.holders.length}), but it is held by ${holders.join(', ')} (${envelope.threshold} of ${holders.length}); do not approve it`,
+    );
+  }
 }
 
 /** The request's ephemeral X25519 key; gone once the request has ended. */
@@ -252,7 +279,7 @@ export function exportBundle(session: VaultSession, requestId: string, holder: s
   if (row.status !== 'open')
     throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}; only an open request can be sent for approval`);
   if (row.expires_at <= Date.now()) throw new BreakGlassError('REQUEST_EXPIRED', `request ${requestId} has expired; open a new one`);
-  const body = requestBody(row);
+  const body = requestBody(session, row);
   const envelope = envelopeOf(session, row.credential_id, 'active');
   const share = envelope.shares.find((s) => s.holder === holder);
   if (!share)

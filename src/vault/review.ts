@@ -40,7 +40,7 @@ export async function signReview(
   const { policy } = currentPolicy(session);
   const rules = rulesFor(policy, cred.id);
   const row = requestRow(session, cred.active_request ?? '');
-  const request = requestBody(row);
+  const request = requestBody(session, row);
   const refuse = (message: string, code: 'POLICY_DENIED' | 'ROTATION_REQUIRED' = 'POLICY_DENIED'): Promise<never> =>
     session.refuse(new BreakGlassError(code, message), input.reviewer, cred.id, { request: row.id });
   if (!hasRole(policy, input.reviewer, 'reviewer')) await refuse(`${input.reviewer} is not a reviewer in the policy`);

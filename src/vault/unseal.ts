@@ -15,7 +15,7 @@ import type { RequestRow } from '../store/index.js';
 import { approvalContext } from './approvals.js';
 import { credentialRow, enrolledHolders, envelopeOf, rulesFor } from './credentials.js';
 import { currentPolicy } from './policy.js';
-import { endRequest, eraseEphemeralKey, eraseOrphanKeys, ephemeralKey, requestRow, signedRequestBody } from './requests.js';
+import { assertCurrentSplit, endRequest, eraseEphemeralKey, eraseOrphanKeys, ephemeralKey, requestBody, requestRow } from './requests.js';
 import type { Append, VaultSession } from './session.js';
 
 /** How the plaintext leaves the vault on this call: not at all, to stdout, clipboard or a file. */
@@ -90,7 +90,7 @@ function approvedSplit(session: VaultSession, credential: string, signed: Reques
 export async function unseal(session: VaultSession, requestId: string, mode: RevealMode): Promise<UnsealResult> {
   session.assertJournalIntact();
   const row = requestRow(session, requestId);
-  const signed = signedRequestBody(row);
+  const signed = requestBody(session, row);
   if (signed.purpose !== 'access' || row.purpose !== 'access')
     throw new BreakGlassError(
       'STATE_CONFLICT',
@@ -124,8 +124,9 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
   if (first) transition(cred.id, cred.state, 'unseal');
   const rules = rulesFor(currentPolicy(session).policy, cred.id);
   // The next split is the one the holders approved, checked before any share is opened.
-  const nextHolders = first ? approvedSplit(session, cred.id, signed, rules) : null;
   const envelope = envelopeOf(session, cred.id, 'active');
+  if (first) assertCurrentSplit(signed, envelope);
+  const nextHolders = first ? approvedSplit(session, cred.id, signed, rules) : null;
   const { dek, holders } = await rebuildDek(session, row, envelope);
   let secret: Buffer | null = null;
   try {

@@ -17,6 +17,26 @@ describe('help and output pipes', () => {
     });
   });
 
+  it('"-h" as the value of an option is that value, not a request for help', async () => {
+    const t = await run([
+      '--vault',
+      '/nonexistent/bgv-vault',
+      'request',
+      '--credential',
+      'x',
+      '--trigger',
+      't',
+      '--reason',
+      '-h',
+      '--incident',
+      'i',
+      '--requester',
+      'dave',
+    ]);
+    expect(t.stdout).not.toContain('usage:');
+    expect(t.stderr).toContain('NOT_INITIALIZED');
+  });
+
   it('a reader that closes the pipe early ends the output quietly, with no stack trace', async () => {
     const child = spawn(process.execPath, [BIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
     // The read end closes before the child has started, so its first write finds no reader (EPIPE).

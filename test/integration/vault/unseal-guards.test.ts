@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TAG, b64, documentHash, signDocument } from '../../../src/crypto/index.js';
 import { KeytarSecretStore } from '../../../src/keychain/index.js';
+import { ownMember, unwrapMemberKeys } from '../../../src/vault/members.js';
 import {
   VaultSession,
   addMember,
@@ -131,10 +133,53 @@ describe('unseal: guards against an edited request row and an unsplittable polic
     await setPolicy(session, examplePolicy());
   });
 
+  it('a request body edited under its hash is refused before any passphrase (INTEGRITY_FAILURE), nothing changed', async () => {
+    const request = (await openRequest(session, input, pass('dave'))).id;
+    editRow(`UPDATE requests SET body = replace(body, '"reason":"WAN down"', '"reason":"WAN down (edited)"') WHERE id = ?`, request);
+    const seq = session.head.nextSeq;
+    const unused = (): Promise<string> => Promise.reject(new Error('the passphrase was asked for'));
+    await expect(approveInPerson(session, request, 'alice', unused)).rejects.toMatchObject({
+      code: 'INTEGRITY_FAILURE',
+      message: `request ${request} in this vault's database does not match what was signed and approved`,
+    });
+    expect(session.head.nextSeq).toBe(seq);
+    await endRequest(session, request, 'cancel', 'operator');
+  });
+
+  it('a request its requester signed with a misstated current split (to hide a change from the warning): refused', async () => {
+    await setPolicy(session, withDaveHolding);
+    const request = await approved('access');
+    const row = requestRow(session, request);
+    // dave, the requester, signs a body that says the credential is already held by the new split.
+    const { card, wrapped } = await ownMember(session, 'dave');
+    const daveKeys = await unwrapMemberKeys(card, wrapped, 'dave passphrase for this test');
+    const forged = { ...requestBody(session, row), holders: ['alice', 'bob', 'carol', 'dave'] };
+    editRow(
+      'UPDATE requests SET body = ?, hash = ?, signature = ? WHERE id = ?',
+      JSON.stringify(forged),
+      b64(documentHash(TAG.request, forged)),
+      signDocument(TAG.request, forged, daveKeys.signing),
+      request,
+    );
+    const seq = session.head.nextSeq;
+    const misstated = `request ${request} says prod-db-root is held by alice, bob, carol, dave (2 of 4), but it is held by alice, bob, carol (2 of 3); do not approve it`;
+    const unused = (): Promise<string> => Promise.reject(new Error('the passphrase was asked for'));
+    await expect(approveInPerson(session, request, 'carol', unused)).rejects.toMatchObject({
+      code: 'INTEGRITY_FAILURE',
+      message: misstated,
+    });
+    await expect(unseal(session, request, 'reveal')).rejects.toMatchObject({ code: 'INTEGRITY_FAILURE', message: misstated });
+    expect(session.head.nextSeq).toBe(seq);
+    expect(listCredentials(session)[0]!.state).toBe('REQUESTED');
+    editRow('UPDATE requests SET body = ?, hash = ?, signature = ? WHERE id = ?', row.body, row.hash, row.signature, request);
+    await endRequest(session, request, 'cancel', 'operator');
+    await setPolicy(session, examplePolicy());
+  });
+
   it('the split a request names is what its approvers consent to, what unseal makes, and what a rotated secret is sealed to', async () => {
     await setPolicy(session, withDaveHolding);
     const request = await approved('access');
-    const body = requestBody(requestRow(session, request));
+    const body = requestBody(session, requestRow(session, request));
     expect(body).toMatchObject({
       holders: ['alice', 'bob', 'carol'],
       threshold: 2,

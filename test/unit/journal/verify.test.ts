@@ -588,3 +588,29 @@ describe('export lines: only the exact form the vault writes', () => {
     expect(verifyEntries([...e.slice(0, 4), forge(head, fields, j.keys[1]!)]).ok).toBe(true);
   });
 });
+
+describe('export bytes: strict UTF-8', () => {
+  it('an invalid byte where the signed entry had U+FFFD: TAMPER at that line, though a lenient reader sees the same text', () => {
+    const key = generateSigningKeyPair();
+    const journal = `j-${randomBytes(8).toString('hex')}`;
+    let head: ChainHead = { journal, nextSeq: 0, prev: '', epoch: 0 };
+    const entries: StoredEntry[] = [];
+    const fields: EntryFields[] = [
+      { kind: 'journal.genesis', actor: 'vault', subject: 'v-utf8', data: { key: key.publicKey, vault: 'v-utf8', name: 'utf8' } },
+      { kind: 'request.create', actor: 'dave', subject: 'prod-db-root', data: { reason: 'replacement \uFFFD character' } },
+    ];
+    for (const f of fields) {
+      const entry = makeEntry(head, f, key);
+      entries.push(entry);
+      head = advanceHead(head, entry, f.kind);
+    }
+    const bytes = Buffer.from(toExport(entries), 'utf8');
+    expect(verifyEntries(parseExport(bytes), { genesisKey: key.publicKey })).toMatchObject({ ok: true, count: 2 });
+    const at = bytes.indexOf(Buffer.from('\uFFFD', 'utf8'));
+    expect(at).toBeGreaterThan(0);
+    const invalid = Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff]), bytes.subarray(at + 3)]);
+    // Decoded leniently, the invalid byte reads as U+FFFD: the very text that was signed.
+    expect(invalid.toString('utf8')).toBe(bytes.toString('utf8'));
+    expectFailure(verifyEntries(parseExport(invalid), { genesisKey: key.publicKey }), 'TAMPER', 1);
+  });
+});
