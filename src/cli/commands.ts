@@ -177,7 +177,7 @@ export const COMMANDS: readonly Command[] = [
       const out = req(v, 'out');
       return withNewFile(out, (file) =>
         withVault(ctx, true, async (session) => {
-          session.assertJournalIntact();
+          session.assertJournalIntact(); // before the prompt: createMember checks again, after it
           const passphrase = await ctx.passphrase(`new passphrase for ${memberId}`);
           if (ctx.promptsForPassphrase) {
             const again = await ctx.passphrase('repeat the passphrase');
@@ -454,7 +454,8 @@ export const COMMANDS: readonly Command[] = [
         throw new BreakGlassError('BAD_ARGUMENTS', 'give REQUEST --holder ID (in person) or --bundle FILE|CODE --out FILE');
       return withVault(ctx, true, async (session) => {
         const row = requestRow(session, id(requestId, 'REQUEST'));
-        for (const line of splitLines(requestBody(session, row))) ctx.note(printable(line));
+        // Ids and numbers only (the body's schema holds ids to a-z, 0-9, ".", "_", "-").
+        for (const line of splitLines(requestBody(session, row))) ctx.note(line);
         const r = await approveInPerson(session, row.id, id(v, 'holder'), ctx.passphrase);
         printRequest(ctx, r);
         return { request: r.id, approvals: r.approvals, threshold: r.threshold };

@@ -1,5 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { BreakGlassError } from '../core/errors.js';
@@ -88,14 +87,14 @@ const errnoOf = (err: unknown): string => (err as NodeJS.ErrnoException).code ??
  */
 export function reserveNewFile(path: string): NewFile {
   if (path === '') throw new BreakGlassError('BAD_ARGUMENTS', 'the output file name is empty');
-  if (existsSync(path)) throw new BreakGlassError('BAD_INPUT', `${path} already exists; choose another file or remove it first`);
-  if (!existsSync(dirname(path))) throw new BreakGlassError('BAD_INPUT', `the folder of ${path} does not exist`);
   let fd: number;
   try {
     fd = openSync(path, 'wx', 0o600);
   } catch (err) {
     const code = errnoOf(err);
-    throw new BreakGlassError(code === 'EEXIST' ? 'BAD_INPUT' : 'IO_ERROR', `cannot create ${path} (${code})`, {}, { cause: err });
+    if (code === 'EEXIST') throw new BreakGlassError('BAD_INPUT', `${path} already exists; choose another file or remove it first`);
+    if (code === 'ENOENT') throw new BreakGlassError('BAD_INPUT', `the folder of ${path} does not exist`);
+    throw new BreakGlassError('IO_ERROR', `cannot create ${path} (${code})`, {}, { cause: err });
   }
   let open = true;
   let written = false;

@@ -24,8 +24,12 @@ function findCommand(rest: readonly string[]): { command: Command; args: string[
  * followed by anything other than one of the command's own options (or "--") takes it as its value.
  */
 export function attachDashValues(args: readonly string[], options: Command['options']): string[] {
-  const isOption = (arg: string): boolean =>
-    arg === '--' || arg === '--help' || (arg.startsWith('--') && Object.hasOwn(options, arg.slice(2).split('=')[0]!));
+  // The command's own option an argument names ("--out" or "--out=x"), if any.
+  const own = (arg: string): { type: 'string' | 'boolean' } | undefined => {
+    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : '';
+    return Object.hasOwn(options, name) ? options[name] : undefined;
+  };
+  const isOption = (arg: string): boolean => arg === '--' || arg === '--help' || own(arg) !== undefined;
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -34,8 +38,7 @@ export function attachDashValues(args: readonly string[], options: Command['opti
       break;
     }
     const next = args[i + 1];
-    const takesValue =
-      arg.startsWith('--') && !arg.includes('=') && Object.hasOwn(options, arg.slice(2)) && options[arg.slice(2)]!.type === 'string';
+    const takesValue = !arg.includes('=') && own(arg)?.type === 'string';
     if (takesValue && next !== undefined && next.startsWith('-') && !isOption(next)) {
       out.push(`${arg}=${next}`);
       i += 1;

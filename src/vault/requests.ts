@@ -77,6 +77,11 @@ export function requestBody(session: VaultSession, row: RequestRow): RequestBody
   return body;
 }
 
+/** Whether two splits are the same: the same holders in the same order (the order of the shares), and the same threshold. */
+export function sameSplit(holders: readonly string[], threshold: number, otherHolders: readonly string[], otherThreshold: number): boolean {
+  return threshold === otherThreshold && holders.length === otherHolders.length && holders.every((h, i) => h === otherHolders[i]);
+}
+
 /**
  * Refuses (INTEGRITY_FAILURE) a request whose "held by now" is not the credential's active envelope:
  * its approvers were shown that split as the current one, so a request that misstates it (to hide a
@@ -84,7 +89,7 @@ export function requestBody(session: VaultSession, row: RequestRow): RequestBody
  */
 export function assertCurrentSplit(body: RequestBody, envelope: Envelope): void {
   const holders = envelope.shares.map((s) => s.holder);
-  if (body.threshold !== envelope.threshold || body.holders.length !== holders.length || body.holders.some((h, i) => h !== holders[i])) {
+  if (!sameSplit(body.holders, body.threshold, holders, envelope.threshold)) {
     throw new BreakGlassError(
       'INTEGRITY_FAILURE',
       `request ${body.id} says ${body.credential} is held by ${body.holders.join(', ')} (${body.threshold} of ${body.holders.length}), but it is held by ${holders.join(', ')} (${envelope.threshold} of ${holders.length}); do not approve it`,

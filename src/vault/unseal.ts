@@ -15,7 +15,16 @@ import type { RequestRow } from '../store/index.js';
 import { approvalContext } from './approvals.js';
 import { credentialRow, enrolledHolders, envelopeOf, rulesFor } from './credentials.js';
 import { currentPolicy } from './policy.js';
-import { assertCurrentSplit, endRequest, eraseEphemeralKey, eraseOrphanKeys, ephemeralKey, requestBody, requestRow } from './requests.js';
+import {
+  assertCurrentSplit,
+  endRequest,
+  eraseEphemeralKey,
+  eraseOrphanKeys,
+  ephemeralKey,
+  requestBody,
+  requestRow,
+  sameSplit,
+} from './requests.js';
 import type { Append, VaultSession } from './session.js';
 
 /** How the plaintext leaves the vault on this call: not at all, to stdout, clipboard or a file. */
@@ -71,8 +80,7 @@ export async function rebuildDek(session: VaultSession, row: RequestRow, envelop
  * approve a new request that shows the new split.
  */
 function approvedSplit(session: VaultSession, credential: string, signed: RequestBody, rules: CredentialPolicy): HolderKey[] {
-  const same = signed.nextHolders.length === rules.holders.length && signed.nextHolders.every((h, i) => h === rules.holders[i]);
-  if (!same || rules.threshold !== signed.nextThreshold) {
+  if (!sameSplit(signed.nextHolders, signed.nextThreshold, rules.holders, rules.threshold)) {
     throw new BreakGlassError(
       'STATE_CONFLICT',
       `the policy changed the holders of ${credential} after request ${signed.id} was opened (approved: ${signed.nextHolders.join(', ')}, ${signed.nextThreshold} of ${signed.nextHolders.length}; now: ${rules.holders.join(', ')}, ${rules.threshold} of ${rules.holders.length}); cancel it and open a new request, so that the holders approve the new split`,
@@ -123,8 +131,8 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
     return { credential: cred.id, request: row.id, windowEndsAt: row.window_ends_at!, firstUnseal: false, secret: null };
   if (first) transition(cred.id, cred.state, 'unseal');
   const rules = rulesFor(currentPolicy(session).policy, cred.id);
-  // The next split is the one the holders approved, checked before any share is opened.
   const envelope = envelopeOf(session, cred.id, 'active');
+  // The split now and the next one are those the holders approved, checked before any share is opened.
   if (first) assertCurrentSplit(signed, envelope);
   const nextHolders = first ? approvedSplit(session, cred.id, signed, rules) : null;
   const { dek, holders } = await rebuildDek(session, row, envelope);

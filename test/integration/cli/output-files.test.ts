@@ -74,6 +74,14 @@ describe('files the CLI writes: created before anything changes, written whole o
     await expectUnchanged(world.vault.vault, before);
   });
 
+  it('an --out in a folder that does not exist is refused (exit 2, BAD_INPUT) and changes nothing', async () => {
+    const before = await snapshot(world.vault.vault);
+    const out = join(world.root, 'no-such-folder', 'secret.txt');
+    const error = jsonError(await world.vault.run(['--json', 'unseal', requestId, '--out', out]), 2);
+    expect(error).toMatchObject({ code: 'BAD_INPUT', message: `the folder of ${out} does not exist` });
+    await expectUnchanged(world.vault.vault, before);
+  });
+
   it('a refused unseal leaves no file behind', async () => {
     const out = join(world.root, 'refused.secret');
     const error = jsonError(await world.vault.run(['--json', 'unseal', 'req-000000000000', '--out', out]), 2);

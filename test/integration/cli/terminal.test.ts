@@ -35,6 +35,17 @@ describe('typing at a terminal', () => {
     await expectUnchanged(world.vault.vault, before);
   });
 
+  it('seal --secret-file -: an empty entry is refused (exit 2), and nothing is sealed', async () => {
+    const before = await snapshot(world.vault.vault);
+    const t = await onVault(seal, [
+      { prompt: 'the secret (not shown; one line): ', type: '\r' },
+      { prompt: 'the secret again: ', type: '\r' },
+    ]);
+    expect(t.status, t.screen).toBe(2);
+    expect(t.screen).toContain('BAD_INPUT: the secret is empty; nothing was changed');
+    await expectUnchanged(world.vault.vault, before);
+  });
+
   it('Ctrl-C at the prompt stops the command: exit 3 CANCELLED, nothing changed', async () => {
     const before = await snapshot(world.vault.vault);
     const t = await onVault(seal, [{ prompt: 'the secret (not shown; one line): ', type: '\x03' }]);

@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair } from '../../../src/crypto/index.js';
 import { KeytarSecretStore, type SecretStore } from '../../../src/keychain/index.js';
-import { BreakGlassError } from '../../../src/core/errors.js';
 import { VaultSession, exportJournal, verifyJournal } from '../../../src/vault/index.js';
 import { tempDir } from '../../helpers/cli.js';
 
@@ -82,6 +81,7 @@ describe('read-only sessions and the journal keys of a writer', () => {
       await after.close();
     }
   });
+
   // The real keychain, with a writer committing each time the reader lists it, `commits` times:
   // the journal grows under the reader exactly while it checks its keys.
   const racingStore = (writer: VaultSession, commits: number) => {
@@ -105,48 +105,39 @@ describe('read-only sessions and the journal keys of a writer', () => {
     };
   };
 
-  it('checks again when a writer commits while it looks, and judges the newer journal', async () => {
+  /** A writer, and a reader whose keychain listings each see the writer commit first, `commits` times. */
+  const withRacingReader = async (commits: number, use: (writer: VaultSession, reader: VaultSession) => Promise<void>): Promise<void> => {
     const writer = await VaultSession.open(dir, store, { write: true });
     try {
-      const reader = await VaultSession.open(dir, racingStore(writer, 1), { write: false });
+      const reader = await VaultSession.open(dir, racingStore(writer, commits), { write: false });
       try {
-        const before = reader.head.nextSeq;
-        const report = await verifyJournal(reader, { checkKeychain: true });
-        expect(report.failure).toBeNull();
-        expect(report.count).toBe(writer.head.nextSeq);
-        expect(writer.head.nextSeq).toBeGreaterThan(before);
-        expect(reader.head).toEqual(writer.head);
+        await use(writer, reader);
       } finally {
         await reader.close();
       }
     } finally {
       await writer.close();
     }
-  });
+  };
 
-  it('gives up with VAULT_BUSY when the journal keeps growing, and changes nothing', async () => {
-    const writer = await VaultSession.open(dir, store, { write: true });
-    try {
-      const reader = await VaultSession.open(dir, racingStore(writer, 3), { write: false });
-      try {
-        const err = await reader.assertSigningKey().then(
-          () => null,
-          (e: unknown) => e,
-        );
-        expect(err).toBeInstanceOf(BreakGlassError);
-        expect((err as BreakGlassError).code).toBe('VAULT_BUSY');
-        expect((err as BreakGlassError).message).toMatch(/kept growing/);
-        // Three commits happened under it; the keychain is the writer's, untouched by the reader.
-        expect(await epochKeys(writer)).toEqual([`journal-epoch:${writer.head.epoch}`, `journal-epoch:${writer.head.epoch + 1}`]);
-        // Once the writer is idle, the same reader checks the keychain against the journal as it is.
-        await reader.assertSigningKey();
-        expect(reader.head).toEqual(writer.head);
-      } finally {
-        await reader.close();
-      }
+  it('checks again when a writer commits while it looks, and judges the newer journal', () =>
+    withRacingReader(1, async (writer, reader) => {
+      const before = reader.head.nextSeq;
+      const report = await verifyJournal(reader, { checkKeychain: true });
+      expect(report.failure).toBeNull();
+      expect(report.count).toBe(writer.head.nextSeq);
+      expect(writer.head.nextSeq).toBeGreaterThan(before);
+      expect(reader.head).toEqual(writer.head);
+    }));
+
+  it('gives up with VAULT_BUSY when the journal keeps growing, and changes nothing', () =>
+    withRacingReader(3, async (writer, reader) => {
+      await expect(reader.assertSigningKey()).rejects.toMatchObject({ code: 'VAULT_BUSY', message: expect.stringMatching(/kept growing/) });
+      // Three commits happened under it; the keychain is the writer's, untouched by the reader.
+      expect(await epochKeys(writer)).toEqual([`journal-epoch:${writer.head.epoch}`, `journal-epoch:${writer.head.epoch + 1}`]);
+      // Once the writer is idle, the same reader checks the keychain against the journal as it is.
+      await reader.assertSigningKey();
+      expect(reader.head).toEqual(writer.head);
       await writer.commit(() => undefined);
-    } finally {
-      await writer.close();
-    }
-  });
+    }));
 });
