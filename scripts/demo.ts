@@ -312,7 +312,7 @@ async function play(story: Story, root: string, secret: string): Promise<void> {
   const requestId = story.find(request, /^request (\S+) for /m, 'the request id');
   await story.step(
     cart,
-    ['approve', requestId, '--holder', 'alice'],
+    ['approve', requestId, '--holder', 'alice', '--yes'],
     "Alice, in the datacenter, opened her share with her passphrase and re-sealed it to this request's own key: 1 of 2.",
     { typist: alice },
   );

@@ -28,7 +28,8 @@ import {
   readBundle,
   requestBody,
   requestRow,
-  requesterPin,
+  witnessView,
+  listMembers as membersOf,
   reseal,
   sealCredential,
   setPolicy,
@@ -43,7 +44,8 @@ import {
 import { copyWithTimeout, findClipboard } from './clipboard.js';
 import { warnIfJournalSuspect, withVault, type CliContext } from './context.js';
 import { codeOrFile, confirm, readInputFile, readJsonFile, readSecretInput, withNewFile, type NewFile } from './io.js';
-import { describeEntry, describeReport, formatTime, splitLines } from './format.js';
+import { describeEntry, describeReport, formatTime, requestScreen } from './format.js';
+import type { WitnessView } from '../vault/index.js';
 
 /** Parsed options of one command: strings and booleans, as node:util parseArgs gives them. */
 export type Values = Record<string, string | boolean | undefined>;
@@ -82,11 +84,41 @@ function printRequest(ctx: CliContext, r: RequestSummary): void {
 }
 
 /** How the requester's key compares with what this laptop saw before, for the approval screen. */
-const PIN_NOTE: Record<'first' | 'same' | 'changed', (fingerprint: string, requester: string) => string> = {
+const PIN_NOTE: Record<WitnessView['requester'], (fingerprint: string, requester: string) => string> = {
   first: (fp, who) => `key ${fp}… (first time this laptop sees ${who}'s key: compare it with their card if in doubt)`,
   same: (fp) => `key ${fp}… (the same key as this laptop's earlier approvals)`,
   changed: (fp, who) => `key ${fp}… CHANGED: not the key this laptop knows for ${who}; do not approve`,
 };
+
+/** What this laptop witnessed of the vault's journal before, for the approval screen. */
+function witnessLines(view: WitnessView, anchor: { seq: number; hash: string }): string[] {
+  const genesis = {
+    first: 'first approval for this vault on this laptop: its genesis key is pinned now (compare it with the one security holds)',
+    same: 'the same journal this laptop approved for before',
+    changed: 'CHANGED: another journal than the one this laptop approved for before; do not approve',
+  }[view.genesis];
+  const seen = view.seen ? `; the highest this laptop saw is seq ${view.seen.seq}` : '';
+  const position = {
+    first: '',
+    ahead: ' (later than before: as expected)',
+    same: ' (the same entry as before)',
+    behind: ' BEHIND what this laptop saw: the vault was rolled back; do not approve',
+    fork: ' a DIFFERENT entry at a position this laptop saw: the journal forked; do not approve',
+  }[view.anchor];
+  return [`  journal     ${genesis}`, `  position    seq ${anchor.seq} (the vault's word, not signed by the requester)${position}${seen}`];
+}
+
+/** Asks a person to confirm an approval on a terminal, or takes --yes; refuses without either. */
+async function confirmApproval(v: Values): Promise<void> {
+  if (v['yes'] === true) return;
+  if (!process.stdin.isTTY) {
+    throw new BreakGlassError(
+      'BAD_ARGUMENTS',
+      'approving needs your confirmation: run this in a terminal, or add --yes once you have read the request above; nothing was written',
+    );
+  }
+  if (!(await confirm('Approve this request?'))) throw new BreakGlassError('POLICY_DENIED', 'not approved; nothing was written');
+}
 
 /** Unseals (or reveals again) and sends the plaintext where `mode` says, after its entry is committed. */
 function unsealTo(
@@ -158,6 +190,9 @@ export const COMMANDS: readonly Command[] = [
       try {
         ctx.say(`vault "${session.name}" created at ${ctx.vaultDir}`);
         ctx.say(`journal ${session.head.journal}, genesis key ${session.report.genesisKey}`);
+        ctx.say(
+          'keep the genesis key outside this machine (security, the holders): "breakglass journal verify --genesis-key KEY" checks the journal against it, and only it shows that the journal was not rewritten from the start',
+        );
         return { vault: session.vaultId, dir: ctx.vaultDir, journal: session.head.journal, genesisKey: session.report.genesisKey };
       } finally {
         await session.close();
@@ -235,7 +270,10 @@ export const COMMANDS: readonly Command[] = [
     async run(ctx) {
       return withVault(ctx, false, (session) => {
         const members = listMembers(session);
-        for (const m of members) ctx.say(`${m.id}\t${printable(m.name)}\t${m.custody ? 'custody copy here' : 'remote only'}`);
+        for (const m of members)
+          ctx.say(
+            `${m.id}\t${printable(m.name)}\t${m.custody ? 'custody copy here' : 'remote only'}\t${m.fingerprint ? `key ${m.fingerprint.slice(0, 16)}` : 'CARD DOES NOT MATCH THE JOURNAL'}`,
+          );
         if (members.length === 0) ctx.say('no members yet: "breakglass member add CARD"');
         return { members };
       });
@@ -331,7 +369,10 @@ export const COMMANDS: readonly Command[] = [
       try {
         return await withVault(ctx, true, show);
       } catch (err) {
-        if (!(err instanceof BreakGlassError) || !['VAULT_BUSY', 'KEYCHAIN_UNAVAILABLE', 'KEYCHAIN_KEY_MISSING'].includes(err.code))
+        if (
+          !(err instanceof BreakGlassError) ||
+          !['VAULT_BUSY', 'KEYCHAIN_UNAVAILABLE', 'TAIL_UNPROVEN', 'JOURNAL_TAMPERED'].includes(err.code)
+        )
           throw err;
         ctx.note(`note: shown as last written, without applying expiries and window limits (${err.code})`);
         return { ...(await withVault(ctx, false, show)), stale: err.code };
@@ -387,15 +428,19 @@ export const COMMANDS: readonly Command[] = [
     positionals: ['REQUEST'],
     async run(ctx, _v, [requestId]) {
       return withVault(ctx, true, async (session) => {
-        await endRequest(session, id(requestId!, 'REQUEST'), 'cancel', 'operator');
-        ctx.say(`request ${requestId} cancelled`);
-        return { request: requestId };
+        const { exposed } = await endRequest(session, id(requestId!, 'REQUEST'), 'cancel', 'operator');
+        ctx.say(
+          exposed
+            ? `request ${requestId} cancelled after its quorum: the credential counts as exposed and needs a review ("breakglass review ..."), then a reseal`
+            : `request ${requestId} cancelled`,
+        );
+        return { request: requestId, exposed };
       });
     },
   },
   {
     words: ['approve'],
-    usage: 'approve REQUEST --holder ID | approve --bundle FILE|CODE --out FILE [--yes]',
+    usage: 'approve REQUEST --holder ID [--yes] | approve --bundle FILE|CODE --out FILE [--yes]',
     summary: 'approve in person at the vault laptop, or on your own laptop from a bundle',
     options: { holder: S, bundle: S, out: S, yes: B },
     positionals: ['REQUEST?'],
@@ -408,31 +453,18 @@ export const COMMANDS: readonly Command[] = [
         return withNewFile(out, async (file) => {
           const bundle = readBundle(codeOrFile(bundleArg, 'the request bundle'));
           const r = bundle.request;
-          const pin = await withVault(ctx, false, (session) => requesterPin(session, bundle));
-          for (const line of [
-            `You are asked to approve break-glass request ${r.id}:`,
-            `  vault       ${bundle.vaultName} (${r.vault})`,
-            `  credential  ${r.credential} - ${bundle.credentialLabel} (${r.threshold} approvals needed)`,
-            ...splitLines(r),
-            `  requester   ${bundle.requesterCard.name} (${r.requester})`,
-            `  signed by   ${PIN_NOTE[pin](bundle.requesterCard.signingKey.slice(0, 16), r.requester)}`,
-            `  trigger     ${r.trigger}`,
-            `  reason      ${r.reason}`,
-            `  incident    ${r.incident}`,
-            `  expires     ${formatTime(r.expiresAt)}`,
-            `  as holder   ${bundle.holder}`,
-          ])
+          const view = await withVault(ctx, false, (session) => witnessView(session, bundle));
+          for (const line of requestScreen(
+            r,
+            `${bundle.requesterCard.name} (${r.requester}), ${PIN_NOTE[view.requester](bundle.requesterCard.signingKey.slice(0, 16), r.requester)}`,
+            [
+              ...witnessLines(view, bundle.anchor),
+              `  as holder   ${bundle.holder} (this laptop checks its own key in both splits before it signs)`,
+            ],
+          ))
             ctx.note(printable(line));
           // An approval is a holder's explicit decision: asked on a terminal, or given as --yes.
-          if (v['yes'] !== true) {
-            if (!process.stdin.isTTY) {
-              throw new BreakGlassError(
-                'BAD_ARGUMENTS',
-                'approving needs your confirmation: run this in a terminal, or add --yes once you have read the request above; nothing was written',
-              );
-            }
-            if (!(await confirm('Approve this request?'))) throw new BreakGlassError('POLICY_DENIED', 'not approved; nothing was written');
-          }
+          await confirmApproval(v);
           return withVault(ctx, true, async (session) => {
             const token = await approveBundle(session, bundle, ctx.passphrase);
             const code = encodeTextCode('approval', token);
@@ -452,11 +484,18 @@ export const COMMANDS: readonly Command[] = [
       }
       if (requestId === undefined)
         throw new BreakGlassError('BAD_ARGUMENTS', 'give REQUEST --holder ID (in person) or --bundle FILE|CODE --out FILE');
+      const holder = id(v, 'holder');
       return withVault(ctx, true, async (session) => {
         const row = requestRow(session, id(requestId, 'REQUEST'));
-        // Ids and numbers only (the body's schema holds ids to a-z, 0-9, ".", "_", "-").
-        for (const line of splitLines(requestBody(session, row))) ctx.note(line);
-        const r = await approveInPerson(session, row.id, id(v, 'holder'), ctx.passphrase);
+        const body = requestBody(session, row);
+        const requester = membersOf(session).find((m) => m.id === body.requester);
+        // The whole request, as a holder's own laptop shows it, before the passphrase is asked for.
+        for (const line of requestScreen(body, `${requester?.name ?? body.requester} (${body.requester})`, [
+          `  as holder   ${holder}, in person at this vault laptop`,
+        ]))
+          ctx.note(printable(line));
+        await confirmApproval(v);
+        const r = await approveInPerson(session, row.id, holder, ctx.passphrase);
         printRequest(ctx, r);
         return { request: r.id, approvals: r.approvals, threshold: r.threshold };
       });
@@ -567,7 +606,7 @@ export const COMMANDS: readonly Command[] = [
   {
     words: ['drill'],
     usage: 'drill --credential ID [--requester ID]',
-    summary: 'start a drill (with --requester), or complete it once approved: never decrypts',
+    summary: 'start a drill (with --requester), or complete it once approved: holders prove their shares; nothing is decrypted',
     options: { credential: S, requester: S },
     positionals: [],
     async run(ctx, v) {
@@ -585,8 +624,10 @@ export const COMMANDS: readonly Command[] = [
           return { started: true, request: r.id, threshold: r.threshold };
         }
         const d = await completeDrill(session, credential);
-        ctx.say(`drill passed: ${d.holders.join(' + ')} rebuilt the data key of ${credential} (never decrypted)`);
-        ctx.say(`request to quorum ${(d.requestToQuorumMs / 1000).toFixed(1)} s; reconstruction ${d.reconstructMs.toFixed(1)} ms`);
+        ctx.say(
+          `drill passed: ${d.holders.join(' + ')} proved their shares of ${credential}; no share reached this vault, nothing was decrypted`,
+        );
+        ctx.say(`request to quorum ${(d.requestToQuorumMs / 1000).toFixed(1)} s; proofs checked in ${d.verifyMs.toFixed(1)} ms`);
         return { started: false, ...d };
       });
     },
@@ -607,15 +648,19 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     words: ['journal', 'verify'],
-    usage: 'journal verify [--file EXPORT --genesis-key KEY]',
-    summary: 'verify the journal (exit 4 names the first bad seq), or an export as a third party',
+    usage: 'journal verify [--genesis-key KEY] [--file EXPORT --genesis-key KEY]',
+    summary:
+      'verify the journal (exit 4 names the first bad seq), pinned to the genesis key printed at init; or an export as a third party',
     options: { file: S, 'genesis-key': S },
     positionals: [],
     async run(ctx, v) {
+      const pinned = typeof v['genesis-key'] === 'string' ? v['genesis-key'] : undefined;
       const report =
         typeof v['file'] === 'string'
           ? await verifyExport(readInputFile(v['file'], 'the journal export', MAX_EXPORT_BYTES), req(v, 'genesis-key'))
-          : await withVault(ctx, false, (session) => verifyJournal(session, { checkKeychain: true }));
+          : await withVault(ctx, false, (session) =>
+              verifyJournal(session, { checkKeychain: true, ...(pinned === undefined ? {} : { genesisKey: pinned }) }),
+            );
       for (const line of describeReport(report)) ctx.say(line);
       if (report.failure) {
         throw new BreakGlassError(
@@ -624,7 +669,13 @@ export const COMMANDS: readonly Command[] = [
           { seq: report.failure.seq, failure: report.failure.code, report },
         );
       }
-      return { report };
+      if (pinned === undefined) {
+        // The journal's own genesis key proves nothing: a journal re-signed from the start carries its own.
+        ctx.note(
+          `note: not pinned to a genesis key: this journal starts from key ${report.genesisKey ?? '?'}, which it says itself; compare it with the key printed at init, or pass --genesis-key KEY`,
+        );
+      }
+      return { report, genesisPinned: pinned !== undefined };
     },
   },
   {
@@ -647,20 +698,25 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     words: ['journal', 'export'],
-    usage: 'journal export --out FILE',
-    summary: 'JSON Lines, one verified entry per line with hash and signature',
-    options: { out: S },
+    usage: 'journal export --out FILE [--force]',
+    summary:
+      'JSON Lines, one verified entry per line with hash and signature; --force exports a journal whose end cannot be proven, marked so',
+    options: { out: S, force: B },
     positionals: [],
     async run(ctx, v) {
       const out = req(v, 'out');
       return withNewFile(out, (file) =>
         withVault(ctx, false, async (session) => {
-          const lines = await exportJournal(session);
+          const { lines, tailProven } = await exportJournal(session, { force: v['force'] === true });
           file.write(lines.join(''));
+          if (!tailProven)
+            ctx.note(
+              `WARNING: the end of this journal is UNPROVEN (the keychain lacks its last epoch key): entries may have been cut from its end; the export says nothing about what came after seq ${lines.length - 1}`,
+            );
           ctx.say(
-            `${lines.length} entries written to ${out}; verify with: breakglass journal verify --file ${out} --genesis-key ${session.report.genesisKey}`,
+            `${lines.length} entries written to ${out}; verify with: breakglass journal verify --file ${out} --genesis-key KEY, where KEY is the genesis key printed when this vault was created (the journal says it starts from ${session.report.genesisKey}: compare, do not copy)`,
           );
-          return { out, entries: lines.length, genesisKey: session.report.genesisKey, journal: session.head.journal };
+          return { out, entries: lines.length, tailProven, journalGenesisKey: session.report.genesisKey, journal: session.head.journal };
         }),
       );
     },

@@ -88,6 +88,8 @@ export async function openVault(ctx: CliContext, write: boolean): Promise<VaultS
   const session = await VaultSession.open(ctx.vaultDir, ctx.secretStore, { write });
   try {
     if (write && session.report.ok) {
+      // A cut tail or a missing journal key is named before any use case reads the vault's state.
+      await session.assertSigningKey();
       for (const line of await applyTimeLimits(session)) ctx.note(`note: ${line}`);
     }
     return session;
@@ -126,6 +128,8 @@ export async function warnIfJournalSuspect(ctx: CliContext, session: VaultSessio
       ctx.note(
         `warning: the journal does not verify (${String(err.details['failure'])} at seq ${String(err.details['seq'])}): ${err.message}`,
       );
+    } else if (err.code === 'TAIL_UNPROVEN') {
+      ctx.note(`warning: the end of the journal cannot be proven (TAIL_UNPROVEN): ${err.message}`);
     } else if (err.code.startsWith('KEYCHAIN_')) {
       ctx.note(`note: the journal could not be checked against the keychain (${err.code}), so a cut tail would go unnoticed here`);
     } else {

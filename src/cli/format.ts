@@ -40,23 +40,70 @@ export function describeReport(r: VerifyReport): string[] {
   return lines.map(printable);
 }
 
+/** A card fingerprint as screens show it (the first 16 characters, in groups of four). */
+const fp = (fingerprint: string): string => (fingerprint.slice(0, 16).match(/.{1,4}/g) ?? []).join(' ');
+
+/** One split as a line: each holder with their key's fingerprint, and the threshold. */
+function splitText(holders: readonly string[], keys: readonly string[], threshold: number): string {
+  return `${threshold} of ${holders.length}: ${holders.map((h, i) => `${h} [${fp(keys[i] ?? '')}]`).join(', ')}`;
+}
+
 /**
- * What a holder consents to besides the unseal itself: who holds the credential afterwards. A change
- * is spelled out, because approving it is how holders are added or removed.
+ * What a holder consents to besides the unseal itself: who holds the credential now and afterwards,
+ * with each key's fingerprint (the vault seals the next split to exactly these keys). A change is
+ * spelled out, because approving it is how holders are added or removed.
  */
 export function splitLines(r: RequestBody): string[] {
-  const now = `${r.holders.join(', ')} (${r.threshold} of ${r.holders.length})`;
-  const next = `${r.nextHolders.join(', ')} (${r.nextThreshold} of ${r.nextHolders.length})`;
+  const lines = [
+    `  holders     ${splitText(r.holders, r.holderKeys, r.threshold)}`,
+    `  afterwards  split again among ${splitText(r.nextHolders, r.nextHolderKeys, r.nextThreshold)}`,
+  ];
   const added = r.nextHolders.filter((h) => !r.holders.includes(h));
   const removed = r.holders.filter((h) => !r.nextHolders.includes(h));
-  const lines = [`  holders     ${now}`, `  afterwards  split again among ${next}`];
-  if (added.length > 0 || removed.length > 0 || r.threshold !== r.nextThreshold) {
+  const rekeyed = r.nextHolders.filter((h, i) => r.holders.includes(h) && r.holderKeys[r.holders.indexOf(h)] !== r.nextHolderKeys[i]);
+  if (added.length > 0 || removed.length > 0 || rekeyed.length > 0 || r.threshold !== r.nextThreshold) {
     const changes = [
       added.length > 0 ? `adds ${added.join(', ')}` : '',
       removed.length > 0 ? `removes ${removed.join(', ')}` : '',
+      rekeyed.length > 0 ? `gives ${rekeyed.join(', ')} other keys` : '',
       r.threshold !== r.nextThreshold ? `needs ${r.nextThreshold} instead of ${r.threshold}` : '',
     ].filter(Boolean);
     lines.push(`  WARNING     this unseal changes who holds ${r.credential}: it ${changes.join(', ')}; approve only if you know why`);
   }
   return lines;
+}
+
+/** The purpose of a request, said first and plainly on every approval screen. */
+export function purposeLines(r: RequestBody): string[] {
+  return r.purpose === 'drill'
+    ? [
+        `DRILL: a practice run for ${r.credential}. Your approval proves, signed, that your share opens with your key and`,
+        'matches its commitment. No share leaves your keys in a form the vault can open: the credential stays sealed.',
+      ]
+    : [
+        `BREAK GLASS: this approval OPENS ${r.credential}. With enough approvals the vault decrypts it for the requester,`,
+        'and the credential counts as exposed until it is reviewed and resealed.',
+      ];
+}
+
+/**
+ * The whole request as an approver sees it, in person or on their own laptop. Every field comes
+ * from the signed request, except the journal position, which is marked as the vault's word.
+ */
+export function requestScreen(r: RequestBody, requesterLine: string, extra: readonly string[] = []): string[] {
+  return [
+    ...purposeLines(r),
+    `request ${r.id}, signed by its requester:`,
+    `  vault       ${r.vaultName} (${r.vault}), journal ${r.journal}, genesis key ${r.genesisKey.slice(0, 16)}…`,
+    `  credential  ${r.credential} - ${r.credentialLabel} (version ${r.credentialVersion}; ${r.threshold} approvals needed)`,
+    `  requester   ${requesterLine}`,
+    `  trigger     ${r.trigger}`,
+    `  reason      ${r.reason}`,
+    `  incident    ${r.incident}`,
+    `  opened      ${formatTime(r.createdAt)}`,
+    `  expires     ${formatTime(r.expiresAt)}`,
+    `  window      ${Math.round(r.unsealSeconds / 60)} min once unsealed`,
+    ...splitLines(r),
+    ...extra,
+  ];
 }

@@ -8,6 +8,8 @@ import { BreakGlassError, type ErrorCode } from './errors.js';
 const id = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 of a-z, 0-9, ".", "_", "-"');
 const b64 = z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be base64url');
 const key32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a 32-byte base64url key');
+/** A member card's fingerprint: SHA-256 over its two public keys, base64url. */
+const fingerprint = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a card fingerprint (43 base64url characters)');
 
 export const IdSchema = id;
 
@@ -77,6 +79,8 @@ export const RequestBodySchema = z.strictObject({
   expiresAt: z.number().int(),
   /** Who holds the credential now, and how many of them it takes. */
   holders: z.array(id).min(1).max(64),
+  /** The fingerprint of each holder's enrolled card, in the order of `holders`. */
+  holderKeys: z.array(fingerprint).min(1).max(64),
   threshold: z.number().int().min(1),
   /**
    * Who holds it after this unseal (the secret is split again then), and how many it will take:
@@ -84,7 +88,25 @@ export const RequestBodySchema = z.strictObject({
    * so changing who holds a credential takes the same quorum as opening it.
    */
   nextHolders: z.array(id).min(1).max(64),
+  /**
+   * The fingerprint of each next holder's card: the vault seals the next split (and a rotated
+   * secret) to exactly these keys, and a holder's own laptop checks its own.
+   */
+  nextHolderKeys: z.array(fingerprint).min(1).max(64),
   nextThreshold: z.number().int().min(1),
+  /** What the screens show, signed so that no one between the requester and a holder can change it. */
+  vaultName: z.string().max(200),
+  credentialLabel: z.string().max(200),
+  /** The vault's journal and its genesis key: holders' laptops pin both, so a rewritten journal is caught. */
+  journal: id,
+  genesisKey: key32,
+  /** The policy in force when the request was opened, and the unseal window it grants. */
+  policyHash: b64,
+  unsealSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600),
 });
 export type RequestBody = z.infer<typeof RequestBodySchema>;
 
@@ -95,16 +117,18 @@ export type JournalAnchor = z.infer<typeof AnchorSchema>;
 /** Everything a holder on another laptop needs to review and approve one request, offline. */
 export const RequestBundleSchema = z.strictObject({
   format: z.literal('breakglass.request-bundle'),
-  version: z.literal(1),
-  vaultName: z.string(),
+  version: z.literal(2),
   request: RequestBodySchema,
   requestHash: b64,
   requesterSignature: b64,
   requesterCard: MemberCardSchema,
+  /**
+   * Where the vault says it recorded the request: not signed by the requester (it cannot be: the
+   * entry holds the request). Screens mark it so; the approval signs it, and the vault refuses an
+   * approval whose anchor is not the one it recorded.
+   */
   anchor: AnchorSchema,
   holder: id,
-  credentialLabel: z.string(),
-  threshold: z.number().int().min(1),
   share: z.strictObject({ sealed: sealedToKey, commitment }),
 });
 export type RequestBundle = z.infer<typeof RequestBundleSchema>;
@@ -126,9 +150,36 @@ export const ApprovalBodySchema = z.strictObject({
 });
 export type ApprovalBody = z.infer<typeof ApprovalBodySchema>;
 
-/** An approval token as it travels: body and the holder's signature. */
-export const ApprovalTokenSchema = z.strictObject({ body: ApprovalBodySchema, sig: b64 });
+/**
+ * The signed part of a drill approval: the holder proves, by signing, that their share opened with
+ * their key and matched its commitment. It carries no share: a drill gives the vault nothing it can open.
+ */
+export const DrillProofBodySchema = z.strictObject({
+  format: z.literal('breakglass.drill-proof'),
+  version: z.literal(1),
+  vault: id,
+  request: id,
+  requestHash: b64,
+  credential: id,
+  credentialVersion: z.number().int().min(1),
+  holder: id,
+  anchor: AnchorSchema,
+  /** The commitment (hash) of the share the holder opened and checked. */
+  commitment: b64,
+  approvedAt: z.number().int(),
+  expiresAt: z.number().int(),
+});
+export type DrillProofBody = z.infer<typeof DrillProofBodySchema>;
+
+/** An approval token as it travels: body (a share for access, a proof for a drill) and the holder's signature. */
+export const ApprovalTokenSchema = z.strictObject({
+  body: z.discriminatedUnion('format', [ApprovalBodySchema, DrillProofBodySchema]),
+  sig: b64,
+});
 export type ApprovalToken = z.infer<typeof ApprovalTokenSchema>;
+
+/** An access approval: one that carries a re-sealed share. */
+export type ShareApprovalToken = ApprovalToken & { readonly body: ApprovalBody };
 
 /** A signed post-incident review. */
 export const ReviewBodySchema = z.strictObject({

@@ -30,9 +30,10 @@ export const ERROR_CODES = {
   BAD_SIGNATURE: 4,
   JOURNAL_TAMPERED: 4,
   INTEGRITY_FAILURE: 4,
+  /** The keychain lacks the journal's current epoch key: the journal's end cannot be proven (a cut tail, or a folder moved without its keychain). */
+  TAIL_UNPROVEN: 4,
   // 5: environment
   KEYCHAIN_UNAVAILABLE: 5,
-  KEYCHAIN_KEY_MISSING: 5,
   VAULT_BUSY: 5,
   CLIPBOARD_UNAVAILABLE: 5,
   IO_ERROR: 5,

@@ -18,6 +18,7 @@ export const ENTRY_KINDS = [
   'request.expire',
   'approval.accept',
   'approval.give',
+  'request.quorum',
   'credential.unseal',
   'credential.reveal',
   'credential.copy',

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { aeadOpen, aeadSeal, type Sealed } from './aead.js';
 import { b64, fromB64 } from './encoding.js';
-import { TAG, bytesEqual, taggedMac } from './hash.js';
+import { canonicalize } from '../core/canonical.js';
+import { TAG, bytesEqual, taggedHash, taggedMac } from './hash.js';
 import {
   combineShares,
   commitShare,
@@ -66,6 +67,15 @@ export async function createEnvelope(
   const dek = randomBytes(32);
   try {
     const parts = await splitKey(dek, holders.length, threshold);
+    // The split is checked before the shares are sealed away: the first k and the last k shares
+    // must rebuild the data key. A drill relies on this: holders prove their shares match their
+    // commitments, and these commitments were made from a split that reconstructs.
+    for (const subset of [parts.slice(0, threshold), parts.slice(parts.length - threshold)]) {
+      const rebuilt = await combineShares(subset);
+      const good = bytesEqual(rebuilt, dek);
+      rebuilt.fill(0);
+      if (!good) throw new Error('invariant violated: a fresh Shamir split does not rebuild its data key');
+    }
     const shares = holders.map((holder, i): HolderShare => {
       const share = parts[i]!;
       const ctx = shareContext(context, holder.id);
@@ -116,4 +126,9 @@ export async function reconstructDek(envelope: Envelope, shares: readonly Uint8A
 /** Decrypts the secret with a rebuilt data key; null when it does not authenticate. */
 export function decryptSecret(envelope: Envelope, dek: Uint8Array): Buffer | null {
   return aeadOpen(dek, envelope.secret, secretContext(envelope.context));
+}
+
+/** The digest of an envelope: the journal records it, so an envelope swapped in the database is caught. */
+export function envelopeDigest(envelope: Envelope): string {
+  return b64(taggedHash(TAG.envelope, canonicalize(envelope)));
 }

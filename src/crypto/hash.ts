@@ -12,6 +12,9 @@ export const TAG = {
   dekCheck: 'breakglass/dek-check/v1',
   keyWrap: 'breakglass/key-wrap/v1',
   drill: 'breakglass/drill/v1',
+  drillProof: 'breakglass/drill-proof/v1',
+  memberFingerprint: 'breakglass/member-fingerprint/v1',
+  envelope: 'breakglass/envelope/v1',
 } as const;
 
 /** SHA-256 over `tag || 0x00 || parts...`, each part length-prefixed so concatenations cannot collide. */

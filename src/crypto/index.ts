@@ -4,6 +4,7 @@ export { b64, fromB64, toUint8 } from './encoding.js';
 export {
   createEnvelope,
   decryptSecret,
+  envelopeDigest,
   openHolderShare,
   reconstructDek,
   secretContext,
@@ -47,4 +48,4 @@ export {
   type ShareCommitment,
 } from './shares.js';
 export { documentHash, signDocument, verifyDocument } from './signed.js';
-export { memberKeyAad, type MemberKeys } from './member.js';
+export { memberFingerprint, memberKeyAad, shortFingerprint, type MemberKeys } from './member.js';

@@ -5,6 +5,7 @@ import {
   parseDocument,
   type ApprovalBody,
   type ApprovalToken,
+  type DrillProofBody,
   type JournalAnchor,
   type RequestBody,
   type RequestBundle,
@@ -13,10 +14,12 @@ import {
   TAG,
   b64,
   documentHash,
+  memberFingerprint,
   openFromKey,
   sealToKey,
   shareContext,
   shareMatches,
+  shortFingerprint,
   signDocument,
   verifyDocument,
   verifyHolderShare,
@@ -24,21 +27,23 @@ import {
   type SealedToKey,
   type ShareCommitment,
 } from '../crypto/index.js';
+import type { MemberCard } from '../core/documents.js';
 import { decodeDocument } from './codes.js';
 import { credentialRow, envelopeOf, rulesFor } from './credentials.js';
 import { cardIsAuthentic, enrolledMember, ownMember, unlockInPerson, unwrapMemberKeys, type PassphraseSource } from './members.js';
 import { currentPolicy } from './policy.js';
+import { approvalContext, journaledApprovals, rebuildDek, takeNextEnvelope } from './quorum.js';
 import { anchorOf, assertCurrentSplit, ephemeralKey, requestBody, requestRow, summarizeRequest, type RequestSummary } from './requests.js';
 import type { VaultSession } from './session.js';
 
-/** The AAD of a share re-sealed to a request's ephemeral key: it binds request and holder. */
-export function approvalContext(body: Pick<ApprovalBody, 'vault' | 'request' | 'requestHash' | 'holder'>): string {
-  return `approval\n${body.vault}\n${body.request}\n${body.requestHash}\n${body.holder}`;
-}
+export { approvalContext } from './quorum.js';
+
+/** The domain tag an approval body is signed under: a share for access, a proof for a drill. */
+const tagOf = (body: ApprovalToken['body']): string => (body.format === 'breakglass.approval' ? TAG.approval : TAG.drillProof);
 
 /** The hash that identifies an approval token (for replay detection and cross-references). */
 export function approvalHash(token: ApprovalToken): string {
-  return b64(documentHash(TAG.approval, token.body));
+  return b64(documentHash(tagOf(token.body), token.body));
 }
 
 interface ApprovalInputs {
@@ -51,14 +56,16 @@ interface ApprovalInputs {
 }
 
 /**
- * Makes a holder's approval: opens their share with their key, checks it against its commitment,
- * re-seals it to the request's ephemeral key and signs the result. BAD_SHARE names the holder.
+ * Makes a holder's approval: opens their share with their key and checks it against its
+ * commitment (BAD_SHARE names the holder). For access, the share is re-sealed to the request's
+ * ephemeral key; for a drill, nothing of the share leaves: the holder signs that it matched.
  */
 export function makeApproval(keys: MemberKeys, input: ApprovalInputs): ApprovalToken {
   const { request } = input;
   const ctx = shareContext({ vault: request.vault, credential: request.credential, version: request.credentialVersion }, input.holder);
   const share = openFromKey(keys.agreement, input.sealedShare, ctx);
   if (!share || !shareMatches(share, ctx, input.commitment)) {
+    share?.fill(0);
     throw new BreakGlassError(
       'BAD_SHARE',
       `the share of ${input.holder} for ${request.credential} does not open or does not match its commitment`,
@@ -66,25 +73,40 @@ export function makeApproval(keys: MemberKeys, input: ApprovalInputs): ApprovalT
     );
   }
   const partial = { vault: request.vault, request: request.id, requestHash: input.requestHash, holder: input.holder };
-  const body: ApprovalBody = {
-    format: 'breakglass.approval',
-    version: 1,
+  const common = {
+    version: 1 as const,
     ...partial,
     credential: request.credential,
     credentialVersion: request.credentialVersion,
     anchor: input.anchor,
-    sealedShare: sealToKey(request.ephemeralKey, share, approvalContext(partial)),
     approvedAt: Date.now(),
     expiresAt: request.expiresAt,
   };
-  share.fill(0);
-  return { body, sig: signDocument(TAG.approval, body, keys.signing) };
+  try {
+    if (request.purpose === 'drill') {
+      const body: DrillProofBody = { format: 'breakglass.drill-proof', ...common, commitment: input.commitment.hash };
+      return { body, sig: signDocument(TAG.drillProof, body, keys.signing) };
+    }
+    const body: ApprovalBody = {
+      format: 'breakglass.approval',
+      ...common,
+      sealedShare: sealToKey(request.ephemeralKey, share, approvalContext(partial)),
+    };
+    return { body, sig: signDocument(TAG.approval, body, keys.signing) };
+  } finally {
+    share.fill(0);
+  }
 }
+
+const sameAnchor = (a: JournalAnchor, b: JournalAnchor): boolean => a.journal === b.journal && a.seq === b.seq && a.hash === b.hash;
 
 /**
  * Accepts an approval into its open request after checking, in order: that it is for this vault and
- * this very request, the holder's signature, the holder's place in the policy, expiry, duplicates,
- * and the share against its commitment. Security-relevant refusals are journaled.
+ * this very request at the journal position this vault recorded, the holder's signature under their
+ * journaled card, the holder's place in the policy, expiry, duplicates, and the share against its
+ * commitment (or, for a drill, the proven commitment). Security-relevant refusals are journaled.
+ * The approval that completes the quorum of an access request also takes the next envelope, in the
+ * same transaction: from then on the credential counts as exposed, however the request ends.
  */
 export async function acceptApproval(session: VaultSession, tokenInput: unknown): Promise<RequestSummary> {
   session.assertJournalIntact();
@@ -103,7 +125,7 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
     );
   }
   const { card } = enrolledMember(session, body.holder);
-  if (!verifyDocument(TAG.approval, body, token.sig, card.signingKey)) {
+  if (!verifyDocument(tagOf(body), body, token.sig, card.signingKey)) {
     return refuse(new BreakGlassError('BAD_SIGNATURE', `the approval is not signed by ${body.holder}'s key; it was altered or forged`));
   }
   if (session.repo.findApprovalByHash(hash)) {
@@ -118,11 +140,29 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
     return refuse(new BreakGlassError('APPROVAL_REPLAYED', `request ${row.id} is ${row.status}; approvals for it are no longer accepted`));
   }
   const request = requestBody(session, row);
+  const anchor = anchorOf(session, row);
+  if (!sameAnchor(body.anchor, anchor)) {
+    return refuse(
+      new BreakGlassError(
+        'APPROVAL_REPLAYED',
+        `the approval names the request at seq ${body.anchor.seq} of journal ${body.anchor.journal}, but this vault recorded it at seq ${anchor.seq} of ${anchor.journal}: the bundle the holder saw was not this vault's`,
+      ),
+    );
+  }
+  if ((request.purpose === 'drill') !== (body.format === 'breakglass.drill-proof')) {
+    return refuse(
+      new BreakGlassError(
+        'APPROVAL_REPLAYED',
+        `request ${row.id} is ${request.purpose === 'drill' ? 'a drill' : 'for access'}, but this approval is ${body.format === 'breakglass.drill-proof' ? "a drill's proof" : 'for access'}`,
+      ),
+    );
+  }
   const cred = credentialRow(session, row.credential_id);
   const rules = rulesFor(currentPolicy(session).policy, cred.id);
   const envelope = envelopeOf(session, cred.id, 'active');
   assertCurrentSplit(request, envelope);
-  if (!envelope.shares.some((s) => s.holder === body.holder) || !rules.holders.includes(body.holder)) {
+  const holderShare = envelope.shares.find((s) => s.holder === body.holder);
+  if (!holderShare || !rules.holders.includes(body.holder)) {
     return refuse(new BreakGlassError('POLICY_DENIED', `${body.holder} is not a holder of ${cred.id}`));
   }
   if (body.holder === request.requester) {
@@ -136,32 +176,75 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
       new BreakGlassError('DUPLICATE_APPROVAL', `${body.holder} has already approved request ${row.id}; one approval per holder`),
     );
   }
-  const share = openFromKey(await ephemeralKey(session, row.id), body.sealedShare, approvalContext(body));
-  const good = share !== null && verifyHolderShare(envelope, body.holder, share);
-  share?.fill(0);
-  if (!good) {
-    return refuse(
+  const badShare = (): Promise<never> =>
+    refuse(
       new BreakGlassError(
         'BAD_SHARE',
         `the share from ${body.holder} does not match its commitment; ask ${card.name} to check their share ("breakglass shares check")`,
         { holder: body.holder },
       ),
     );
+  let quorum: { next: Awaited<ReturnType<typeof takeNextEnvelope>>; holders: string[] } | null = null;
+  if (body.format === 'breakglass.drill-proof') {
+    if (body.commitment !== holderShare.commitment.hash) return badShare();
+  } else {
+    const key = await ephemeralKey(session, row.id);
+    const share = openFromKey(key, body.sealedShare, approvalContext(body));
+    try {
+      if (share === null || !verifyHolderShare(envelope, body.holder, share)) return await badShare();
+      const accepted = journaledApprovals(session, row);
+      if (accepted.length + 1 === request.threshold && session.evidence.request(row.id).quorum === null) {
+        const { dek, holders } = await rebuildDek(envelope, key, accepted, { holder: body.holder, share });
+        try {
+          quorum = { next: await takeNextEnvelope(session, request, envelope, dek), holders };
+        } finally {
+          dek.fill(0);
+        }
+      }
+    } finally {
+      share?.fill(0);
+    }
   }
+  const now = Date.now();
   await session.commit((append) => {
     session.repo.insertApproval({
       request_id: row.id,
       holder: body.holder,
       token: JSON.stringify(token),
       token_hash: hash,
-      accepted_at: Date.now(),
+      accepted_at: now,
     });
     append({
       kind: 'approval.accept',
       actor: body.holder,
       subject: cred.id,
-      data: { request: row.id, approval: hash, approvedAt: body.approvedAt, anchor: body.anchor },
+      data: { request: row.id, approval: hash, approvedAt: body.approvedAt, anchor: body.anchor, purpose: request.purpose },
     });
+    if (quorum) {
+      const { next, digest } = quorum.next;
+      session.repo.putEnvelope({
+        credential_id: cred.id,
+        slot: 'next',
+        version: next.context.version,
+        body: JSON.stringify(next),
+        rotated: 0,
+        created_at: now,
+      });
+      session.repo.updateCredential(cred.id, { exposed: 1 }, now);
+      append({
+        kind: 'request.quorum',
+        actor: 'vault',
+        subject: cred.id,
+        data: {
+          request: row.id,
+          holders: quorum.holders,
+          version: cred.version,
+          nextVersion: next.context.version,
+          nextEnvelope: digest,
+          exposed: true,
+        },
+      });
+    }
   });
   return summarizeRequest(session, requestRow(session, row.id));
 }
@@ -218,6 +301,8 @@ export async function approveInPerson(
       { request: requestId },
     );
   }
+  // The holder's own key in the split the request signed, as their own laptop would check it.
+  assertOwnKeys(request, holder, enrolledMember(session, holder).card);
   // Keys a caller unlocked earlier are checked by acceptApproval: the signature must verify under the card.
   const keys = typeof unlock === 'function' ? await unlockInPerson(session, holder, unlock, `approve request ${requestId}`) : unlock;
   const token = makeApproval(keys, {
@@ -246,42 +331,132 @@ export function readBundle(text: string): RequestBundle {
     throw new BreakGlassError('BAD_SIGNATURE', `the request is not signed by ${request.requester}; do not approve it`);
   }
   if (bundle.anchor.hash.length === 0) throw new BreakGlassError('BAD_BUNDLE', 'the bundle has no journal anchor');
+  if (bundle.anchor.journal !== request.journal) {
+    throw new BreakGlassError(
+      'BAD_BUNDLE',
+      `the bundle's journal position is in journal ${bundle.anchor.journal}, not in the vault's own (${request.journal})`,
+    );
+  }
+  if (!request.holders.includes(bundle.holder)) {
+    throw new BreakGlassError('BAD_BUNDLE', `the bundle is for ${bundle.holder}, who holds no share of ${request.credential}`);
+  }
   return bundle;
 }
 
-/** The meta key under which a holder's laptop pins a requester's signing key, per vault. */
-const pinKey = (vault: string, requester: string): string => `pin:${vault}:requester:${requester}`;
+/**
+ * Refuses (INTEGRITY_FAILURE) a request that names another key for `holder` than their own card:
+ * in the split now, or in the split made at unseal (the vault would seal their next share to a key
+ * that is not theirs).
+ */
+export function assertOwnKeys(request: RequestBody, holder: string, own: MemberCard): void {
+  const mine = memberFingerprint(own);
+  for (const [holders, keys, when] of [
+    [request.holders, request.holderKeys, 'now'],
+    [request.nextHolders, request.nextHolderKeys, 'after the unseal'],
+  ] as const) {
+    const at = holders.indexOf(holder);
+    if (at >= 0 && keys[at] !== mine) {
+      throw new BreakGlassError(
+        'INTEGRITY_FAILURE',
+        `the request names key ${shortFingerprint(keys[at] ?? '')} for ${holder} ${when}, but ${holder}'s key is ${shortFingerprint(mine)}: the vault would seal ${holder}'s share to a key that is not theirs; do not approve it, and tell security`,
+        { holder },
+      );
+    }
+  }
+}
+
+/** What a holder's laptop remembers about a vault: meta keys, per vault. */
+const pinKey = (vault: string, what: string): string => `pin:${vault}:${what}`;
+
+/** How a bundle compares with what this laptop saw of its vault before. */
+export interface WitnessView {
+  /** The requester's signing key: 'first' time, the 'same', or 'changed' (a bundle forged with a card of its own). */
+  readonly requester: 'first' | 'same' | 'changed';
+  /** The vault journal's genesis key: 'first' time, the 'same', or 'changed' (the journal was rewritten). */
+  readonly genesis: 'first' | 'same' | 'changed';
+  /** The request's anchor against the highest this laptop saw: 'first', 'ahead', 'same' entry, 'behind' (rolled back) or 'fork'. */
+  readonly anchor: 'first' | 'ahead' | 'same' | 'behind' | 'fork';
+  /** The highest anchor this laptop saw for the vault, if any. */
+  readonly seen: JournalAnchor | null;
+}
 
 /**
- * Whether this laptop has seen the bundle's requester key before (trust on first use): 'first' the
- * first time, 'same' when it matches, 'changed' when this laptop approved for this requester of this
- * vault under another key: a bundle forged with a card of its own.
+ * Compares a bundle with what this laptop witnessed of its vault on earlier approvals (trust on
+ * first use): the requester's key, the journal's genesis key, and the highest journal position.
  */
-export function requesterPin(session: VaultSession, bundle: RequestBundle): 'first' | 'same' | 'changed' {
-  const pinned = session.repo.getMeta(pinKey(bundle.request.vault, bundle.request.requester));
-  if (pinned === null) return 'first';
-  return pinned === bundle.requesterCard.signingKey ? 'same' : 'changed';
+export function witnessView(session: VaultSession, bundle: RequestBundle): WitnessView {
+  const { request } = bundle;
+  const pinnedRequester = session.repo.getMeta(pinKey(request.vault, `requester:${request.requester}`));
+  const pinnedGenesis = session.repo.getMeta(pinKey(request.vault, 'genesis'));
+  const seenText = session.repo.getMeta(pinKey(request.vault, 'anchor'));
+  const seen = seenText === null ? null : (JSON.parse(seenText) as JournalAnchor);
+  const a = bundle.anchor;
+  return {
+    requester: pinnedRequester === null ? 'first' : pinnedRequester === bundle.requesterCard.signingKey ? 'same' : 'changed',
+    genesis: pinnedGenesis === null ? 'first' : pinnedGenesis === request.genesisKey ? 'same' : 'changed',
+    anchor:
+      seen === null || seen.journal !== a.journal
+        ? 'first'
+        : a.seq > seen.seq
+          ? 'ahead'
+          : a.seq === seen.seq
+            ? a.hash === seen.hash
+              ? 'same'
+              : 'fork'
+            : 'behind',
+    seen,
+  };
+}
+
+/** The refusal a witness view calls for, or null when the bundle is consistent with what this laptop saw. */
+function witnessRefusal(view: WitnessView, bundle: RequestBundle): BreakGlassError | null {
+  const { request, anchor } = bundle;
+  if (view.requester === 'changed') {
+    return new BreakGlassError(
+      'BAD_SIGNATURE',
+      `this request is signed by a key this laptop has not seen for ${request.requester} of vault ${request.vault} (it approved their requests under another key before); do not approve it, and tell security`,
+    );
+  }
+  if (view.genesis === 'changed') {
+    return new BreakGlassError(
+      'JOURNAL_TAMPERED',
+      `the journal of vault ${request.vault} now starts from another genesis key (${request.genesisKey.slice(0, 16)}…) than the one this laptop saw when it approved before: its journal was rewritten; do not approve, and tell security`,
+    );
+  }
+  if (view.anchor === 'behind' || view.anchor === 'fork') {
+    const seen = view.seen!;
+    return new BreakGlassError(
+      'JOURNAL_TAMPERED',
+      view.anchor === 'behind'
+        ? `the journal of vault ${request.vault} is at seq ${anchor.seq}, but this laptop approved a request at its seq ${seen.seq} before: the vault was rolled back (an older copy restored, or its tail cut); do not approve, and tell security`
+        : `the journal of vault ${request.vault} has another entry at seq ${anchor.seq} than the one this laptop approved before: its journal was forked (an older copy restored and used); do not approve, and tell security`,
+    );
+  }
+  return null;
 }
 
 /**
  * On a holder's own laptop: approves a bundle with the key in this machine's keychain, and records
- * the approval in this machine's journal (the cross-reference that exposes a vault cutting its tail).
+ * the approval in this machine's journal (the cross-reference that exposes a vault cutting its
+ * tail). Before the passphrase, this laptop checks what it can alone: its own key in the split
+ * now and after, and the vault's journal against what it witnessed before (genesis key, highest
+ * position, requester's key). A mismatch is refused and journaled here.
  */
 export async function approveBundle(session: VaultSession, bundle: RequestBundle, passphrase: PassphraseSource): Promise<ApprovalToken> {
   session.assertJournalIntact();
   const { request } = bundle;
-  const pin = requesterPin(session, bundle);
-  if (pin === 'changed') {
-    await session.refuse(
-      new BreakGlassError(
-        'BAD_SIGNATURE',
-        `this request is signed by a key this laptop has not seen for ${request.requester} of vault ${request.vault} (it approved their requests under another key before); do not approve it, and tell security`,
-      ),
-      bundle.holder,
-      request.credential,
-      { request: request.id, requester: request.requester, requesterKey: bundle.requesterCard.signingKey },
-    );
-  }
+  const view = witnessView(session, bundle);
+  const journalRefusal = (err: BreakGlassError): Promise<never> =>
+    session.refuse(err, bundle.holder, request.credential, {
+      vault: request.vault,
+      request: request.id,
+      requester: request.requester,
+      requesterKey: bundle.requesterCard.signingKey,
+      genesisKey: request.genesisKey,
+      anchor: bundle.anchor,
+    });
+  const refusal = witnessRefusal(view, bundle);
+  if (refusal) await journalRefusal(refusal);
   if (Date.now() > request.expiresAt) {
     throw new BreakGlassError(
       'REQUEST_EXPIRED',
@@ -292,6 +467,11 @@ export async function approveBundle(session: VaultSession, bundle: RequestBundle
     throw new BreakGlassError('SELF_APPROVAL', `${bundle.holder} opened this request and cannot also approve it`);
   }
   const { card, wrapped } = await ownMember(session, bundle.holder);
+  try {
+    assertOwnKeys(request, bundle.holder, card);
+  } catch (err) {
+    await journalRefusal(err as BreakGlassError);
+  }
   let keys: MemberKeys;
   try {
     keys = await unwrapMemberKeys(card, wrapped, await passphrase(`${card.name} (${card.id}) passphrase to approve ${request.id}`));
@@ -309,7 +489,10 @@ export async function approveBundle(session: VaultSession, bundle: RequestBundle
     commitment: bundle.share.commitment,
   });
   await session.commit((append) => {
-    if (pin === 'first') session.repo.setMeta(pinKey(request.vault, request.requester), bundle.requesterCard.signingKey);
+    const meta = session.repo;
+    if (view.requester === 'first') meta.setMeta(pinKey(request.vault, `requester:${request.requester}`), bundle.requesterCard.signingKey);
+    if (view.genesis === 'first') meta.setMeta(pinKey(request.vault, 'genesis'), request.genesisKey);
+    if (view.anchor === 'first' || view.anchor === 'ahead') meta.setMeta(pinKey(request.vault, 'anchor'), JSON.stringify(bundle.anchor));
     return append({
       kind: 'approval.give',
       actor: card.id,
@@ -318,10 +501,12 @@ export async function approveBundle(session: VaultSession, bundle: RequestBundle
         vault: request.vault,
         request: request.id,
         requestHash: bundle.requestHash,
+        purpose: request.purpose,
         requester: request.requester,
         trigger: request.trigger,
         incident: request.incident,
         anchor: bundle.anchor,
+        genesisKey: request.genesisKey,
         approval: approvalHash(token),
         requesterKey: bundle.requesterCard.signingKey,
       },

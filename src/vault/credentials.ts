@@ -1,7 +1,7 @@
 import { BreakGlassError } from '../core/errors.js';
 import { isExposed, type CredentialState } from '../core/lifecycle.js';
 import { credentialPolicy, type CredentialPolicy, type Policy } from '../core/policy.js';
-import { createEnvelope, type Envelope, type HolderKey } from '../crypto/index.js';
+import { createEnvelope, envelopeDigest, memberFingerprint, shortFingerprint, type Envelope, type HolderKey } from '../crypto/index.js';
 import type { CredentialRow } from '../store/index.js';
 import { enrolledMember } from './members.js';
 import { currentPolicy } from './policy.js';
@@ -22,10 +22,21 @@ export interface CredentialSummary {
   readonly updatedAt: number;
 }
 
-/** The credential's row, or NOT_FOUND. */
+/**
+ * The credential's row, or NOT_FOUND; INTEGRITY_FAILURE when its state, version or request is not
+ * what the verified journal says (the row is a cache of the journal, never the authority).
+ */
 export function credentialRow(session: VaultSession, id: string): CredentialRow {
   const row = session.repo.getCredential(id);
   if (!row) throw new BreakGlassError('NOT_FOUND', `no credential ${id} in this vault; "breakglass list" shows them`);
+  const journaled = session.evidence.credential(id);
+  if (row.state !== journaled.state || row.version !== journaled.version || row.active_request !== journaled.request) {
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `the database says ${id} is ${row.state} (version ${row.version}, request ${row.active_request ?? 'none'}), but its signed journal says ${journaled.state} (version ${journaled.version}, request ${journaled.request ?? 'none'}): the database was edited by hand; do not use this vault until security has examined it`,
+      { credential: id },
+    );
+  }
   return row;
 }
 
@@ -36,11 +47,54 @@ export function rulesFor(policy: Policy, id: string): CredentialPolicy {
   return rules;
 }
 
-/** The envelope in a slot, parsed; a missing active envelope is a broken invariant. */
+/** The envelope in a slot, parsed, and checked against the digest its journal recorded. */
 export function envelopeOf(session: VaultSession, id: string, slot: 'active' | 'next'): Envelope {
   const row = session.repo.getEnvelope(id, slot);
   if (!row) throw new BreakGlassError('INTEGRITY_FAILURE', `credential ${id} has no ${slot} envelope`);
-  return JSON.parse(row.body) as Envelope;
+  const envelope = JSON.parse(row.body) as Envelope;
+  const journaled = session.evidence.credential(id);
+  if (envelopeDigest(envelope) !== journaled[slot] || (slot === 'next' && (row.rotated === 1) !== journaled.rotated)) {
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `the ${slot} envelope of ${id} in this vault's database is not the one its journal recorded: it was replaced by hand; do not use this vault until security has examined it`,
+      { credential: id },
+    );
+  }
+  return envelope;
+}
+
+/**
+ * The keys a split goes to: the enrolled cards of `holders`, each of which must have the fingerprint
+ * a signed request fixed for it (INTEGRITY_FAILURE otherwise). The vault seals to no other key.
+ */
+export function signedSplitKeys(
+  session: VaultSession,
+  credential: string,
+  holders: readonly string[],
+  fingerprints: readonly string[],
+): HolderKey[] {
+  if (holders.length !== fingerprints.length) {
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `the signed split of ${credential} names ${holders.length} holders but ${fingerprints.length} keys`,
+    );
+  }
+  return holders.map((id, i) => {
+    const card = enrolledMember(session, id).card;
+    if (memberFingerprint(card) !== fingerprints[i]) {
+      throw new BreakGlassError(
+        'INTEGRITY_FAILURE',
+        `the key of ${id} (${shortFingerprint(memberFingerprint(card))}) is not the key the signed request names for them (${shortFingerprint(fingerprints[i]!)}); nothing was sealed to it`,
+        { member: id },
+      );
+    }
+    return { id, agreementKey: card.agreementKey };
+  });
+}
+
+/** The fingerprints of the enrolled cards of `holders`, in their order: what a request signs. */
+export function holderFingerprints(session: VaultSession, holders: readonly string[]): string[] {
+  return holders.map((id) => memberFingerprint(enrolledMember(session, id).card));
 }
 
 /**
@@ -97,7 +151,15 @@ export async function sealCredential(session: VaultSession, id: string, label: s
       kind: 'credential.seal',
       actor: 'vault',
       subject: id,
-      data: { label, version: 1, holders: rules.holders, threshold: rules.threshold, policy: hash },
+      data: {
+        label,
+        version: 1,
+        holders: rules.holders,
+        holderKeys: holders.map((h) => memberFingerprint(enrolledMember(session, h.id).card)),
+        threshold: rules.threshold,
+        policy: hash,
+        envelope: envelopeDigest(envelope),
+      },
     });
   });
   return summarize(session, credentialRow(session, id));
@@ -111,7 +173,7 @@ function summarize(session: VaultSession, row: CredentialRow): CredentialSummary
     label: row.label,
     state: row.state,
     version: row.version,
-    exposed: isExposed(row.state),
+    exposed: isExposed(row.state) || row.exposed === 1,
     request: row.active_request,
     holders: env?.shares.map((s) => s.holder) ?? [],
     threshold: env?.threshold ?? 0,

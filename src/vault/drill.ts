@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { BreakGlassError } from '../core/errors.js';
+import { ApprovalTokenSchema, type DrillProofBody } from '../core/documents.js';
 import { transition } from '../core/lifecycle.js';
-import { openHolderShare } from '../crypto/index.js';
+import { TAG, b64, documentHash, openHolderShare, verifyDocument, type Envelope } from '../crypto/index.js';
+import type { RequestRow } from '../store/index.js';
 import { credentialRow, envelopeOf } from './credentials.js';
-import { unlockInPerson, type PassphraseSource } from './members.js';
-import { eraseEphemeralKey, openRequest, requestRow, summarizeRequest, type RequestSummary } from './requests.js';
+import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
+import { eraseEphemeralKey, openRequest, requestBody, requestRow, summarizeRequest, type RequestSummary } from './requests.js';
 import type { VaultSession } from './session.js';
-import { rebuildDek } from './unseal.js';
 
 /** The outcome of a completed drill: who took part and how long each step took. */
 export interface DrillResult {
@@ -14,7 +15,8 @@ export interface DrillResult {
   readonly request: string;
   readonly holders: readonly string[];
   readonly requestToQuorumMs: number;
-  readonly reconstructMs: number;
+  /** Checking the holders' signed proofs against the split's commitments. */
+  readonly verifyMs: number;
 }
 
 /** Starts a drill: a request on the real approval path that can never decrypt the secret. */
@@ -33,28 +35,66 @@ export function startDrill(
 }
 
 /**
- * Completes a drill once its approvals reach the threshold: checks that the quorum rebuilds the data
- * key (against its check value), never decrypts the secret, and journals the timings.
+ * The drill's proofs, each checked against the evidence: journaled by an approval.accept entry,
+ * signed under the holder's journaled card, and proving the commitment of that holder's share.
+ */
+function journaledProofs(session: VaultSession, row: RequestRow, envelope: Envelope): DrillProofBody[] {
+  const journaled = session.evidence.request(row.id).approvals;
+  return session.repo.listApprovals(row.id).map((a) => {
+    const token = ApprovalTokenSchema.parse(JSON.parse(a.token));
+    const { body } = token;
+    const commitment = envelope.shares.find((s) => s.holder === a.holder)?.commitment.hash;
+    if (
+      body.format !== 'breakglass.drill-proof' ||
+      body.holder !== a.holder ||
+      body.request !== row.id ||
+      journaled.get(a.holder) !== b64(documentHash(TAG.drillProof, body)) ||
+      body.commitment !== commitment ||
+      !verifyDocument(TAG.drillProof, body, token.sig, enrolledMember(session, a.holder).card.signingKey)
+    ) {
+      throw new BreakGlassError(
+        'INTEGRITY_FAILURE',
+        `the drill proof of ${a.holder} for ${row.id} in this vault's database is not one its journal accepted: it was added or changed by hand`,
+        { holder: a.holder },
+      );
+    }
+    return body;
+  });
+}
+
+/**
+ * Completes a drill once its approvals reach the threshold. No share ever reached this vault: each
+ * holder signed, on their own laptop (or in person), that their share opened with their key and
+ * matched its commitment; the commitments are those of a split that was checked to rebuild its
+ * data key when it was made. So the drill shows that a quorum holds working shares, and exposes
+ * nothing. Its timings are journaled.
  */
 export async function completeDrill(session: VaultSession, credentialId: string): Promise<DrillResult> {
   session.assertJournalIntact();
   const cred = credentialRow(session, credentialId);
   const row = requestRow(session, cred.active_request ?? '');
-  if (row.purpose !== 'drill') throw new BreakGlassError('STATE_CONFLICT', `${cred.id} has an open break-glass request, not a drill`);
+  const signed = requestBody(session, row);
+  if (signed.purpose !== 'drill') throw new BreakGlassError('STATE_CONFLICT', `${cred.id} has an open break-glass request, not a drill`);
   const state = transition(cred.id, cred.state, 'drill');
   const envelope = envelopeOf(session, cred.id, 'active');
   const started = performance.now();
-  const { dek, holders } = await rebuildDek(session, row, envelope);
-  dek.fill(0);
-  const reconstructMs = Math.round((performance.now() - started) * 1000) / 1000;
+  const proofs = journaledProofs(session, row, envelope);
+  if (proofs.length < signed.threshold) {
+    throw new BreakGlassError('THRESHOLD_NOT_MET', `drill ${row.id} has ${proofs.length} of the ${signed.threshold} approvals it needs`, {
+      have: proofs.length,
+      need: signed.threshold,
+    });
+  }
+  const verifyMs = Math.round((performance.now() - started) * 1000) / 1000;
+  const holders = proofs.slice(0, signed.threshold).map((p) => p.holder);
   const approvals = session.repo.listApprovals(row.id);
-  const quorumAt = approvals[envelope.threshold - 1]!.accepted_at;
+  const quorumAt = approvals[signed.threshold - 1]!.accepted_at;
   const result: DrillResult = {
     credential: cred.id,
     request: row.id,
     holders,
     requestToQuorumMs: quorumAt - row.created_at,
-    reconstructMs,
+    verifyMs,
   };
   const now = Date.now();
   await session.commit((append) => {
@@ -69,7 +109,7 @@ export async function completeDrill(session: VaultSession, credentialId: string)
         request: row.id,
         holders,
         requestToQuorumMs: result.requestToQuorumMs,
-        reconstructMicros: Math.round(reconstructMs * 1000),
+        verifyMicros: Math.round(verifyMs * 1000),
         ok: true,
       },
     });

@@ -25,7 +25,18 @@ export {
   type RequestInput,
   type RequestSummary,
 } from './requests.js';
-export { acceptApproval, approvalHash, approveBundle, approveInPerson, readApproval, readBundle, requesterPin } from './approvals.js';
+export {
+  acceptApproval,
+  approvalHash,
+  approveBundle,
+  approveInPerson,
+  assertOwnKeys,
+  readApproval,
+  readBundle,
+  witnessView,
+  type WitnessView,
+} from './approvals.js';
+export { Evidence } from './evidence.js';
 export { applyTimeLimits, closeWindow, unseal, type RevealMode, type UnsealResult } from './unseal.js';
 export { reseal, signReview, type ReviewInput } from './review.js';
 export { checkShare, completeDrill, openDrill, startDrill, type DrillResult } from './drill.js';

@@ -4,9 +4,18 @@ import { BreakGlassError } from '../core/errors.js';
 import { exportLine, parseExportLine, verifyJournalEntries } from '../journal/index.js';
 import type { VaultSession } from './session.js';
 
-/** Verifies this vault's journal in full, including that the keychain's key belongs to its last epoch. */
-export async function verifyJournal(session: VaultSession, options: { checkKeychain: boolean }): Promise<VerifyReport> {
-  const report = await verifyJournalEntries(() => session.repo.entries(), { journal: session.head.journal });
+/**
+ * Verifies this vault's journal in full, pinned to `genesisKey` when given (the key printed at
+ * `init`: without it, nothing shows that the whole journal was not re-signed under a new genesis),
+ * and checks that the keychain's key belongs to its last epoch. A keychain without that key means
+ * the journal's end cannot be proven: TAIL_UNPROVEN (exit 4).
+ */
+export async function verifyJournal(
+  session: VaultSession,
+  options: { checkKeychain: boolean; genesisKey?: string },
+): Promise<VerifyReport> {
+  const expect = { journal: session.head.journal, ...(options.genesisKey === undefined ? {} : { genesisKey: options.genesisKey }) };
+  const report = await verifyJournalEntries(() => session.repo.entries(), expect);
   if (!report.ok || !options.checkKeychain) return report;
   try {
     await session.assertSigningKey();
@@ -38,15 +47,29 @@ export function journalEntries(session: VaultSession, options: { since?: number;
 
 /**
  * The journal as JSON Lines, one entry a line with its hash and signature. Refused unless it
- * verifies, including the keychain check that catches a cut tail; a folder copied without its
- * keychain can only be chain-checked, and is exported as such.
+ * verifies, including the keychain check that catches a cut tail. Without the keychain's key of
+ * the last epoch, the tail cannot be proven: refused (TAIL_UNPROVEN) unless `force`, and then the
+ * result says so.
  */
-export async function exportJournal(session: VaultSession): Promise<string[]> {
+export async function exportJournal(
+  session: VaultSession,
+  options: { force?: boolean } = {},
+): Promise<{ lines: string[]; tailProven: boolean }> {
   session.assertJournalIntact();
+  let tailProven = true;
   try {
     await session.assertSigningKey();
   } catch (err) {
-    if (!(err instanceof BreakGlassError && err.code === 'KEYCHAIN_KEY_MISSING')) throw err;
+    if (!(err instanceof BreakGlassError && err.code === 'TAIL_UNPROVEN')) throw err;
+    if (!options.force) {
+      throw new BreakGlassError(
+        'TAIL_UNPROVEN',
+        `${err.message}. An export made now cannot show where the journal really ends; add --force to export it anyway, marked as unproven`,
+        err.details,
+        { cause: err },
+      );
+    }
+    tailProven = false;
   }
   // Only what was verified: a writer may have appended since.
   const lines: string[] = [];
@@ -54,7 +77,7 @@ export async function exportJournal(session: VaultSession): Promise<string[]> {
     if (stored.seq >= session.report.count) break;
     lines.push(`${exportLine(stored)}\n`);
   }
-  return lines;
+  return { lines, tailProven };
 }
 
 /** Verifies an exported journal with no vault, as an auditor would, pinned to its genesis key. */

@@ -1,3 +1,4 @@
+import { canonicalize } from '../core/canonical.js';
 import { BreakGlassError } from '../core/errors.js';
 import {
   CustodyFileSchema,
@@ -11,7 +12,9 @@ import {
   TAG,
   generateAgreementKeyPair,
   generateSigningKeyPair,
+  memberFingerprint,
   memberKeyAad,
+  shortFingerprint,
   signDocument,
   unwrapWithPassphrase,
   verifyDocument,
@@ -85,7 +88,7 @@ export async function createMember(session: VaultSession, id: string, name: stri
         kind: 'member.add',
         actor: id,
         subject: id,
-        data: { name, signingKey: card.signingKey, agreementKey: card.agreementKey, keysOnThisMachine: true },
+        data: { card, fingerprint: memberFingerprint(card), keysOnThisMachine: true },
       }),
     );
   } catch (err) {
@@ -133,8 +136,9 @@ export async function addMember(session: VaultSession, cardInput: unknown, custo
     throw new BreakGlassError('FOREIGN_INPUT', `the custody file belongs to ${custody.member}, not to the card of ${card.id}`);
   }
   const existing = session.repo.getMember(card.id);
-  if (existing) {
-    const known = parseCard(JSON.parse(existing.card));
+  if (existing || session.evidence.hasCard(card.id)) {
+    // Judged against the card the journal enrolled, not the database row.
+    const known = session.evidence.card(card.id);
     if (known.signingKey !== card.signingKey || known.agreementKey !== card.agreementKey) {
       throw new BreakGlassError(
         'ALREADY_EXISTS',
@@ -155,21 +159,40 @@ export async function addMember(session: VaultSession, cardInput: unknown, custo
       kind: 'member.add',
       actor: 'vault',
       subject: card.id,
-      data: { name: card.name, signingKey: card.signingKey, agreementKey: card.agreementKey, custody: custodyJson !== null },
+      // The whole card: every later use of this member's keys is checked against this entry.
+      data: { card, fingerprint: memberFingerprint(card), custody: custodyJson !== null },
     });
   });
   return card;
 }
 
-/** A member enrolled at this vault, with their card. */
+/**
+ * A member enrolled at this vault, with their card: the card recorded in their signed `member.add`
+ * journal entry. A database row whose card differs (a card swapped in by hand) is INTEGRITY_FAILURE,
+ * and so is a custody copy made for other keys.
+ */
 export function enrolledMember(session: VaultSession, id: string): { card: MemberCard; custody: CustodyFile | null } {
   const row = session.repo.getMember(id);
   if (!row)
     throw new BreakGlassError('NOT_FOUND', `no member ${id} is enrolled at this vault; add their card with "breakglass member add"`);
-  return {
-    card: parseCard(JSON.parse(row.card)),
-    custody: row.custody ? parseDocument(CustodyFileSchema, JSON.parse(row.custody), 'custody copy') : null,
-  };
+  const card = session.evidence.card(id);
+  const stored = parseCard(JSON.parse(row.card));
+  if (canonicalize(stored) !== canonicalize(card)) {
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `the card of ${id} in this vault's database (fingerprint ${shortFingerprint(memberFingerprint(stored))}) is not the card its journal enrolled (${shortFingerprint(memberFingerprint(card))}): it was swapped by hand; do not use this vault until security has examined it`,
+      { member: id },
+    );
+  }
+  const custody = row.custody ? parseDocument(CustodyFileSchema, JSON.parse(row.custody), 'custody copy') : null;
+  if (custody && (custody.member !== id || custody.signingKey !== card.signingKey)) {
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `the custody copy of ${id} in this vault's database is for other keys than the card its journal enrolled: it was swapped by hand`,
+      { member: id },
+    );
+  }
+  return { card, custody };
 }
 
 /**
@@ -193,6 +216,17 @@ export async function unlockInPerson(session: VaultSession, id: string, passphra
 }
 
 /** The members enrolled at this vault, without key material. */
-export function listMembers(session: VaultSession): { id: string; name: string; custody: boolean; addedAt: number }[] {
-  return session.repo.listMembers().map((m) => ({ id: m.id, name: m.name, custody: m.custody !== null, addedAt: m.added_at }));
+export function listMembers(
+  session: VaultSession,
+): { id: string; name: string; custody: boolean; addedAt: number; fingerprint: string | null }[] {
+  return session.repo.listMembers().map((m) => {
+    // A view: a card that does not match the journal is shown without a fingerprint rather than hidden.
+    let fingerprint: string | null = null;
+    try {
+      fingerprint = memberFingerprint(enrolledMember(session, m.id).card);
+    } catch (err) {
+      if (!(err instanceof BreakGlassError)) throw err;
+    }
+    return { id: m.id, name: m.name, custody: m.custody !== null, addedAt: m.added_at, fingerprint };
+  });
 }

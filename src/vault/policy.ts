@@ -57,5 +57,13 @@ export async function setPolicy(session: VaultSession, text: string): Promise<{ 
 export function currentPolicy(session: VaultSession): { policy: Policy; hash: string; setAt: number } {
   const row = session.repo.getPolicy();
   if (!row) throw new BreakGlassError('NOT_FOUND', 'this vault has no policy yet; set one with "breakglass policy set FILE"');
-  return { policy: JSON.parse(row.document) as Policy, hash: row.hash, setAt: row.set_at };
+  const policy = JSON.parse(row.document) as Policy;
+  // The policy decides who may do what: it counts only as the journal's policy.set entry recorded it.
+  if (policyHash(policy) !== row.hash || row.hash !== session.evidence.policyHash) {
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      "the policy in this vault's database is not the one its journal recorded (policy.set): it was edited by hand; do not use this vault until security has examined it",
+    );
+  }
+  return { policy, hash: row.hash, setAt: row.set_at };
 }

@@ -1,4 +1,5 @@
-import { BreakGlassError } from '../core/errors.js';
+import { canonicalize } from '../core/canonical.js';
+import { BreakGlassError, invariant } from '../core/errors.js';
 import { transition } from '../core/lifecycle.js';
 import { hasRole } from '../core/policy.js';
 import { RequestBodySchema, type JournalAnchor, type RequestBody, type RequestBundle } from '../core/documents.js';
@@ -14,9 +15,10 @@ import {
   type MemberKeys,
 } from '../crypto/index.js';
 import type { RequestRow } from '../store/index.js';
-import { credentialRow, enrolledHolders, envelopeOf, rulesFor } from './credentials.js';
+import { credentialRow, enrolledHolders, envelopeOf, holderFingerprints, rulesFor } from './credentials.js';
 import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
 import { currentPolicy } from './policy.js';
+import { journaledStatus } from './evidence.js';
 import { newId, type VaultSession } from './session.js';
 
 const requestAccount = (id: string): string => `request:${id}`;
@@ -42,32 +44,59 @@ export interface RequestSummary {
   readonly anchor: JournalAnchor;
 }
 
-/** The request's row, or NOT_FOUND. */
+/**
+ * The request's row, or NOT_FOUND; INTEGRITY_FAILURE when its status, expiry or unseal window is
+ * not what the verified journal recorded (the row caches the journal, it never decides).
+ */
 export function requestRow(session: VaultSession, id: string): RequestRow {
   const row = session.repo.getRequest(id);
   if (!row) throw new BreakGlassError('NOT_FOUND', `no request ${id} in this vault`);
+  const journaled = session.evidence.request(id);
+  if (
+    row.status !== journaledStatus(journaled) ||
+    row.expires_at !== journaled.body.expiresAt ||
+    row.window_ends_at !== journaled.windowEndsAt ||
+    row.purpose !== journaled.body.purpose
+  ) {
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `request ${id} in this vault's database (${row.purpose}, ${row.status}) is not what its signed journal recorded (${journaled.body.purpose}, ${journaledStatus(journaled)}): the database was edited by hand; do not use this vault until security has examined it`,
+      { request: id },
+    );
+  }
   return row;
 }
 
-/** Where the request was recorded in this vault's journal: what approvals and holders' journals cite. */
+/**
+ * Where the request was recorded in this vault's journal: what approvals and holders' journals cite.
+ * Taken from the journal itself, not from the row's copy.
+ */
 export function anchorOf(session: VaultSession, row: RequestRow): JournalAnchor {
-  return { journal: session.head.journal, seq: row.anchor_seq, hash: row.anchor_hash };
+  const journaled = session.evidence.request(row.id);
+  return { journal: session.head.journal, seq: journaled.seq, hash: journaled.entryHash };
 }
 
 /**
- * The request's signed body, checked against the hash the holders approve and the requester's
- * signature under their enrolled card. What a request is for, when it expires and which split it
- * asks for come from here: not from columns of the row, nor from a body that a hand edit of the
- * database could change under the screen a holder approves from.
+ * The request's signed body as its request.create journal entry recorded it, checked against the
+ * database row, the hash the holders approve and the requester's signature under their journaled
+ * card. What a request is for, when it expires and which split it asks for come from here: not
+ * from columns of the row, nor from a body that a hand edit of the database could change under the
+ * screen a holder approves from.
  */
 export function requestBody(session: VaultSession, row: RequestRow): RequestBody {
-  const body = RequestBodySchema.parse(JSON.parse(row.body));
+  const journaled = session.evidence.request(row.id);
+  const body = journaled.body;
+  const stored = RequestBodySchema.safeParse(JSON.parse(row.body));
   const signedBy = session.repo.getMember(body.requester) ? enrolledMember(session, body.requester).card.signingKey : null;
   if (
+    !stored.success ||
+    canonicalize(stored.data) !== canonicalize(body) ||
     b64(documentHash(TAG.request, body)) !== row.hash ||
-    body.id !== row.id ||
+    journaled.hash !== row.hash ||
+    row.signature !== journaled.signature ||
+    row.credential_id !== body.credential ||
     signedBy === null ||
-    !verifyDocument(TAG.request, body, row.signature, signedBy)
+    !verifyDocument(TAG.request, body, journaled.signature, signedBy)
   ) {
     throw new BreakGlassError(
       'INTEGRITY_FAILURE',
@@ -116,7 +145,7 @@ export async function eraseEphemeralKey(session: VaultSession, requestId: string
 export async function eraseOrphanKeys(session: VaultSession): Promise<number> {
   await session.settled();
   const secrets = await session.secrets();
-  const live = new Set(session.repo.listRequests(['open', 'unsealed']).map((r) => requestAccount(r.id)));
+  const live = new Set(session.evidence.liveRequests().map((r) => requestAccount(r.id)));
   let erased = 0;
   for (const account of await secrets.list()) {
     if (account.startsWith('request:') && !live.has(account)) {
@@ -129,7 +158,7 @@ export async function eraseOrphanKeys(session: VaultSession): Promise<number> {
 
 /** The summary of a request with the holders who approved it so far. */
 export function summarizeRequest(session: VaultSession, row: RequestRow): RequestSummary {
-  const envelope = envelopeOf(session, row.credential_id, 'active');
+  const body = requestBody(session, row);
   return {
     id: row.id,
     credential: row.credential_id,
@@ -137,7 +166,7 @@ export function summarizeRequest(session: VaultSession, row: RequestRow): Reques
     status: row.status,
     expiresAt: row.expires_at,
     approvals: session.repo.listApprovals(row.id).map((a) => a.holder),
-    threshold: envelope.threshold,
+    threshold: body.threshold,
     anchor: anchorOf(session, row),
   };
 }
@@ -165,7 +194,7 @@ export async function openRequest(
     }
   }
   const cred = credentialRow(session, input.credential);
-  const { policy } = currentPolicy(session);
+  const { policy, hash: policyHashInForce } = currentPolicy(session);
   const rules = rulesFor(policy, cred.id);
   transition(cred.id, cred.state, 'request');
   if (purpose === 'access') {
@@ -195,6 +224,9 @@ export async function openRequest(
   const envelope = envelopeOf(session, cred.id, 'active');
   // The split this request asks its approvers to consent to must be possible: all holders enrolled.
   enrolledHolders(session, cred.id, rules.holders);
+  const holders = envelope.shares.map((s) => s.holder);
+  const genesisKey = session.report.genesisKey;
+  invariant(genesisKey !== null, 'a verified journal has a genesis key');
   // In person, the requester's custody copy and passphrase; a caller holding their keys already
   // (a long-running app that unlocked them, a benchmark) passes the keys.
   const keys =
@@ -222,10 +254,18 @@ export async function openRequest(
     ephemeralKey: ephemeral.publicKey,
     createdAt: now,
     expiresAt: now + Math.round(rules.request_expiry_minutes * 60_000),
-    holders: envelope.shares.map((s) => s.holder),
+    holders,
+    holderKeys: holderFingerprints(session, holders),
     threshold: envelope.threshold,
     nextHolders: [...rules.holders],
+    nextHolderKeys: holderFingerprints(session, rules.holders),
     nextThreshold: rules.threshold,
+    vaultName: session.name,
+    credentialLabel: cred.label,
+    journal: session.head.journal,
+    genesisKey,
+    policyHash: policyHashInForce,
+    unsealSeconds: Math.max(1, Math.round(rules.unseal_minutes * 60)),
   };
   const hash = b64(documentHash(TAG.request, body));
   const signature = signDocument(TAG.request, body, keys.signing);
@@ -263,19 +303,37 @@ export async function openRequest(
   return summarizeRequest(session, requestRow(session, id));
 }
 
-/** Ends an open request by hand or at its expiry: back to SEALED, and its key erased. */
-export async function endRequest(session: VaultSession, requestId: string, how: 'cancel' | 'expire', actor: string): Promise<void> {
+/**
+ * Ends an open request by hand or at its expiry, and erases its key. Before its quorum, the
+ * credential goes back to SEALED. After it (the vault held enough approvals to rebuild the data
+ * key), the credential counts as exposed whatever ends the request: its next envelope was taken at
+ * the quorum, the old one is erased, and it waits for a review like an unseal.
+ */
+export async function endRequest(
+  session: VaultSession,
+  requestId: string,
+  how: 'cancel' | 'expire',
+  actor: string,
+): Promise<{ exposed: boolean }> {
   const row = requestRow(session, requestId);
   if (row.status !== 'open') throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}, not open`);
   const cred = credentialRow(session, row.credential_id);
-  const state = transition(cred.id, cred.state, how);
+  const exposed = session.evidence.request(row.id).quorum !== null;
+  const state = transition(cred.id, cred.state, exposed ? 'abandon' : how);
   const now = Date.now();
   await session.commit((append) => {
     session.repo.updateRequest(requestId, { status: how === 'cancel' ? 'cancelled' : 'expired', ended_at: now });
-    session.repo.updateCredential(cred.id, { state, active_request: null }, now);
-    append({ kind: how === 'cancel' ? 'request.cancel' : 'request.expire', actor, subject: cred.id, data: { request: requestId } });
+    if (exposed) session.repo.deleteEnvelope(cred.id, 'active');
+    session.repo.updateCredential(cred.id, exposed ? { state } : { state, active_request: null }, now);
+    append({
+      kind: how === 'cancel' ? 'request.cancel' : 'request.expire',
+      actor,
+      subject: cred.id,
+      data: { request: requestId, exposed },
+    });
   });
   await eraseEphemeralKey(session, requestId);
+  return { exposed };
 }
 
 /** A bundle for one holder on another laptop: the signed request and that holder's sealed share. */
@@ -294,16 +352,13 @@ export function exportBundle(session: VaultSession, requestId: string, holder: s
     );
   return {
     format: 'breakglass.request-bundle',
-    version: 1,
-    vaultName: session.name,
+    version: 2,
     request: body,
     requestHash: row.hash,
     requesterSignature: row.signature,
     requesterCard: enrolledMember(session, body.requester).card,
     anchor: anchorOf(session, row),
     holder,
-    credentialLabel: credentialRow(session, row.credential_id).label,
-    threshold: envelope.threshold,
     share: { sealed: share.sealed, commitment: share.commitment },
   };
 }

@@ -2,9 +2,9 @@ import { BreakGlassError } from '../core/errors.js';
 import type { ReviewBody } from '../core/documents.js';
 import { transition } from '../core/lifecycle.js';
 import { hasRole } from '../core/policy.js';
-import { TAG, createEnvelope, signDocument } from '../crypto/index.js';
-import { credentialRow, enrolledHolders, envelopeOf, rulesFor } from './credentials.js';
-import { unlockInPerson, type PassphraseSource } from './members.js';
+import { TAG, createEnvelope, envelopeDigest, signDocument, verifyDocument } from '../crypto/index.js';
+import { credentialRow, envelopeOf, rulesFor, signedSplitKeys } from './credentials.js';
+import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
 import { currentPolicy } from './policy.js';
 import { requestBody, requestRow } from './requests.js';
 import { newId, type VaultSession } from './session.js';
@@ -53,9 +53,10 @@ export async function signReview(
       `the policy of ${cred.id} requires rotation: rotate the credential, then give the new secret with --rotated-secret-file`,
     );
   }
+  const next = envelopeOf(session, cred.id, 'next');
   // The latest review must describe what reseal will seal: after a review that sealed a rotated
   // secret, a review without one would say "not rotated" over a rotated envelope.
-  if (session.repo.getEnvelope(cred.id, 'next')?.rotated === 1 && !input.rotatedSecret) {
+  if (session.evidence.credential(cred.id).rotated && !input.rotatedSecret) {
     throw new BreakGlassError(
       'STATE_CONFLICT',
       `an earlier review of ${cred.id} sealed a rotated secret for reseal; a new review must give the rotated secret again (--rotated-secret-file)`,
@@ -80,19 +81,15 @@ export async function signReview(
     signedAt: now,
   };
   const signature = signDocument(TAG.review, body, keys.signing);
-  const next = envelopeOf(session, cred.id, 'next');
   const rotatedEnvelope = input.rotatedSecret
-    ? // The rotated secret goes to the split the approvers of this activation consented to, as the
-      // envelope it replaces does, not to whatever the policy says now.
+    ? // The rotated secret goes to the split the approvers of this activation consented to, sealed
+      // to the keys their request signed, as the envelope it replaces is: not to whatever the
+      // policy or the members table says now.
       await createEnvelope(
         input.rotatedSecret,
         next.context,
-        enrolledHolders(
-          session,
-          cred.id,
-          next.shares.map((s) => s.holder),
-        ),
-        next.threshold,
+        signedSplitKeys(session, cred.id, request.nextHolders, request.nextHolderKeys),
+        request.nextThreshold,
       )
     : null;
   const id = newId('rev');
@@ -109,34 +106,82 @@ export async function signReview(
     }
     session.repo.insertReview({ id, credential_id: cred.id, request_id: row.id, body: JSON.stringify(body), signature, created_at: now });
     session.repo.updateCredential(cred.id, { state }, now);
-    append({ kind: 'review.sign', actor: input.reviewer, subject: cred.id, data: { review: id, body, signature } });
+    append({
+      kind: 'review.sign',
+      actor: input.reviewer,
+      subject: cred.id,
+      data: { review: id, body, signature, ...(rotatedEnvelope ? { nextEnvelope: envelopeDigest(rotatedEnvelope) } : {}) },
+    });
   });
   return { review: id, rotated: body.rotated };
 }
 
 /**
- * Reseals a reviewed credential: the next envelope (sealed at unseal, or holding the rotated secret)
- * becomes the active one, in one transaction. Refused with REVIEW_REQUIRED before a signed review.
+ * The review that allows resealing: the latest `review.sign` entry the verified journal holds for
+ * the credential's activation, whose document is bound to the journaled request's hash and signed
+ * under the journaled card of a reviewer the policy allows. REVIEW_REQUIRED when there is none;
+ * INTEGRITY_FAILURE when the journal holds a review entry that is not such a document.
+ */
+function signedReview(session: VaultSession, credential: string, requestId: string): { id: string; body: ReviewBody } {
+  const journaled = session.evidence.request(requestId);
+  const latest = journaled.reviews.at(-1);
+  if (!latest) {
+    throw new BreakGlassError(
+      'REVIEW_REQUIRED',
+      `cannot reseal ${credential}: its journal holds no signed review of request ${requestId} (breakglass review ${credential} ...)`,
+    );
+  }
+  const { body } = latest;
+  const { policy } = currentPolicy(session);
+  const rules = rulesFor(policy, credential);
+  const problem =
+    body.request !== requestId || body.requestHash !== journaled.hash || body.credential !== credential || body.vault !== session.vaultId
+      ? 'is not bound to this activation'
+      : !verifyDocument(TAG.review, body, latest.signature, enrolledMember(session, body.reviewer).card.signingKey)
+        ? `is not signed by ${body.reviewer}'s enrolled key`
+        : !hasRole(policy, body.reviewer, 'reviewer')
+          ? `is signed by ${body.reviewer}, who is not a reviewer in the policy`
+          : rules.review.reviewer_not_requester && body.reviewer === journaled.body.requester
+            ? `is signed by ${body.reviewer}, who opened the request`
+            : null;
+  if (problem) {
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `the review ${latest.id} in this vault's journal ${problem}; ${credential} stays unsealable until a genuine review is signed, and security should examine this vault`,
+    );
+  }
+  return { id: latest.id, body };
+}
+
+/**
+ * Reseals a reviewed credential: the next envelope (taken at the quorum, or holding the rotated
+ * secret) becomes the active one, in one transaction. Refused with REVIEW_REQUIRED before a signed
+ * review; the review is read from the verified journal and checked, never from a state column.
  */
 export async function reseal(session: VaultSession, credentialId: string): Promise<{ version: number; rotated: boolean }> {
   session.assertJournalIntact();
   const cred = credentialRow(session, credentialId);
   const state = transition(cred.id, cred.state, 'reseal');
-  const next = session.repo.getEnvelope(cred.id, 'next');
-  if (!next) throw new BreakGlassError('INTEGRITY_FAILURE', `credential ${cred.id} has no next envelope to activate`);
-  const review = session.repo.latestReview(cred.id, cred.active_request ?? '');
+  if (!cred.active_request) throw new BreakGlassError('INTEGRITY_FAILURE', `credential ${cred.id} is reviewed but names no activation`);
+  const review = signedReview(session, cred.id, cred.active_request);
+  const nextRow = session.repo.getEnvelope(cred.id, 'next');
+  if (!nextRow) throw new BreakGlassError('INTEGRITY_FAILURE', `credential ${cred.id} has no next envelope to activate`);
+  const next = envelopeOf(session, cred.id, 'next');
+  if (review.body.rotated !== session.evidence.credential(cred.id).rotated) {
+    throw new BreakGlassError('INTEGRITY_FAILURE', `the review of ${cred.id} does not describe the envelope reseal would activate`);
+  }
   const now = Date.now();
   await session.commit((append) => {
     session.repo.deleteEnvelope(cred.id, 'active');
     session.repo.deleteEnvelope(cred.id, 'next');
-    session.repo.putEnvelope({ ...next, slot: 'active', created_at: now });
-    session.repo.updateCredential(cred.id, { state, version: next.version, exposed: 0, active_request: null }, now);
+    session.repo.putEnvelope({ ...nextRow, slot: 'active', created_at: now });
+    session.repo.updateCredential(cred.id, { state, version: next.context.version, exposed: 0, active_request: null }, now);
     append({
       kind: 'credential.reseal',
       actor: 'vault',
       subject: cred.id,
-      data: { version: next.version, rotated: next.rotated === 1, review: review?.id ?? null },
+      data: { version: next.context.version, rotated: review.body.rotated, review: review.id, request: cred.active_request },
     });
   });
-  return { version: next.version, rotated: next.rotated === 1 };
+  return { version: next.context.version, rotated: review.body.rotated };
 }

@@ -5,6 +5,7 @@ import type { StoredEntry, VerifyReport } from '../core/journal.js';
 import { forgetPrivateKey, generateSigningKeyPair, isValidPublicKey, type SigningKeyPair } from '../crypto/index.js';
 import { advanceHead, makeEntry, verifyJournalEntries, type ChainHead, type EntryFields } from '../journal/index.js';
 import type { SecretStore } from '../keychain/index.js';
+import { Evidence } from './evidence.js';
 import { VaultRepository, acquireLock, mapSqliteError, openDatabase } from '../store/index.js';
 
 /** Opens the OS keychain (or the chosen store) for one vault's namespace. */
@@ -30,6 +31,7 @@ export class VaultSession {
   readonly #secretStore: SecretStoreFactory;
   #head: ChainHead;
   #report: VerifyReport;
+  #evidence: Evidence;
   #key: SigningKeyPair | null = null;
   /** The next epoch's key: in the keychain already, certified by the next commit. */
   #next: SigningKeyPair | null = null;
@@ -42,6 +44,7 @@ export class VaultSession {
     repo: VaultRepository,
     secretStore: SecretStoreFactory,
     report: VerifyReport,
+    evidence: Evidence,
     lock: { release(): void } | null,
   ) {
     this.dir = dir;
@@ -51,6 +54,7 @@ export class VaultSession {
     this.name = repo.getMeta('name') ?? '';
     invariant(this.vaultId, 'vault database has no vault_id');
     this.#report = report;
+    this.#evidence = evidence;
     this.#head = { journal: report.journal ?? '', nextSeq: report.count, prev: report.headHash ?? '', epoch: report.epoch };
     this.#lock = lock;
   }
@@ -100,13 +104,19 @@ export class VaultSession {
           `${dir} holds no vault (its database is empty); run "breakglass init --name NAME" or restore it from a backup`,
         );
       const journal = repo.getMeta('journal_id') ?? undefined;
-      const report = await verifyJournalEntries(() => repo.entries(), journal === undefined ? {} : { journal });
-      return new VaultSession(dir, repo, secretStore, report, lock);
+      const { report, evidence } = await verifyWithEvidence(repo, journal);
+      return new VaultSession(dir, repo, secretStore, report, evidence, lock);
     } catch (err) {
       lock?.release();
       db.close();
       throw mapSqliteError(err);
     }
+  }
+
+  /** The facts that gate security decisions, from the verified journal: every use case asks here. */
+  get evidence(): Evidence {
+    this.assertJournalIntact();
+    return this.#evidence;
   }
 
   /** The journal verification done at open (and after every commit). */
@@ -164,9 +174,12 @@ export class VaultSession {
           { failure: 'EPOCH_MISMATCH', seq: this.#head.nextSeq },
         );
       }
+      // Without the key of the last epoch, nothing shows that the journal ends where it should:
+      // entries may have been cut from its end and the later keys erased with them.
       throw new BreakGlassError(
-        'KEYCHAIN_KEY_MISSING',
-        `the journal signing key of this vault is not in ${secrets.description}; a vault folder cannot be moved to another machine or user without its keychain`,
+        'TAIL_UNPROVEN',
+        `the journal key of epoch ${current} is not in ${secrets.description}, so nothing proves that the journal ends at seq ${this.#head.nextSeq - 1}: entries may have been cut from its end (or the vault folder was moved without its keychain); this vault refuses to change; compare its head with a holder's laptop or the server`,
+        { failure: 'TAIL_UNPROVEN', seq: this.#head.nextSeq },
       );
     }
     // Only a write session, which holds the vault's lock, may tidy the keychain: a reader's view of
@@ -233,8 +246,9 @@ export class VaultSession {
 
   /** Verifies the journal again, from the database as it is now (a read-only session's view moves on). */
   async #reverify(): Promise<void> {
-    const report = await verifyJournalEntries(() => this.repo.entries(), { journal: this.#head.journal });
+    const { report, evidence } = await verifyWithEvidence(this.repo, this.#head.journal);
     this.#report = report;
+    this.#evidence = evidence;
     this.#head = { journal: this.#head.journal, nextSeq: report.count, prev: report.headHash ?? '', epoch: report.epoch };
     this.#key = null;
   }
@@ -261,10 +275,12 @@ export class VaultSession {
     }
     const certified = next;
     let head = startHead;
+    const appended: StoredEntry[] = [];
     const append: Append = (fields) => {
       const entry = makeEntry(head, fields, key);
       this.repo.appendEntry(entry);
       head = advanceHead(head, entry, fields.kind);
+      appended.push(entry);
       return entry;
     };
     let result: T;
@@ -284,6 +300,7 @@ export class VaultSession {
       throw mapSqliteError(err);
     }
     invariant(head.epoch === startHead.epoch + 1, 'a commit appends exactly one key.rotate');
+    for (const entry of appended) this.#evidence.add(entry);
     this.#head = head;
     this.#key = certified;
     this.#next = null;
@@ -333,6 +350,37 @@ export class VaultSession {
       if (this.repo.db.open) this.repo.db.close();
     }
   }
+}
+
+/**
+ * Verifies the journal and reads its evidence in the same pass: the entries the evidence holds are
+ * the very bytes the verifier checked (the first pass over the journal reads every entry in order).
+ */
+async function verifyWithEvidence(
+  repo: VaultRepository,
+  journal: string | undefined,
+): Promise<{ report: VerifyReport; evidence: Evidence }> {
+  const evidence = new Evidence();
+  let first = true;
+  let seen = 0;
+  const tapped = function* (): Generator<StoredEntry> {
+    for (const stored of repo.entries()) {
+      seen += 1;
+      yield stored;
+      // Only after the verifier took it and asked for the next one: an entry that fails is never read.
+      evidence.add(stored);
+    }
+  };
+  const report = await verifyJournalEntries(
+    () => {
+      if (!first) return repo.entries();
+      first = false;
+      return tapped();
+    },
+    journal === undefined ? {} : { journal },
+  );
+  invariant(!report.ok || seen >= report.count, 'the evidence pass read the whole verified journal');
+  return { report, evidence };
 }
 
 /** A random id with a readable prefix, within the id alphabet of documents. */

@@ -1,20 +1,11 @@
 import { BreakGlassError } from '../core/errors.js';
-import { ApprovalTokenSchema, type RequestBody } from '../core/documents.js';
+import type { RequestBody } from '../core/documents.js';
 import type { CredentialPolicy } from '../core/policy.js';
 import { transition } from '../core/lifecycle.js';
-import {
-  createEnvelope,
-  decryptSecret,
-  openFromKey,
-  reconstructDek,
-  verifyHolderShare,
-  type Envelope,
-  type HolderKey,
-} from '../crypto/index.js';
-import type { RequestRow } from '../store/index.js';
-import { approvalContext } from './approvals.js';
-import { credentialRow, enrolledHolders, envelopeOf, rulesFor } from './credentials.js';
+import { decryptSecret } from '../crypto/index.js';
+import { credentialRow, envelopeOf, rulesFor } from './credentials.js';
 import { currentPolicy } from './policy.js';
+import { journaledApprovals, rebuildDek } from './quorum.js';
 import {
   assertCurrentSplit,
   endRequest,
@@ -42,72 +33,40 @@ export interface UnsealResult {
 }
 
 /**
- * Rebuilds the data key from a request's approvals: each share is opened with the request's
- * ephemeral key and checked against its commitment (BAD_SHARE names the holder) before combining.
- */
-export async function rebuildDek(session: VaultSession, row: RequestRow, envelope: Envelope): Promise<{ dek: Buffer; holders: string[] }> {
-  const approvals = session.repo.listApprovals(row.id);
-  if (approvals.length < envelope.threshold) {
-    throw new BreakGlassError(
-      'THRESHOLD_NOT_MET',
-      `request ${row.id} has ${approvals.length} of the ${envelope.threshold} approvals it needs`,
-      { have: approvals.length, need: envelope.threshold },
-    );
-  }
-  const key = await ephemeralKey(session, row.id);
-  const chosen = approvals.slice(0, envelope.threshold);
-  const shares = chosen.map((a) => {
-    const token = ApprovalTokenSchema.parse(JSON.parse(a.token));
-    const share = openFromKey(key, token.body.sealedShare, approvalContext(token.body));
-    if (!share || !verifyHolderShare(envelope, a.holder, share)) {
-      throw new BreakGlassError('BAD_SHARE', `the share from ${a.holder} does not match its commitment`, { holder: a.holder });
-    }
-    return share;
-  });
-  const dek = await reconstructDek(envelope, shares);
-  for (const s of shares) s.fill(0);
-  if (!dek)
-    throw new BreakGlassError(
-      'INTEGRITY_FAILURE',
-      `the shares of ${chosen.map((a) => a.holder).join(', ')} do not rebuild the data key of ${row.credential_id}`,
-    );
-  return { dek, holders: chosen.map((a) => a.holder) };
-}
-
-/**
  * The holders (with keys) the secret is split among at this unseal: exactly those the request named
  * and its approvers consented to. A policy that changed them since is refused: the holders must
  * approve a new request that shows the new split.
  */
-function approvedSplit(session: VaultSession, credential: string, signed: RequestBody, rules: CredentialPolicy): HolderKey[] {
+function assertApprovedSplit(credential: string, signed: RequestBody, rules: CredentialPolicy): void {
   if (!sameSplit(signed.nextHolders, signed.nextThreshold, rules.holders, rules.threshold)) {
     throw new BreakGlassError(
       'STATE_CONFLICT',
       `the policy changed the holders of ${credential} after request ${signed.id} was opened (approved: ${signed.nextHolders.join(', ')}, ${signed.nextThreshold} of ${signed.nextHolders.length}; now: ${rules.holders.join(', ')}, ${rules.threshold} of ${rules.holders.length}); cancel it and open a new request, so that the holders approve the new split`,
     );
   }
-  return enrolledHolders(session, credential, signed.nextHolders);
 }
 
 /**
- * Unseals a credential once its request has enough approvals, and optionally hands out the plaintext.
- * The first unseal seals the secret again under a fresh key and split (the next envelope) in the
- * same transaction as its journal entry. Every reveal is committed to the journal before the caller
- * sees the secret: if the entry cannot be written, nothing is revealed.
+ * Unseals a credential once its request has reached its quorum, and optionally hands out the
+ * plaintext. Whether it may is decided from the journal: the quorum entry, the approvals it
+ * accepted (each re-checked against the holder's journaled card), and the unseal window the
+ * journal recorded. Every reveal is committed to the journal before the caller sees the secret: if
+ * the entry cannot be written, nothing is revealed. The next envelope was taken at the quorum.
  */
 export async function unseal(session: VaultSession, requestId: string, mode: RevealMode): Promise<UnsealResult> {
   session.assertJournalIntact();
   const row = requestRow(session, requestId);
   const signed = requestBody(session, row);
-  if (signed.purpose !== 'access' || row.purpose !== 'access')
+  if (signed.purpose !== 'access')
     throw new BreakGlassError(
       'STATE_CONFLICT',
       `${requestId} is a drill; drills never decrypt ("breakglass drill --credential ${row.credential_id}")`,
     );
   const cred = credentialRow(session, row.credential_id);
+  const journaled = session.evidence.request(row.id);
   const now = Date.now();
   if (row.status === 'unsealed') {
-    if (row.window_ends_at !== null && now >= row.window_ends_at) {
+    if (now >= journaled.windowEndsAt!) {
       throw new BreakGlassError('WINDOW_CLOSED', `the unseal window of ${cred.id} has ended; it is waiting for review`);
     }
   } else if (row.status === 'closed') {
@@ -122,50 +81,45 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
     throw new BreakGlassError('REQUEST_EXPIRED', `request ${requestId} expired before it was unsealed; open a new request`);
   } else if (row.status !== 'open') {
     throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}; open a new request`);
-  } else if (now > Math.min(row.expires_at, signed.expiresAt)) {
+  } else if (now > signed.expiresAt) {
     throw new BreakGlassError('REQUEST_EXPIRED', `request ${requestId} expired before it was unsealed; open a new request`);
   }
   const first = row.status === 'open';
   // Already unsealed and nothing asked for: there is nothing to do, and nothing to journal.
   if (!first && mode === 'none')
-    return { credential: cred.id, request: row.id, windowEndsAt: row.window_ends_at!, firstUnseal: false, secret: null };
+    return { credential: cred.id, request: row.id, windowEndsAt: journaled.windowEndsAt!, firstUnseal: false, secret: null };
+  const approvals = journaledApprovals(session, row);
+  if (journaled.quorum === null || approvals.length < signed.threshold) {
+    throw new BreakGlassError(
+      'THRESHOLD_NOT_MET',
+      `request ${row.id} has ${approvals.length} of the ${signed.threshold} approvals it needs`,
+      { have: approvals.length, need: signed.threshold },
+    );
+  }
   if (first) transition(cred.id, cred.state, 'unseal');
-  const rules = rulesFor(currentPolicy(session).policy, cred.id);
   const envelope = envelopeOf(session, cred.id, 'active');
-  // The split now and the next one are those the holders approved, checked before any share is opened.
-  if (first) assertCurrentSplit(signed, envelope);
-  const nextHolders = first ? approvedSplit(session, cred.id, signed, rules) : null;
-  const { dek, holders } = await rebuildDek(session, row, envelope);
+  if (first) {
+    // The split now and the next one are those the holders approved, checked before any share is opened.
+    assertCurrentSplit(signed, envelope);
+    assertApprovedSplit(cred.id, signed, rulesFor(currentPolicy(session).policy, cred.id));
+    envelopeOf(session, cred.id, 'next');
+  }
+  const { dek, holders } = await rebuildDek(envelope, await ephemeralKey(session, row.id), approvals);
   let secret: Buffer | null = null;
   try {
     secret = decryptSecret(envelope, dek);
     if (!secret) throw new BreakGlassError('INTEGRITY_FAILURE', `the ciphertext of ${cred.id} does not authenticate under its data key`);
-    const windowEndsAt = first ? now + Math.round(rules.unseal_minutes * 60_000) : row.window_ends_at!;
-    const next = nextHolders
-      ? await createEnvelope(
-          secret,
-          { vault: session.vaultId, credential: cred.id, version: cred.version + 1 },
-          nextHolders,
-          signed.nextThreshold,
-        )
-      : null;
+    // The window the requester signed for, not the policy's value now.
+    const windowEndsAt = first ? now + signed.unsealSeconds * 1000 : journaled.windowEndsAt!;
     await session.commit((append: Append) => {
-      if (next) {
-        session.repo.putEnvelope({
-          credential_id: cred.id,
-          slot: 'next',
-          version: next.context.version,
-          body: JSON.stringify(next),
-          rotated: 0,
-          created_at: now,
-        });
+      if (first) {
         session.repo.updateRequest(row.id, { status: 'unsealed', window_ends_at: windowEndsAt });
         session.repo.updateCredential(cred.id, { state: 'UNSEALED', exposed: 1 }, now);
         append({
           kind: 'credential.unseal',
           actor: 'vault',
           subject: cred.id,
-          data: { request: row.id, holders, version: cred.version, nextVersion: next.context.version, windowEndsAt },
+          data: { request: row.id, holders, version: cred.version, nextVersion: cred.version + 1, windowEndsAt },
         });
       }
       if (mode !== 'none') append({ kind: REVEAL_KIND[mode], actor: 'vault', subject: cred.id, data: { request: row.id } });
@@ -219,13 +173,15 @@ export async function closeWindow(
 export async function applyTimeLimits(session: VaultSession): Promise<string[]> {
   const done: string[] = [];
   const now = Date.now();
-  for (const row of session.repo.listRequests(['open', 'unsealed'])) {
-    if (row.status === 'open' && now > row.expires_at) {
-      await endRequest(session, row.id, 'expire', 'system');
-      done.push(`request ${row.id} expired`);
-    } else if (row.status === 'unsealed' && row.window_ends_at !== null && now >= row.window_ends_at) {
-      await closeWindow(session, row.credential_id, 'system', 'window limit');
-      done.push(`unseal window of ${row.credential_id} closed at its limit`);
+  // The requests the journal shows live, with the expiry and window it recorded: a row hidden or
+  // re-dated by hand cannot keep a window open.
+  for (const live of session.evidence.liveRequests()) {
+    if (live.windowEndsAt === null && now > live.body.expiresAt) {
+      const { exposed } = await endRequest(session, live.id, 'expire', 'system');
+      done.push(`request ${live.id} expired${exposed ? `; it had reached its quorum, so ${live.credential} needs a review` : ''}`);
+    } else if (live.windowEndsAt !== null && now >= live.windowEndsAt) {
+      await closeWindow(session, live.credential, 'system', 'window limit');
+      done.push(`unseal window of ${live.credential} closed at its limit`);
     }
   }
   const orphans = await eraseOrphanKeys(session);

@@ -57,7 +57,7 @@ describe('unseal --copy with a real clipboard (Xvfb + xclip)', () => {
     world = await buildWorld();
     req = await world.request();
     for (const h of ['alice', 'bob'])
-      expectStatus(await world.vault.run(['approve', req, '--holder', h], { passphraseOf: h }), 0, `approve ${h}`);
+      expectStatus(await world.vault.run(['approve', req, '--holder', h, '--yes'], { passphraseOf: h }), 0, `approve ${h}`);
     expectStatus(await world.vault.run(['unseal', req]), 0, 'unseal');
   }, 120_000);
 

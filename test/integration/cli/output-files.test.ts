@@ -57,7 +57,7 @@ describe('files the CLI writes: created before anything changes, written whole o
     );
     requestId = await world.request();
     for (const h of ['alice', 'bob']) {
-      expectStatus(await world.vault.run(['approve', requestId, '--holder', h], { passphraseOf: h }), 0, `approve ${h}`);
+      expectStatus(await world.vault.run(['approve', requestId, '--holder', h, '--yes'], { passphraseOf: h }), 0, `approve ${h}`);
     }
     expectStatus(await world.vault.run(['unseal', requestId]), 0, 'unseal');
   }, 180_000);

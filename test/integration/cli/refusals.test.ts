@@ -23,7 +23,7 @@ import {
 } from '../../../src/crypto/index.js';
 import { approvalContext } from '../../../src/vault/approvals.js';
 import { PASSPHRASES, expectStatus, laptop, run, type Laptop, type Transcript } from '../../helpers/cli.js';
-import { buildWorld, examplePolicy, requestArgs, type World } from '../../helpers/world.js';
+import { buildWorld, examplePolicy, requestArgs, reviewArgs, type World } from '../../helpers/world.js';
 import { expectNoSecret, expectRefusalJournaled, expectUnchanged, journal, jsonError, jsonOk, snapshot } from './vault-state.js';
 
 /**
@@ -96,7 +96,7 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
   }
 
   async function approveInPerson(req: string, holder: string): Promise<void> {
-    expectStatus(await vault.run(['approve', req, '--holder', holder], { passphraseOf: holder }), 0, `approve ${holder}`);
+    expectStatus(await vault.run(['approve', req, '--holder', holder, '--yes'], { passphraseOf: holder }), 0, `approve ${holder}`);
   }
 
   beforeAll(async () => {
@@ -173,7 +173,7 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
       const nope = 'req-000000000000';
       const cases: string[][] = [
         ['unseal', nope],
-        ['approve', nope, '--holder', 'alice'],
+        ['approve', nope, '--holder', 'alice', '--yes'],
         ['request', 'export', nope, '--holder', 'bob', '--out', path('never.bundle')],
         ['request', 'cancel', nope],
         [...requestArgs({ credential: 'no-such-cred', trigger: 'network-outage', reason: 'r', incident: 'i', requester: 'dave' })],
@@ -421,9 +421,9 @@ credentials:
     it('the wrong passphrase in person: exit 3 WRONG_PASSPHRASE, journaled; with one approval the threshold is still not met', async () => {
       const wrong = world.file('wrong-alice.pw', 'alice wrong horse battery');
       let before = await snapshot(vault.vault);
-      expect(jsonError(await vault.run(['--json', '--passphrase-file', wrong, 'approve', reqA, '--holder', 'alice']), 3).code).toBe(
-        'WRONG_PASSPHRASE',
-      );
+      expect(
+        jsonError(await vault.run(['--json', '--passphrase-file', wrong, 'approve', reqA, '--holder', 'alice', '--yes']), 3).code,
+      ).toBe('WRONG_PASSPHRASE');
       expect((await expectRefusalJournaled(vault.vault, before, 'WRONG_PASSPHRASE')).actor).toBe('alice');
 
       await approveInPerson(reqA, 'alice');
@@ -437,7 +437,7 @@ credentials:
 
     it('the same holder twice (in person twice; the same approval file imported twice): exit 3 DUPLICATE_APPROVAL, journaled', async () => {
       let before = await snapshot(vault.vault);
-      const twice = jsonError(await vault.run(['--json', 'approve', reqA, '--holder', 'alice'], { passphraseOf: 'alice' }), 3);
+      const twice = jsonError(await vault.run(['--json', 'approve', reqA, '--holder', 'alice', '--yes'], { passphraseOf: 'alice' }), 3);
       expect(twice).toMatchObject({
         code: 'DUPLICATE_APPROVAL',
         message: `alice has already approved request ${reqA}; one approval per holder`,
@@ -477,7 +477,11 @@ credentials:
     });
 
     it('an approval for another request (A cancelled, B open) or from another vault: exit 3 APPROVAL_REPLAYED, journaled', async () => {
-      expectStatus(await vault.run(['request', 'cancel', reqA]), 0, 'cancel A');
+      // A reached its quorum: cancelled, it still exposed the credential, which is reviewed and resealed first.
+      expect(jsonOk<{ exposed: boolean }>(await vault.run(['--json', 'request', 'cancel', reqA])).exposed).toBe(true);
+      expect(expectStatus(await vault.run(['list']), 0, 'list').stdout).toMatch(/^prod-db-root\tREVIEW_PENDING \(exposed\)\t/m);
+      expectStatus(await vault.run(reviewArgs('A cancelled after its quorum', 'none'), { passphraseOf: 'carol' }), 0, 'review A');
+      expectStatus(await vault.run(['reseal', 'prod-db-root']), 0, 'reseal A');
       reqB = await request('prod-db-root');
       let before = await snapshot(vault.vault);
       const replayed = jsonError(await vault.run(['--json', 'approval', 'import', carolA.file]), 3);
@@ -561,7 +565,7 @@ credentials:
         message: `this request is signed by a key this laptop has not seen for dave of vault ${bundle.request.vault} (it approved their requests under another key before); do not approve it, and tell security`,
       });
       expect(t.stderr).toMatch(
-        /^ {2}signed by {3}key [A-Za-z0-9_-]{16}… CHANGED: not the key this laptop knows for dave; do not approve$/m,
+        /^ {2}requester {3}Dave \(dave\), key [A-Za-z0-9_-]{16}… CHANGED: not the key this laptop knows for dave; do not approve$/m,
       );
       expect(existsSync(out)).toBe(false);
       await expectRefusalJournaled(bob.vault, before, 'BAD_SIGNATURE');
@@ -700,7 +704,7 @@ credentials:
       message:
         'approving needs your confirmation: run this in a terminal, or add --yes once you have read the request above; nothing was written',
     });
-    expect(t.stderr).toContain(`You are asked to approve break-glass request ${req}:`);
+    expect(t.stderr).toContain(`request ${req}, signed by its requester:`);
     expect(existsSync(out)).toBe(false);
     await expectUnchanged(bob.vault, before);
     expectStatus(await vault.run(['request', 'cancel', req]), 0, 'cancel');
@@ -709,7 +713,7 @@ credentials:
   it('self-approval: the requester cannot approve their own request, in person (journaled) or from a bundle', async () => {
     const req = await request('ops-root');
     const before = await snapshot(vault.vault);
-    const error = jsonError(await vault.run(['--json', 'approve', req, '--holder', 'dave'], { passphraseOf: 'dave' }), 3);
+    const error = jsonError(await vault.run(['--json', 'approve', req, '--holder', 'dave', '--yes'], { passphraseOf: 'dave' }), 3);
     expect(error).toMatchObject({ code: 'SELF_APPROVAL', message: 'dave opened this request and cannot also approve it' });
     await expectRefusalJournaled(vault.vault, before, 'SELF_APPROVAL');
 
@@ -802,7 +806,7 @@ credentials:
     it('in person after expiry: exit 3 REQUEST_EXPIRED, journaled', async () => {
       const { req } = await expiredRequest();
       const before = await snapshot(vault.vault);
-      const error = jsonError(await vault.run(['--json', 'approve', req, '--holder', 'alice'], { passphraseOf: 'alice' }), 3);
+      const error = jsonError(await vault.run(['--json', 'approve', req, '--holder', 'alice', '--yes'], { passphraseOf: 'alice' }), 3);
       expect(error.code).toBe('REQUEST_EXPIRED');
       await expectRefusalJournaled(vault.vault, before, 'REQUEST_EXPIRED');
     });

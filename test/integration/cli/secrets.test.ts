@@ -59,7 +59,7 @@ describe('no secret, share or passphrase leaks into files or output', () => {
       }),
     );
     expectStatus(await vault.run(['approval', 'import', approval.code]), 0, 'import');
-    expectStatus(await vault.run(['approve', req, '--holder', 'alice'], { passphraseOf: 'alice' }), 0, 'approve alice');
+    expectStatus(await vault.run(['approve', req, '--holder', 'alice', '--yes'], { passphraseOf: 'alice' }), 0, 'approve alice');
     expectStatus(await vault.run(['unseal', req]), 0, 'unseal');
     const reveal = expectStatus(await vault.run(['unseal', req, '--reveal']), 0, 'reveal');
     expectSecretEqual(reveal.stdout, `${world.secret}\n`, 'stdout of --reveal');

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 /**
  * The whole story of issue 2 as CLI transcripts, on simulated laptops with the real keychain and
  * real SQLite files: set up, seal, request, approve in person and remotely (file and text code),
@@ -38,6 +39,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
   const laptops = Object.fromEntries(MEMBERS.map((m) => [m, laptop(dir, `laptop-${m}`)])) as Record<(typeof MEMBERS)[number], Laptop>;
   const path = (name: string): string => join(dir, name);
   let vaultId = '';
+  let vaultGenesis = '';
   let req = '';
 
   beforeAll(() => {
@@ -47,9 +49,12 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
 
   it('init: each machine gets a vault, its journal and genesis key', async () => {
     const t = expectStatus(await vault.run(['init', '--name', 'crash cart']), 0, 'init');
+    // The genesis key printed here is the one people keep and verify against later.
+    vaultGenesis = / genesis key ([A-Za-z0-9_-]{43})$/.exec(lines(t.stdout)[1] ?? '')?.[1] ?? '';
     expect(lines(t.stdout)).toEqual([
       `vault "crash cart" created at ${vault.vault}`,
       expect.stringMatching(/^journal j-[0-9a-f]{16}, genesis key [A-Za-z0-9_-]{43}$/),
+      expect.stringMatching(/^keep the genesis key outside this machine .*journal verify --genesis-key KEY/),
     ]);
     // Separate machines: their inits run side by side.
     const inits = await Promise.all(MEMBERS.map((m) => laptops[m].run(['--json', 'init', '--name', `${m}'s laptop`])));
@@ -107,12 +112,12 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       expect(lines(added.stdout)).toEqual([`member ${m} (${name}) enrolled with a custody copy`]);
     }
     const list = expectStatus(await vault.run(['member', 'list']), 0, 'member list');
-    expect(lines(list.stdout)).toEqual([
-      'alice\tAlice\tcustody copy here',
-      'bob\tBob\tcustody copy here',
-      'carol\tCarol\tcustody copy here',
-      'dave\tDave\tcustody copy here',
-    ]);
+    // Each with the start of their card's fingerprint: what a request signs for each holder's key.
+    expect(lines(list.stdout)).toEqual(
+      ['alice\tAlice', 'bob\tBob', 'carol\tCarol', 'dave\tDave'].map((m) =>
+        expect.stringMatching(new RegExp(`^${m}\tcustody copy here\tkey [A-Za-z0-9_-]{16}$`)),
+      ),
+    );
   });
 
   it('policy check, set and show', async () => {
@@ -163,7 +168,14 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
   });
 
   it('approve in person at the vault laptop (custody copy + passphrase)', async () => {
-    const t = expectStatus(await vault.run(['approve', req, '--holder', 'alice'], { passphraseOf: 'alice' }), 0, 'approve alice');
+    const t = expectStatus(await vault.run(['approve', req, '--holder', 'alice', '--yes'], { passphraseOf: 'alice' }), 0, 'approve alice');
+    // The whole request, as on a holder's own laptop, before the passphrase.
+    const screen = lines(t.stderr);
+    expect(screen[0]).toBe('BREAK GLASS: this approval OPENS prod-db-root. With enough approvals the vault decrypts it for the requester,');
+    expect(screen).toContain('  requester   Dave (dave)');
+    expect(screen).toContain('  reason      WAN down, IdP unreachable');
+    expect(screen.some((l) => /^ {2}afterwards {2}split again among 2 of 3: alice \[/.test(l))).toBe(true);
+    expect(screen.at(-1)).toBe('  as holder   alice, in person at this vault laptop');
     expect(lines(t.stdout)).toEqual([
       `request ${req} for prod-db-root (access): open, 1 of 2 approvals (alice)`,
       expect.stringMatching(new RegExp(`^expires ${TIME}$`)),
@@ -199,21 +211,31 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       'approve --bundle file',
     );
     // What bob is asked to approve, on stderr; the approval as file and code on stdout.
+    // The purpose first; then every field from the signed request, with each holder's key; the
+    // journal position marked as the vault's word.
+    const key = '\\[[A-Za-z0-9_-]{4} [A-Za-z0-9_-]{4} [A-Za-z0-9_-]{4} [A-Za-z0-9_-]{4}\\]';
     expect(lines(approved.stderr)).toEqual([
-      `You are asked to approve break-glass request ${req}:`,
-      `  vault       crash cart (${vaultId})`,
-      '  credential  prod-db-root - prod DB root (2 approvals needed)',
-      '  holders     alice, bob, carol (2 of 3)',
-      '  afterwards  split again among alice, bob, carol (2 of 3)',
-      '  requester   Dave (dave)',
+      'BREAK GLASS: this approval OPENS prod-db-root. With enough approvals the vault decrypts it for the requester,',
+      'and the credential counts as exposed until it is reviewed and resealed.',
+      `request ${req}, signed by its requester:`,
       expect.stringMatching(
-        /^ {2}signed by {3}key [A-Za-z0-9_-]{16}… \(first time this laptop sees dave's key: compare it with their card if in doubt\)$/,
+        new RegExp(`^  vault       crash cart \\(${vaultId}\\), journal j-[0-9a-f]{16}, genesis key [A-Za-z0-9_-]{16}…$`),
+      ),
+      '  credential  prod-db-root - prod DB root (version 1; 2 approvals needed)',
+      expect.stringMatching(
+        /^ {2}requester {3}Dave \(dave\), key [A-Za-z0-9_-]{16}… \(first time this laptop sees dave's key: compare it with their card if in doubt\)$/,
       ),
       '  trigger     network-outage',
       '  reason      WAN down, IdP unreachable',
       '  incident    INC-4711',
+      expect.stringMatching(new RegExp(`^  opened      ${TIME}$`)),
       expect.stringMatching(new RegExp(`^  expires     ${TIME}$`)),
-      '  as holder   bob',
+      '  window      30 min once unsealed',
+      expect.stringMatching(new RegExp(`^  holders     2 of 3: alice ${key}, bob ${key}, carol ${key}$`)),
+      expect.stringMatching(new RegExp(`^  afterwards  split again among 2 of 3: alice ${key}, bob ${key}, carol ${key}$`)),
+      '  journal     first approval for this vault on this laptop: its genesis key is pinned now (compare it with the one security holds)',
+      expect.stringMatching(/^ {2}position {4}seq \d+ \(the vault's word, not signed by the requester\)$/),
+      '  as holder   bob (this laptop checks its own key in both splits before it signs)',
     ]);
     const [written, approvalCode] = lines(approved.stdout);
     expect(written).toBe(`approval written to ${path('bob.approval')}; or give this code to the vault laptop:`);
@@ -356,7 +378,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     ]);
   });
 
-  it('a drill: real approvals, the quorum rebuilds the data key, the secret is never decrypted', async () => {
+  it('a drill: real approvals, the holders prove their shares, no share reaches the vault, the secret is never decrypted', async () => {
     const before = journal(vault.vault).length;
     const started = expectStatus(
       await vault.run(['drill', '--credential', 'prod-db-root', '--requester', 'dave'], { passphraseOf: 'dave' }),
@@ -370,7 +392,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       `collect 2 approvals ("breakglass approve ${drill} --holder ID" or bundles), then run this command again without --requester`,
     );
     for (const h of ['bob', 'carol'])
-      expectStatus(await vault.run(['approve', drill, '--holder', h], { passphraseOf: h }), 0, `approve drill ${h}`);
+      expectStatus(await vault.run(['approve', drill, '--holder', h, '--yes'], { passphraseOf: h }), 0, `approve drill ${h}`);
 
     let done: Transcript;
     try {
@@ -380,8 +402,8 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       if (journal(vault.vault).every((e) => e.kind !== 'drill.complete')) await vault.run(['request', 'cancel', drill]);
     }
     expect(lines(done.stdout)).toEqual([
-      'drill passed: bob + carol rebuilt the data key of prod-db-root (never decrypted)',
-      expect.stringMatching(/^request to quorum \d+\.\d s; reconstruction \d+\.\d ms$/),
+      'drill passed: bob + carol proved their shares of prod-db-root; no share reached this vault, nothing was decrypted',
+      expect.stringMatching(/^request to quorum \d+\.\d s; proofs checked in \d+\.\d ms$/),
     ]);
     for (const t of [started, done]) expectNoPlaintext(t);
 
@@ -393,6 +415,18 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       'drill.complete',
     ]);
     expect(added.find((e) => e.kind === 'drill.complete')!.data).toMatchObject({ request: drill, holders: ['bob', 'carol'], ok: true });
+    // What the vault holds of the drill's approvals: signed proofs, no share in any form.
+    const db = new Database(join(vault.vault, 'vault.db'), { readonly: true });
+    try {
+      const tokens = (db.prepare('SELECT token FROM approvals WHERE request_id = ?').all(drill) as { token: string }[]).map((r) => r.token);
+      expect(tokens).toHaveLength(2);
+      for (const token of tokens) {
+        expect(JSON.parse(token)).toMatchObject({ body: { format: 'breakglass.drill-proof', request: drill } });
+        expect(token).not.toContain('sealedShare');
+      }
+    } finally {
+      db.close();
+    }
     const list = expectStatus(await vault.run(['list']), 0, 'list');
     expect(lines(list.stdout)).toEqual(['prod-db-root\tSEALED\t2 of 3\tv2\tprod DB root']);
     // A drill can never be used to unseal.
@@ -436,7 +470,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       0,
       'approve --bundle code',
     );
-    expect(lines(approved.stderr)[0]).toBe(`You are asked to approve break-glass request ${r}:`);
+    expect(lines(approved.stderr)).toContain(`request ${r}, signed by its requester:`);
     // Text from the bundle cannot forge a line of the approval screen, nor send escape sequences.
     expect(lines(approved.stderr)).toContain(`  incident    ${SHOWN_INCIDENT}`);
     expect(approved.stderr).not.toContain('\u001b');
@@ -450,7 +484,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     const imported = jsonOk<{ approvals: string[] }>(await vault.run(['--json', 'approval', 'import', path('carol.approval')]));
     expect(imported.approvals).toEqual(['carol']);
     const inPerson = jsonOk<{ approvals: string[]; threshold: number }>(
-      await vault.run(['--json', 'approve', r, '--holder', 'alice'], { passphraseOf: 'alice' }),
+      await vault.run(['--json', 'approve', r, '--holder', 'alice', '--yes'], { passphraseOf: 'alice' }),
     );
     expect(inPerson).toMatchObject({ approvals: ['carol', 'alice'], threshold: 2 });
     expectNoPlaintext(expectStatus(await vault.run(['unseal', r]), 0, 'unseal'));
@@ -487,7 +521,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       }),
     ).request;
     for (const h of ['alice', 'bob'])
-      expectStatus(await vault.run(['approve', next, '--holder', h], { passphraseOf: h }), 0, `approve ${h}`);
+      expectStatus(await vault.run(['approve', next, '--holder', h, '--yes'], { passphraseOf: h }), 0, `approve ${h}`);
     const reveal = expectStatus(await vault.run(['unseal', next, '--reveal']), 0, 'unseal --reveal rotated');
     expectSecretEqual(reveal.stdout, `${ROTATED}\n`, 'stdout of --reveal after rotation');
     expectNoSecret(reveal.stderr, [SECRET, ROTATED], 'stderr of --reveal');
@@ -501,14 +535,23 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
         expect.stringMatching(new RegExp(`^ok: ${count} entries verify \\(journal j-[0-9a-f]{16}, epoch \\d+, head [A-Za-z0-9_-]{43}\\)$`)),
       ]);
     }
-    const json = jsonOk<{ report: { ok: boolean; count: number } }>(await vault.run(['--json', 'journal', 'verify']));
-    expect(json.report).toMatchObject({ ok: true, count: journal(vault.vault).length });
-    const exported = jsonOk<{ entries: number; genesisKey: string }>(
+    // Unpinned, verify says the genesis key is only the journal's own word; pinned to the key printed at init, it is not.
+    const unpinned = expectStatus(await vault.run(['journal', 'verify']), 0, 'journal verify');
+    expect(lines(unpinned.stderr)).toEqual([
+      `note: not pinned to a genesis key: this journal starts from key ${vaultGenesis}, which it says itself; compare it with the key printed at init, or pass --genesis-key KEY`,
+    ]);
+    const pinned = expectStatus(await vault.run(['journal', 'verify', '--genesis-key', vaultGenesis]), 0, 'journal verify --genesis-key');
+    expect(pinned.stderr).toBe('');
+    const json = jsonOk<{ report: { ok: boolean; count: number }; genesisPinned: boolean }>(
+      await vault.run(['--json', 'journal', 'verify', '--genesis-key', vaultGenesis]),
+    );
+    expect(json).toMatchObject({ report: { ok: true, count: journal(vault.vault).length }, genesisPinned: true });
+    const exported = jsonOk<{ entries: number; journalGenesisKey: string; tailProven: boolean }>(
       await vault.run(['--json', 'journal', 'export', '--out', path('vault.jsonl')]),
     );
-    expect(exported.entries).toBe(journal(vault.vault).length);
+    expect(exported).toMatchObject({ entries: journal(vault.vault).length, tailProven: true, journalGenesisKey: vaultGenesis });
     const third = expectStatus(
-      await vault.run(['journal', 'verify', '--file', path('vault.jsonl'), '--genesis-key', exported.genesisKey]),
+      await vault.run(['journal', 'verify', '--file', path('vault.jsonl'), '--genesis-key', vaultGenesis]),
       0,
       'verify export',
     );

@@ -68,7 +68,7 @@ describe('typing at a terminal', () => {
     expect(request.status, request.screen).toBe(0);
     expectNoSecret(request.screen, [PASSPHRASES['dave']!], 'the terminal');
     const id = journal(world.vault.vault).findLast((e) => e.kind === 'request.create')!.data['request'] as { id: string };
-    expectStatus(await world.vault.run(['approve', id.id, '--holder', 'alice'], { passphraseOf: 'alice' }), 0, 'alice');
+    expectStatus(await world.vault.run(['approve', id.id, '--holder', 'alice', '--yes'], { passphraseOf: 'alice' }), 0, 'alice');
 
     // bob approves from a bundle on his laptop: asked on his terminal; "n" writes nothing, "y" approves.
     const bundle = join(world.root, 'terminal-bob.bundle');

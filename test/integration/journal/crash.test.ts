@@ -214,7 +214,11 @@ async function openByQuorum(world: World): Promise<void> {
   }
   const request = await world.request();
   for (const holder of ['alice', 'bob'])
-    expectStatus(await world.vault.run(['approve', request, '--holder', holder], { passphraseOf: holder }), 0, `approve ${holder}`);
+    expectStatus(
+      await world.vault.run(['approve', request, '--holder', holder, '--yes'], { passphraseOf: holder }),
+      0,
+      `approve ${holder}`,
+    );
   const t = expectStatus(await world.vault.run(['unseal', request, '--reveal']), 0, 'unseal --reveal');
   expect(t.stdout).toBe(`${world.secret}\n`);
   expectStatus(await world.vault.run(['journal', 'verify']), 0, 'journal verify');
@@ -232,7 +236,11 @@ describe(`crash injection: ${TRIALS} SIGKILLs at random points (seed ${SEED})`, 
     const [quick, slow] = await Promise.all([buildWorld(), buildWorld()]);
     const request = await quick!.request();
     for (const holder of ['alice', 'bob'])
-      expectStatus(await quick!.vault.run(['approve', request, '--holder', holder], { passphraseOf: holder }), 0, `approve ${holder}`);
+      expectStatus(
+        await quick!.vault.run(['approve', request, '--holder', holder, '--yes'], { passphraseOf: holder }),
+        0,
+        `approve ${holder}`,
+      );
     expectStatus(await quick!.vault.run(['unseal', request]), 0, 'unseal');
     const quickTrials = Math.round(TRIALS * 0.85);
     const slowTrials = TRIALS - quickTrials;

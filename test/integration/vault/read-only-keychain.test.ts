@@ -40,8 +40,9 @@ describe('read-only sessions and the journal keys of a writer', () => {
         expect(await epochKeys(writer)).toEqual(keys);
 
         // Its export is the verified journal, exactly.
-        const lines = await exportJournal(reader);
+        const { lines, tailProven } = await exportJournal(reader);
         expect(lines).toHaveLength(writer.head.nextSeq);
+        expect(tailProven).toBe(true);
       } finally {
         await reader.close();
       }

@@ -14,6 +14,7 @@ import {
   exportCustody,
   listCredentials,
   openRequest,
+  reseal,
   requestBody,
   requestRow,
   sealCredential,
@@ -48,6 +49,17 @@ describe('unseal: guards against an edited request row and an unsplittable polic
       db.close();
     }
   };
+  /** Ends a request; one that reached its quorum exposed the credential, which is then reviewed and resealed. */
+  const settle = async (request: string): Promise<void> => {
+    const { exposed } = await endRequest(session, request, 'cancel', 'operator');
+    if (!exposed) return;
+    await signReview(
+      session,
+      { credential: 'prod-db-root', reviewer: 'carol', warranted: true, summary: 's', changes: 'c' },
+      pass('carol'),
+    );
+    await reseal(session, 'prod-db-root');
+  };
   const approved = async (purpose: 'access' | 'drill'): Promise<string> => {
     const request = await openRequest(session, input, pass('dave'), purpose);
     for (const holder of ['alice', 'bob']) await approveInPerson(session, request.id, holder, pass(holder));
@@ -70,12 +82,22 @@ describe('unseal: guards against an edited request row and an unsplittable polic
 
   it('a drill whose row says "access" is still a drill; a body edited to say so no longer matches its signature', async () => {
     const drill = await approved('drill');
-    editRow("UPDATE requests SET purpose = 'access' WHERE id = ?", drill);
     const seq = session.head.nextSeq;
     await expect(unseal(session, drill, 'reveal')).rejects.toMatchObject({
       code: 'STATE_CONFLICT',
       message: expect.stringMatching(/is a drill/),
     });
+    editRow("UPDATE requests SET purpose = 'access' WHERE id = ?", drill);
+    await expect(unseal(session, drill, 'reveal')).rejects.toMatchObject({
+      code: 'INTEGRITY_FAILURE',
+      message: expect.stringMatching(
+        new RegExp(
+          `^request ${drill} in this vault's database \\(access, open\\) is not what its signed journal recorded \\(drill, open\\)`,
+        ),
+      ),
+    });
+    editRow("UPDATE requests SET purpose = 'drill' WHERE id = ?", drill);
+    const original = requestRow(session, drill).body;
     editRow(`UPDATE requests SET body = replace(body, '"purpose":"drill"', '"purpose":"access"') WHERE id = ?`, drill);
     await expect(unseal(session, drill, 'reveal')).rejects.toMatchObject({
       code: 'INTEGRITY_FAILURE',
@@ -83,13 +105,18 @@ describe('unseal: guards against an edited request row and an unsplittable polic
     });
     expect(session.head.nextSeq).toBe(seq);
     expect(listCredentials(session)[0]!.state).toBe('REQUESTED');
-    await endRequest(session, drill, 'cancel', 'operator');
+    editRow('UPDATE requests SET body = ? WHERE id = ?', original, drill);
+    await settle(drill);
   });
 
   it('a request past its signed expiry stays expired, whatever its row says', async () => {
     const request = await approved('access');
+    const expires = requestRow(session, request).expires_at;
     editRow('UPDATE requests SET expires_at = ? WHERE id = ?', Date.now() + 86_400_000, request);
     const seq = session.head.nextSeq;
+    // The row re-dated by hand is caught; put back, the signed expiry decides.
+    await expect(unseal(session, request, 'none')).rejects.toMatchObject({ code: 'INTEGRITY_FAILURE' });
+    editRow('UPDATE requests SET expires_at = ? WHERE id = ?', expires, request);
     const later = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 16 * 60_000);
     try {
       await expect(unseal(session, request, 'none')).rejects.toMatchObject({ code: 'REQUEST_EXPIRED' });
@@ -97,7 +124,7 @@ describe('unseal: guards against an edited request row and an unsplittable polic
       later.mockRestore();
     }
     expect(session.head.nextSeq).toBe(seq);
-    await endRequest(session, request, 'cancel', 'operator');
+    await settle(request);
   });
 
   it('a policy that changed the holders after the approvals: STATE_CONFLICT before any share is opened, nothing changed', async () => {
@@ -110,8 +137,8 @@ describe('unseal: guards against an edited request row and an unsplittable polic
     });
     expect(session.head.nextSeq).toBe(seq);
     expect(listCredentials(session)[0]!.state).toBe('REQUESTED');
-    await endRequest(session, request, 'cancel', 'operator');
     await setPolicy(session, examplePolicy());
+    await settle(request);
   });
 
   it('a request under a policy naming a holder this vault has not enrolled is refused before the passphrase, nothing changed', async () => {
@@ -162,38 +189,42 @@ describe('unseal: guards against an edited request row and an unsplittable polic
       request,
     );
     const seq = session.head.nextSeq;
-    const misstated = `request ${request} says prod-db-root is held by alice, bob, carol, dave (2 of 4), but it is held by alice, bob, carol (2 of 3); do not approve it`;
+    // The journal holds the body dave signed at the request: a different one in the row, however
+    // well signed, is not the request its approvers saw.
+    const replaced = `request ${request} in this vault's database does not match what was signed and approved`;
     const unused = (): Promise<string> => Promise.reject(new Error('the passphrase was asked for'));
     await expect(approveInPerson(session, request, 'carol', unused)).rejects.toMatchObject({
       code: 'INTEGRITY_FAILURE',
-      message: misstated,
+      message: replaced,
     });
-    await expect(unseal(session, request, 'reveal')).rejects.toMatchObject({ code: 'INTEGRITY_FAILURE', message: misstated });
+    await expect(unseal(session, request, 'reveal')).rejects.toMatchObject({ code: 'INTEGRITY_FAILURE', message: replaced });
     expect(session.head.nextSeq).toBe(seq);
     expect(listCredentials(session)[0]!.state).toBe('REQUESTED');
     editRow('UPDATE requests SET body = ?, hash = ?, signature = ? WHERE id = ?', row.body, row.hash, row.signature, request);
-    await endRequest(session, request, 'cancel', 'operator');
     await setPolicy(session, examplePolicy());
+    await settle(request);
   });
 
   it('the split a request names is what its approvers consent to, what unseal makes, and what a rotated secret is sealed to', async () => {
-    await setPolicy(session, withDaveHolding);
+    // The last activation's approvers consented to a split with dave: that is who holds it now.
+    const holdersOf = (slot: 'active' | 'next'): string[] =>
+      (JSON.parse(session.repo.getEnvelope('prod-db-root', slot)!.body) as { shares: { holder: string }[] }).shares.map((s) => s.holder);
+    expect(holdersOf('active')).toEqual(['alice', 'bob', 'carol', 'dave']);
+    await setPolicy(session, examplePolicy());
     const request = await approved('access');
     const body = requestBody(session, requestRow(session, request));
     expect(body).toMatchObject({
-      holders: ['alice', 'bob', 'carol'],
+      holders: ['alice', 'bob', 'carol', 'dave'],
       threshold: 2,
-      nextHolders: ['alice', 'bob', 'carol', 'dave'],
+      nextHolders: ['alice', 'bob', 'carol'],
       nextThreshold: 2,
     });
     const opened = await unseal(session, request, 'reveal');
     expect(opened.secret?.equals(Buffer.from('guards-test-secret')), 'the secret opened (value not printed)').toBe(true);
     opened.secret?.fill(0);
-    const holdersOf = (slot: 'active' | 'next'): string[] =>
-      (JSON.parse(session.repo.getEnvelope('prod-db-root', slot)!.body) as { shares: { holder: string }[] }).shares.map((s) => s.holder);
-    expect(holdersOf('next')).toEqual(['alice', 'bob', 'carol', 'dave']);
-    // The policy changes back before the review: the rotated secret still goes to the approved split.
-    await setPolicy(session, examplePolicy());
+    expect(holdersOf('next')).toEqual(['alice', 'bob', 'carol']);
+    // The policy changes before the review: the rotated secret still goes to the approved split.
+    await setPolicy(session, withDaveHolding);
     await closeWindow(session, 'prod-db-root', 'operator', 'closed');
     await signReview(
       session,
@@ -207,6 +238,6 @@ describe('unseal: guards against an edited request row and an unsplittable polic
       },
       pass('carol'),
     );
-    expect(holdersOf('next')).toEqual(['alice', 'bob', 'carol', 'dave']);
+    expect(holdersOf('next')).toEqual(['alice', 'bob', 'carol']);
   });
 });

@@ -1,0 +1,281 @@
+import { BreakGlassError } from '../core/errors.js';
+import type { JournalEntry, StoredEntry } from '../core/journal.js';
+import type { CredentialState } from '../core/lifecycle.js';
+import {
+  MemberCardSchema,
+  RequestBodySchema,
+  ReviewBodySchema,
+  type MemberCard,
+  type RequestBody,
+  type ReviewBody,
+} from '../core/documents.js';
+
+/** A request as the verified journal records it: the signed body, and what happened to it since. */
+export interface RequestEvidence {
+  readonly id: string;
+  readonly credential: string;
+  readonly body: RequestBody;
+  readonly hash: string;
+  readonly signature: string;
+  /** Where its request.create entry is: the anchor that approvals must name. */
+  readonly seq: number;
+  readonly entryHash: string;
+  /** Accepted approvals by holder: the hash of each token, as journaled. */
+  readonly approvals: Map<string, string>;
+  /** The digest of the next envelope taken when the quorum was reached, if it was. */
+  quorum: { readonly nextEnvelope: string } | null;
+  /** When its unseal window ends, once unsealed. */
+  windowEndsAt: number | null;
+  /** How it ended, once it did. */
+  ended: 'cancel' | 'expire' | 'close' | 'drill' | null;
+  /** Reviews signed for it, in journal order (their signatures are checked where they are used). */
+  readonly reviews: { readonly id: string; readonly body: ReviewBody; readonly signature: string; readonly nextEnvelope: string | null }[];
+}
+
+/** A credential as the verified journal records it: state, version, envelopes and its current request. */
+export interface CredentialEvidence {
+  readonly id: string;
+  state: CredentialState;
+  version: number;
+  /** Digests of the envelopes the journal recorded (null where there is none). */
+  active: string | null;
+  next: string | null;
+  rotated: boolean;
+  request: string | null;
+}
+
+/** A card as first enrolled, and whether a later entry tried to enrol other keys under the same id. */
+interface CardEvidence {
+  readonly card: MemberCard;
+  conflict: boolean;
+}
+
+const INTERESTING = new Set<string>([
+  'member.add',
+  'policy.set',
+  'credential.seal',
+  'request.create',
+  'approval.accept',
+  'request.quorum',
+  'request.cancel',
+  'request.expire',
+  'credential.unseal',
+  'window.close',
+  'review.sign',
+  'credential.reseal',
+  'drill.complete',
+]);
+
+// Every commit ends with a key.rotate entry: skipping them without parsing halves the work.
+const KEY_ROTATE = Buffer.from('"kind":"key.rotate"');
+
+const missing = (what: string): BreakGlassError =>
+  new BreakGlassError(
+    'INTEGRITY_FAILURE',
+    `${what}; this vault's database does not match its signed journal (it was edited by hand); do not use it until security has examined it`,
+  );
+
+/**
+ * The facts that gate security decisions, read from the verified journal (DESIGN.md, principle 7):
+ * cards as enrolled, signed requests and the approvals accepted for them, quorums, unseal windows,
+ * signed reviews, the envelopes recorded, and the policy's hash. A use case asks here and compares
+ * what the database's mutable rows say; a row that disagrees is INTEGRITY_FAILURE.
+ */
+export class Evidence {
+  readonly #cards = new Map<string, CardEvidence>();
+  readonly #requests = new Map<string, RequestEvidence>();
+  readonly #credentials = new Map<string, CredentialEvidence>();
+  #policyHash: string | null = null;
+  #broken: string | null = null;
+
+  /** Reads one verified entry; entries must come in journal order. */
+  add(stored: StoredEntry): void {
+    const bytes = Buffer.from(stored.bytes.buffer, stored.bytes.byteOffset, stored.bytes.byteLength);
+    if (bytes.includes(KEY_ROTATE)) return;
+    const entry = JSON.parse(bytes.toString('utf8')) as JournalEntry;
+    if (!INTERESTING.has(entry.kind)) return;
+    try {
+      this.#apply(entry, Buffer.from(stored.hash).toString('base64url'));
+    } catch (err) {
+      // A signed entry this version cannot read: nothing it gates may be decided.
+      this.#broken ??= `entry ${entry.seq} (${entry.kind}) cannot be read: ${(err as Error).message}`;
+    }
+  }
+
+  #apply(e: JournalEntry, hash: string): void {
+    const d = e.data as Record<string, unknown>;
+    switch (e.kind) {
+      case 'member.add': {
+        const card = MemberCardSchema.parse(d['card']);
+        const known = this.#cards.get(card.id);
+        // The keys are fixed by the first enrolment; a later one with the same keys may renew the card (a new name).
+        if (!known) this.#cards.set(card.id, { card, conflict: false });
+        else if (known.card.signingKey !== card.signingKey || known.card.agreementKey !== card.agreementKey) known.conflict = true;
+        else this.#cards.set(card.id, { card, conflict: known.conflict });
+        return;
+      }
+      case 'policy.set':
+        this.#policyHash = String(d['hash']);
+        return;
+      case 'credential.seal':
+        this.#credentials.set(e.subject, {
+          id: e.subject,
+          state: 'SEALED',
+          version: 1,
+          active: String(d['envelope']),
+          next: null,
+          rotated: false,
+          request: null,
+        });
+        return;
+      case 'request.create': {
+        const body = RequestBodySchema.parse(d['request']);
+        this.#requests.set(body.id, {
+          id: body.id,
+          credential: body.credential,
+          body,
+          hash: String(d['requestHash']),
+          signature: String(d['signature']),
+          seq: e.seq,
+          entryHash: hash,
+          approvals: new Map(),
+          quorum: null,
+          windowEndsAt: null,
+          ended: null,
+          reviews: [],
+        });
+        this.#move(e.subject, { state: 'REQUESTED', request: body.id });
+        return;
+      }
+      case 'approval.accept':
+        this.#request(d['request']).approvals.set(e.actor, String(d['approval']));
+        return;
+      case 'request.quorum': {
+        const next = String(d['nextEnvelope']);
+        this.#request(d['request']).quorum = { nextEnvelope: next };
+        this.#move(e.subject, { next, rotated: false });
+        return;
+      }
+      case 'request.cancel':
+      case 'request.expire': {
+        const r = this.#request(d['request']);
+        r.ended = e.kind === 'request.cancel' ? 'cancel' : 'expire';
+        // A request that reached its quorum exposed the credential: it goes to review, not back to SEALED.
+        if (r.quorum) this.#move(e.subject, { state: 'REVIEW_PENDING', active: null });
+        else this.#move(e.subject, { state: 'SEALED', request: null });
+        return;
+      }
+      case 'credential.unseal':
+        this.#request(d['request']).windowEndsAt = Number(d['windowEndsAt']);
+        this.#move(e.subject, { state: 'UNSEALED' });
+        return;
+      case 'window.close':
+        this.#request(d['request']).ended = 'close';
+        this.#move(e.subject, { state: 'REVIEW_PENDING', active: null });
+        return;
+      case 'review.sign': {
+        const body = ReviewBodySchema.parse(d['body']);
+        const nextEnvelope = typeof d['nextEnvelope'] === 'string' ? d['nextEnvelope'] : null;
+        this.#request(body.request).reviews.push({ id: String(d['review']), body, signature: String(d['signature']), nextEnvelope });
+        this.#move(e.subject, { state: 'REVIEWED', ...(nextEnvelope ? { next: nextEnvelope, rotated: true } : {}) });
+        return;
+      }
+      case 'credential.reseal': {
+        const c = this.#credential(e.subject);
+        this.#move(e.subject, {
+          state: 'SEALED',
+          active: c.next,
+          next: null,
+          rotated: false,
+          request: null,
+          version: Number(d['version']),
+        });
+        return;
+      }
+      case 'drill.complete':
+        this.#request(d['request']).ended = 'drill';
+        this.#move(e.subject, { state: 'SEALED', request: null });
+        return;
+      default:
+        return;
+    }
+  }
+
+  #request(id: unknown): RequestEvidence {
+    const r = this.#requests.get(String(id));
+    if (!r) throw new Error(`names request ${String(id)}, which the journal never opened`);
+    return r;
+  }
+
+  #credential(id: string): CredentialEvidence {
+    const c = this.#credentials.get(id);
+    if (!c) throw new Error(`names credential ${id}, which the journal never sealed`);
+    return c;
+  }
+
+  #move(id: string, change: Partial<CredentialEvidence>): void {
+    Object.assign(this.#credential(id), change);
+  }
+
+  #assertReadable(): void {
+    if (this.#broken) throw missing(`the journal's ${this.#broken}`);
+  }
+
+  /** The card of a member as first enrolled in the journal; INTEGRITY_FAILURE if never enrolled or re-keyed. */
+  card(id: string): MemberCard {
+    this.#assertReadable();
+    const c = this.#cards.get(id);
+    if (!c) throw missing(`member ${id} is in the database but the journal never enrolled them`);
+    if (c.conflict) throw missing(`the journal enrols member ${id} a second time under other keys`);
+    return c.card;
+  }
+
+  /** True when the journal enrolled `id` (the database row may still have been edited). */
+  hasCard(id: string): boolean {
+    return this.#cards.has(id);
+  }
+
+  /** A request as journaled; INTEGRITY_FAILURE when the journal never opened it. */
+  request(id: string): RequestEvidence {
+    this.#assertReadable();
+    const r = this.#requests.get(id);
+    if (!r) throw missing(`request ${id} is in the database but not in the journal`);
+    return r;
+  }
+
+  /** Requests the journal shows open or unsealed (not ended), in the order they were opened. */
+  liveRequests(): RequestEvidence[] {
+    this.#assertReadable();
+    return [...this.#requests.values()].filter((r) => r.ended === null);
+  }
+
+  /** A credential as journaled; INTEGRITY_FAILURE when the journal never sealed it. */
+  credential(id: string): CredentialEvidence {
+    this.#assertReadable();
+    const c = this.#credentials.get(id);
+    if (!c) throw missing(`credential ${id} is in the database but the journal never sealed it`);
+    return c;
+  }
+
+  /** The hash of the last policy the journal recorded, or null before any. */
+  get policyHash(): string | null {
+    this.#assertReadable();
+    return this.#policyHash;
+  }
+}
+
+/** The status a request row must have, given what the journal recorded of it. */
+export function journaledStatus(r: RequestEvidence): 'open' | 'unsealed' | 'closed' | 'cancelled' | 'expired' | 'drilled' {
+  switch (r.ended) {
+    case null:
+      return r.windowEndsAt === null ? 'open' : 'unsealed';
+    case 'close':
+      return 'closed';
+    case 'cancel':
+      return 'cancelled';
+    case 'expire':
+      return 'expired';
+    case 'drill':
+      return 'drilled';
+  }
+}

@@ -1,0 +1,658 @@
+/**
+ * The vault laptop alone can never open, re-split or reseal a credential, nor rewrite its history
+ * unseen. Each test plays an attack as someone with root on the vault laptop would: raw SQL on the
+ * vault's file, reads and writes of its keychain items through the keychain API, card and custody
+ * swaps, entries appended with the keychain's own epoch key, folder and keychain snapshots and
+ * restores. They have no holder's passphrase and no control of the holders' laptops. Each attack
+ * ends refused, detected or harmless, with its exact code. Real CLI, real SQLite, real keychain.
+ */
+import Database from 'better-sqlite3';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApprovalToken, MemberCard, RequestBundle, ReviewBody } from '../../../src/core/documents.js';
+import type { JournalEntry } from '../../../src/core/journal.js';
+import {
+  TAG,
+  b64,
+  combineShares,
+  decryptSecret,
+  documentHash,
+  generateAgreementKeyPair,
+  generateSigningKeyPair,
+  memberFingerprint,
+  memberKeyAad,
+  openFromKey,
+  reconstructDek,
+  signDocument,
+  unwrapWithPassphrase,
+  wrapWithPassphrase,
+  type AgreementKeyPair,
+  type Envelope,
+  type MemberKeys,
+  type SigningKeyPair,
+} from '../../../src/crypto/index.js';
+import { advanceHead, makeEntry, type ChainHead } from '../../../src/journal/index.js';
+import { KeytarSecretStore } from '../../../src/keychain/index.js';
+import { VaultSession } from '../../../src/vault/index.js';
+import { approvalContext } from '../../../src/vault/approvals.js';
+import { PASSPHRASES, expectStatus, type Laptop } from '../../helpers/cli.js';
+import { buildWorld, reviewArgs, type World } from '../../helpers/world.js';
+import { expectRefusalJournaled, expectUnchanged, journal, jsonError, jsonOk, snapshot } from '../cli/vault-state.js';
+
+const store = (ns: string): Promise<KeytarSecretStore> => Promise.resolve(new KeytarSecretStore(ns));
+const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
+
+/** Raw SQL on a vault's file, as someone with the disk can run it (triggers guard only the journal). */
+function sql<T = unknown>(vault: Laptop, statement: string, ...params: unknown[]): T[] {
+  const db = new Database(join(vault.vault, 'vault.db'), { fileMustExist: true });
+  try {
+    const stmt = db.prepare(statement);
+    return stmt.reader ? (stmt.all(...params) as T[]) : (stmt.run(...params), []);
+  } finally {
+    db.close();
+  }
+}
+
+const vaultIdOf = (vault: Laptop): string => sql<{ value: string }>(vault, "SELECT value FROM meta WHERE key = 'vault_id'")[0]!.value;
+
+/** A member's private keys, unwrapped from their custody file with their passphrase (what the test knows, not the attacker). */
+async function keysOf(world: World, member: string): Promise<MemberKeys> {
+  const custody = readJson<{ signingKey: string; wrapped: Parameters<typeof unwrapWithPassphrase>[1] }>(
+    join(world.root, `${member}.custody`),
+  );
+  const plain = await unwrapWithPassphrase(PASSPHRASES[member]!, custody.wrapped, memberKeyAad(member, custody.signingKey));
+  return JSON.parse(plain!.toString('utf8')) as MemberKeys;
+}
+
+/** A card and custody copy the attacker makes for `id`, with keys and a passphrase of their own. */
+async function forgedMember(id: string, name: string): Promise<{ card: MemberCard; custody: string; keys: MemberKeys }> {
+  const keys: MemberKeys = { signing: generateSigningKeyPair(), agreement: generateAgreementKeyPair() };
+  const body = {
+    format: 'breakglass.member-card' as const,
+    version: 1 as const,
+    id,
+    name,
+    signingKey: keys.signing.publicKey,
+    agreementKey: keys.agreement.publicKey,
+    createdAt: Date.now(),
+  };
+  const card: MemberCard = { ...body, sig: signDocument(TAG.memberCard, body, keys.signing) };
+  const wrapped = await wrapWithPassphrase('attacker passphrase 123', Buffer.from(JSON.stringify(keys)), memberKeyAad(id, card.signingKey));
+  const custody = JSON.stringify({ format: 'breakglass.custody', version: 1, member: id, signingKey: card.signingKey, wrapped });
+  return { card, custody, keys };
+}
+
+/** Appends entries with the vault's own keychain key, as an attacker running the vault's code as root can. */
+async function appendWithKeychain(
+  vault: Laptop,
+  ...entries: { kind: JournalEntry['kind']; actor: string; subject: string; data: Record<string, unknown> }[]
+): Promise<void> {
+  const session = await VaultSession.open(vault.vault, store, { write: true });
+  try {
+    await session.commit((append) => {
+      for (const e of entries) append(e);
+    });
+  } finally {
+    await session.close();
+  }
+}
+
+/** Every keychain item of a vault's namespace (epoch keys, request keys). */
+async function keychainItems(vaultId: string): Promise<Map<string, string>> {
+  const ks = new KeytarSecretStore(vaultId);
+  const items = new Map<string, string>();
+  for (const account of await ks.list()) {
+    const value = await ks.get(account);
+    if (value !== null && !account.startsWith('breakglass-probe-')) items.set(account, value);
+  }
+  return items;
+}
+
+async function restoreKeychain(vaultId: string, items: Map<string, string>): Promise<void> {
+  const ks = new KeytarSecretStore(vaultId);
+  for (const account of await ks.list()) await ks.delete(account);
+  for (const [account, value] of items) await ks.set(account, value);
+}
+
+async function approveInPerson(world: World, request: string, holder: string): Promise<void> {
+  expectStatus(await world.vault.run(['approve', request, '--holder', holder, '--yes'], { passphraseOf: holder }), 0, `approve ${holder}`);
+}
+
+/** Exports a bundle for `holder`, approves it on their own laptop and returns the approval file. */
+async function remoteApproval(world: World, request: string, holder: string, tag: string): Promise<string> {
+  const bundle = join(world.root, `${tag}-${holder}.bundle`);
+  const approval = join(world.root, `${tag}-${holder}.approval`);
+  expectStatus(await world.vault.run(['request', 'export', request, '--holder', holder, '--out', bundle]), 0, 'request export');
+  expectStatus(
+    await world.laptops[holder]!.run(['approve', '--yes', '--bundle', bundle, '--out', approval], { passphraseOf: holder }),
+    0,
+    `approve --bundle ${holder}`,
+  );
+  return approval;
+}
+
+/** The active envelope of prod-db-root as the database holds it. */
+const activeEnvelope = (world: World): Envelope =>
+  JSON.parse(
+    sql<{ body: string }>(world.vault, "SELECT body FROM envelopes WHERE credential_id = 'prod-db-root' AND slot = 'active'")[0]!.body,
+  ) as Envelope;
+
+describe('the vault laptop alone: a card swapped to redirect the next split', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await buildWorld();
+  }, 120_000);
+  afterAll(() => world.cleanup());
+
+  it("a holder's card and custody swapped by SQL: no request is signed for it, nothing is sealed to it (INTEGRITY_FAILURE, exit 4)", async () => {
+    const fake = await forgedMember('bob', 'Bob');
+    const genuine = sql<{ card: string; custody: string }>(world.vault, "SELECT card, custody FROM members WHERE id = 'bob'")[0]!;
+    sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'bob'", JSON.stringify(fake.card), fake.custody);
+    const before = await snapshot(world.vault.vault);
+    const refused = jsonError(
+      await world.vault.run(
+        [
+          '--json',
+          'request',
+          '--credential',
+          'prod-db-root',
+          '--trigger',
+          'network-outage',
+          '--reason',
+          'r',
+          '--incident',
+          'INC-1',
+          '--requester',
+          'dave',
+        ],
+        { passphraseOf: 'dave' },
+      ),
+      4,
+    );
+    expect(refused.code).toBe('INTEGRITY_FAILURE');
+    expect(refused.message).toMatch(/^the card of bob in this vault's database \(fingerprint .{19}\) is not the card its journal enrolled/);
+    await expectUnchanged(world.vault.vault, before);
+    // member list shows it too.
+    const list = expectStatus(await world.vault.run(['member', 'list']), 0, 'member list');
+    expect(list.stdout).toContain('bob\tBob\tcustody copy here\tCARD DOES NOT MATCH THE JOURNAL');
+    sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'bob'", genuine.card, genuine.custody);
+  });
+
+  it('swapped after the request was signed: the quorum cannot seal the next split to it, the approval is refused (exit 4)', async () => {
+    const request = await world.request();
+    await approveInPerson(world, request, 'alice');
+    const fake = await forgedMember('bob', 'Bob');
+    const genuine = sql<{ card: string; custody: string }>(world.vault, "SELECT card, custody FROM members WHERE id = 'bob'")[0]!;
+    sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'bob'", JSON.stringify(fake.card), fake.custody);
+    const before = await snapshot(world.vault.vault);
+    const refused = jsonError(
+      await world.vault.run(['--json', 'approve', request, '--holder', 'carol', '--yes'], { passphraseOf: 'carol' }),
+      4,
+    );
+    expect(refused.code).toBe('INTEGRITY_FAILURE');
+    expect(refused.message).toMatch(/^the card of bob in this vault's database/);
+    await expectUnchanged(world.vault.vault, before);
+    sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'bob'", genuine.card, genuine.custody);
+    expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
+  });
+
+  it('a second member.add for bob under other keys, appended with the keychain: the journal keeps the first keys (exit 4)', async () => {
+    const fake = await forgedMember('bob', 'Bob');
+    await appendWithKeychain(world.vault, { kind: 'member.add', actor: 'vault', subject: 'bob', data: { card: fake.card, custody: true } });
+    sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'bob'", JSON.stringify(fake.card), fake.custody);
+    const refused = jsonError(
+      await world.vault.run(
+        [
+          '--json',
+          'request',
+          '--credential',
+          'prod-db-root',
+          '--trigger',
+          'network-outage',
+          '--reason',
+          'r',
+          '--incident',
+          'INC-1',
+          '--requester',
+          'dave',
+        ],
+        { passphraseOf: 'dave' },
+      ),
+      4,
+    );
+    expect(refused).toMatchObject({
+      code: 'INTEGRITY_FAILURE',
+      message: expect.stringMatching(/enrols member bob a second time under other keys/),
+    });
+  });
+});
+
+describe("the vault laptop alone: a request that names another key for a holder, caught on the holder's own laptop", () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await buildWorld();
+  }, 120_000);
+  afterAll(() => world.cleanup());
+
+  it("bob's laptop refuses a signed request whose next split names a key that is not bob's (INTEGRITY_FAILURE, exit 4), and journals it", async () => {
+    const request = await world.request();
+    const file = join(world.root, 'genuine-bob.bundle');
+    expectStatus(await world.vault.run(['request', 'export', request, '--holder', 'bob', '--out', file]), 0, 'export');
+    // What a vault whose cards were replaced from the start would produce: dave signs what his vault
+    // shows him, and bob's next share goes to the attacker's key.
+    const bundle = readJson<RequestBundle>(file);
+    const fake = await forgedMember('bob', 'Bob');
+    const at = bundle.request.nextHolders.indexOf('bob');
+    const body = {
+      ...bundle.request,
+      nextHolderKeys: bundle.request.nextHolderKeys.map((k, i) => (i === at ? memberFingerprint(fake.card) : k)),
+    };
+    const dave = await keysOf(world, 'dave');
+    const forged: RequestBundle = {
+      ...bundle,
+      request: body,
+      requestHash: b64(documentHash(TAG.request, body)),
+      requesterSignature: signDocument(TAG.request, body, dave.signing),
+    };
+    const forgedFile = join(world.root, 'forged-bob.bundle');
+    writeFileSync(forgedFile, JSON.stringify(forged));
+    const bob = world.laptops['bob']!;
+    const before = await snapshot(bob.vault);
+    const t = await bob.run(['--json', 'approve', '--yes', '--bundle', forgedFile, '--out', join(world.root, 'forged-bob.approval')], {
+      passphraseOf: 'bob',
+    });
+    const error = jsonError(t, 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(
+      /^the request names key .{19} for bob after the unseal, but bob's key is .{19}: the vault would seal bob's share to a key that is not theirs/,
+    );
+    const refusal = await expectRefusalJournaled(bob.vault, before, 'INTEGRITY_FAILURE');
+    expect(refusal.data).toMatchObject({ request: request, vault: bundle.request.vault });
+    // The approval screen showed every holder's key before anything was asked.
+    expect(t.stderr).toMatch(/afterwards {2}split again among 2 of 3: alice \[.{19}\], bob \[.{19}\], carol \[.{19}\]/);
+  });
+});
+
+describe('the vault laptop alone: a drill, or a request cancelled after its quorum, never hands it the data key unseen', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await buildWorld();
+  }, 120_000);
+  afterAll(() => world.cleanup());
+
+  it("a drill's approvals carry no share: the request key copied from the keychain opens nothing", async () => {
+    const started = jsonOk<{ request: string }>(
+      await world.vault.run(['--json', 'drill', '--credential', 'prod-db-root', '--requester', 'dave'], { passphraseOf: 'dave' }),
+    );
+    const drill = started.request;
+    const stolen = JSON.parse((await new KeytarSecretStore(vaultIdOf(world.vault)).get(`request:${drill}`))!) as AgreementKeyPair;
+    const files = [await remoteApproval(world, drill, 'bob', 'drill'), await remoteApproval(world, drill, 'carol', 'drill')];
+    // The holder's screen said what a drill does, first.
+    for (const f of files) {
+      const token = readJson<ApprovalToken>(f);
+      expect(token.body.format).toBe('breakglass.drill-proof');
+      expect(JSON.stringify(token)).not.toContain('sealedShare');
+      expectStatus(await world.vault.run(['approval', 'import', f]), 0, 'approval import');
+    }
+    expectStatus(await world.vault.run(['drill', '--credential', 'prod-db-root']), 0, 'drill complete');
+    // Everything the vault holds of the drill, tried with the stolen key: no ciphertext to open.
+    const tokens = sql<{ token: string }>(world.vault, 'SELECT token FROM approvals WHERE request_id = ?', drill).map(
+      (r) => JSON.parse(r.token) as ApprovalToken,
+    );
+    expect(tokens).toHaveLength(2);
+    for (const token of tokens) {
+      expect(token.body.format).toBe('breakglass.drill-proof');
+      expect('sealedShare' in token.body).toBe(false);
+    }
+    expect(stolen.publicKey).toHaveLength(43);
+    const list = expectStatus(await world.vault.run(['list']), 0, 'list');
+    expect(list.stdout).toMatch(/^prod-db-root\tSEALED\t2 of 3\tv1\t/m);
+  });
+
+  it('the drill screen on a holder laptop says first and plainly what a drill does', async () => {
+    const started = jsonOk<{ request: string }>(
+      await world.vault.run(['--json', 'drill', '--credential', 'prod-db-root', '--requester', 'dave'], { passphraseOf: 'dave' }),
+    );
+    const bundle = join(world.root, 'screen-alice.bundle');
+    expectStatus(await world.vault.run(['request', 'export', started.request, '--holder', 'alice', '--out', bundle]), 0, 'export');
+    const t = await world.laptops['alice']!.run(['approve', '--bundle', bundle, '--out', join(world.root, 'screen-alice.approval')], {
+      passphraseOf: 'alice',
+    });
+    // Without a terminal and without --yes nothing is approved; the screen was shown all the same.
+    expect(t.status).toBe(2);
+    expect(t.stderr.split('\n').slice(0, 2)).toEqual([
+      'DRILL: a practice run for prod-db-root. Your approval proves, signed, that your share opens with your key and',
+      'matches its commitment. No share leaves your keys in a form the vault can open: the credential stays sealed.',
+    ]);
+    expectStatus(await world.vault.run(['request', 'cancel', started.request]), 0, 'cancel drill');
+  });
+
+  it('a request cancelled after its quorum: exposed, next envelope taken, review required; the data key learnt opens nothing new', async () => {
+    const request = await world.request();
+    const vaultId = vaultIdOf(world.vault);
+    const stolen = JSON.parse((await new KeytarSecretStore(vaultId).get(`request:${request}`))!) as AgreementKeyPair;
+    await approveInPerson(world, request, 'alice');
+    expectStatus(await world.vault.run(['approval', 'import', await remoteApproval(world, request, 'bob', 'cancel')]), 0, 'import bob');
+    const oldEnvelope = activeEnvelope(world);
+    // The attacker rebuilds the data key from the approvals with the copied key...
+    const tokens = sql<{ token: string }>(world.vault, 'SELECT token FROM approvals WHERE request_id = ?', request).map(
+      (r) => JSON.parse(r.token) as ApprovalToken,
+    );
+    const shares = tokens.map((t) =>
+      openFromKey(stolen, (t.body as unknown as { sealedShare: never }).sealedShare, approvalContext(t.body as never))!,
+    );
+    const dek = (await reconstructDek(oldEnvelope, shares))!;
+    expect(decryptSecret(oldEnvelope, dek)!.toString()).toBe(world.secret);
+    // ...and cancels, as if nothing happened. The journal says the credential was exposed.
+    const cancel = jsonOk<{ exposed: boolean }>(await world.vault.run(['--json', 'request', 'cancel', request]));
+    expect(cancel.exposed).toBe(true);
+    const kinds = journal(world.vault.vault).map((e) => e.kind);
+    expect(kinds).toContain('request.quorum');
+    expect(journal(world.vault.vault).find((e) => e.kind === 'request.cancel' && e.data['request'] === request)!.data).toEqual({
+      request,
+      exposed: true,
+    });
+    const list = expectStatus(await world.vault.run(['list']), 0, 'list');
+    expect(list.stdout).toMatch(/^prod-db-root\tREVIEW_PENDING \(exposed\)\t2 of 3\tv1\t/m);
+    expect(jsonError(await world.vault.run(['--json', 'reseal', 'prod-db-root']), 3).code).toBe('REVIEW_REQUIRED');
+    expectStatus(await world.vault.run(reviewArgs('cancelled after quorum', 'none'), { passphraseOf: 'carol' }), 0, 'review');
+    expectStatus(await world.vault.run(['reseal', 'prod-db-root']), 0, 'reseal');
+    // The resealed credential is under a fresh data key and split: what the attacker learnt opens nothing.
+    const resealed = activeEnvelope(world);
+    expect(resealed.context.version).toBe(2);
+    expect(decryptSecret(resealed, dek)).toBeNull();
+    expect(await combineShares(shares)).toEqual(dek);
+  });
+});
+
+describe('the vault laptop alone: reseal without a genuine review', () => {
+  let world: World;
+  let request = '';
+  beforeAll(async () => {
+    world = await buildWorld();
+    request = await world.request();
+    await approveInPerson(world, request, 'alice');
+    await approveInPerson(world, request, 'bob');
+    expectStatus(await world.vault.run(['unseal', request]), 0, 'unseal');
+    expectStatus(await world.vault.run(['close', 'prod-db-root']), 0, 'close');
+  }, 180_000);
+  afterAll(() => world.cleanup());
+
+  it('state set to REVIEWED by raw SQL: reseal refuses (INTEGRITY_FAILURE, exit 4) and changes nothing', async () => {
+    sql(world.vault, "UPDATE credentials SET state = 'REVIEWED' WHERE id = 'prod-db-root'");
+    const before = await snapshot(world.vault.vault);
+    const error = jsonError(await world.vault.run(['--json', 'reseal', 'prod-db-root']), 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(/^the database says prod-db-root is REVIEWED .*but its signed journal says REVIEW_PENDING/);
+    await expectUnchanged(world.vault.vault, before);
+    sql(world.vault, "UPDATE credentials SET state = 'REVIEW_PENDING' WHERE id = 'prod-db-root'");
+  });
+
+  it("a review entry appended with the keychain, signed by a key that is not carol's: reseal refuses (exit 4)", async () => {
+    const attacker = generateSigningKeyPair();
+    const body: ReviewBody = {
+      format: 'breakglass.review',
+      version: 1,
+      vault: vaultIdOf(world.vault),
+      credential: 'prod-db-root',
+      request,
+      requestHash: sql<{ hash: string }>(world.vault, 'SELECT hash FROM requests WHERE id = ?', request)[0]!.hash,
+      reviewer: 'carol',
+      warranted: true,
+      summary: 'all fine',
+      changes: 'none',
+      incident: 'INC-4711',
+      followUp: '',
+      rotated: false,
+      signedAt: Date.now(),
+    };
+    await appendWithKeychain(world.vault, {
+      kind: 'review.sign',
+      actor: 'carol',
+      subject: 'prod-db-root',
+      data: { review: 'rev-000000000000', body, signature: signDocument(TAG.review, body, attacker) },
+    });
+    sql(world.vault, "UPDATE credentials SET state = 'REVIEWED' WHERE id = 'prod-db-root'");
+    const before = await snapshot(world.vault.vault);
+    const error = jsonError(await world.vault.run(['--json', 'reseal', 'prod-db-root']), 4);
+    expect(error).toMatchObject({
+      code: 'INTEGRITY_FAILURE',
+      message: expect.stringMatching(/^the review rev-000000000000 in this vault's journal is not signed by carol's enrolled key/),
+    });
+    await expectUnchanged(world.vault.vault, before);
+  });
+
+  it("carol's card and custody swapped for the attacker's: the review is refused before it is signed (exit 4)", async () => {
+    const fake = await forgedMember('carol', 'Carol');
+    sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'carol'", JSON.stringify(fake.card), fake.custody);
+    const pw = join(world.root, '.pw-attacker');
+    writeFileSync(pw, 'attacker passphrase 123');
+    const error = jsonError(await world.vault.run(['--json', '--passphrase-file', pw, ...reviewArgs('fine', 'none')]), 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(/^the card of carol in this vault's database/);
+  });
+
+  it('an unseal window re-opened by SQL after close: no reveal (exit 4)', async () => {
+    sql(world.vault, "UPDATE requests SET status = 'unsealed', window_ends_at = ? WHERE id = ?", Date.now() + 3_600_000, request);
+    const error = jsonError(await world.vault.run(['--json', 'unseal', request, '--out', join(world.root, 'leak.txt')]), 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(
+      new RegExp(
+        `^request ${request} in this vault's database \\(access, unsealed\\) is not what its signed journal recorded \\(access, closed\\)`,
+      ),
+    );
+  });
+});
+
+describe('the vault laptop alone: approvals and bundles', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await buildWorld();
+  }, 120_000);
+  afterAll(() => world.cleanup());
+
+  it('the label and vault name are signed: a bundle that changes them no longer matches its hash (BAD_BUNDLE, exit 2)', async () => {
+    const request = await world.request();
+    const file = join(world.root, 'label-bob.bundle');
+    expectStatus(await world.vault.run(['request', 'export', request, '--holder', 'bob', '--out', file]), 0, 'export');
+    const bundle = readJson<RequestBundle>(file);
+    writeFileSync(file, JSON.stringify({ ...bundle, request: { ...bundle.request, credentialLabel: 'test DB (harmless)' } }));
+    const error = jsonError(
+      await world.laptops['bob']!.run(['--json', 'approve', '--yes', '--bundle', file, '--out', join(world.root, 'label-bob.approval')], {
+        passphraseOf: 'bob',
+      }),
+      2,
+    );
+    expect(error).toMatchObject({ code: 'BAD_BUNDLE', message: "the bundle's request does not match its hash; it was altered" });
+    expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
+  });
+
+  it('an approval whose anchor is not the one the vault recorded is refused at import (APPROVAL_REPLAYED, exit 3)', async () => {
+    const request = await world.request();
+    const file = join(world.root, 'anchor-bob.bundle');
+    expectStatus(await world.vault.run(['request', 'export', request, '--holder', 'bob', '--out', file]), 0, 'export');
+    const bundle = readJson<RequestBundle>(file);
+    writeFileSync(file, JSON.stringify({ ...bundle, anchor: { ...bundle.anchor, seq: bundle.anchor.seq + 40 } }));
+    const approval = join(world.root, 'anchor-bob.approval');
+    expectStatus(
+      await world.laptops['bob']!.run(['approve', '--yes', '--bundle', file, '--out', approval], { passphraseOf: 'bob' }),
+      0,
+      'approve',
+    );
+    const before = await snapshot(world.vault.vault);
+    const error = jsonError(await world.vault.run(['--json', 'approval', 'import', approval]), 3);
+    expect(error.code).toBe('APPROVAL_REPLAYED');
+    expect(error.message).toMatch(
+      /^the approval names the request at seq \d+ of journal j-[0-9a-f]{16}, but this vault recorded it at seq \d+/,
+    );
+    await expectRefusalJournaled(world.vault.vault, before, 'APPROVAL_REPLAYED');
+    expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
+  });
+
+  it('an approval row inserted by SQL does not count towards the quorum (exit 4)', async () => {
+    const request = await world.request();
+    await approveInPerson(world, request, 'alice');
+    const [row] = sql<{ token: string }>(world.vault, 'SELECT token FROM approvals WHERE request_id = ?', request);
+    const token = JSON.parse(row!.token) as ApprovalToken;
+    sql(
+      world.vault,
+      'INSERT INTO approvals (request_id, holder, token, token_hash, accepted_at) VALUES (?, ?, ?, ?, ?)',
+      request,
+      'carol',
+      JSON.stringify({ ...token, body: { ...token.body, holder: 'carol' } }),
+      'x',
+      Date.now(),
+    );
+    const error = jsonError(await world.vault.run(['--json', 'unseal', request]), 4);
+    expect(error).toMatchObject({
+      code: 'INTEGRITY_FAILURE',
+      message: expect.stringMatching(
+        /^the approval of carol for req-[0-9a-f]{12} in this vault's database is not one its journal accepted/,
+      ),
+    });
+  });
+});
+
+describe('the vault laptop alone: the journal rewritten, cut or rolled back', () => {
+  let world: World;
+  let genesis = '';
+  let vaultId = '';
+  beforeAll(async () => {
+    world = await buildWorld();
+    vaultId = vaultIdOf(world.vault);
+    genesis = (journal(world.vault.vault)[0]!.data['key'] as string) ?? '';
+    // Bob approves one activation from his own laptop: from now on his laptop witnesses this vault.
+    const request = await world.request();
+    expectStatus(await world.vault.run(['approval', 'import', await remoteApproval(world, request, 'bob', 'witness')]), 0, 'import');
+    expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
+  }, 180_000);
+  afterAll(() => world.cleanup());
+
+  it('epoch keys erased from the keychain: verify exits 4 TAIL_UNPROVEN; export refuses unless --force, and then says so', async () => {
+    const items = await keychainItems(vaultId);
+    const ks = new KeytarSecretStore(vaultId);
+    for (const account of items.keys()) if (account.startsWith('journal-epoch:')) await ks.delete(account);
+    try {
+      const verify = jsonError(await world.vault.run(['--json', 'journal', 'verify']), 4);
+      expect(verify.code).toBe('TAIL_UNPROVEN');
+      expect(verify.message).toMatch(/nothing proves that the journal ends at seq \d+: entries may have been cut from its end/);
+      const out = join(world.root, 'unproven.jsonl');
+      expect(jsonError(await world.vault.run(['--json', 'journal', 'export', '--out', out]), 4).code).toBe('TAIL_UNPROVEN');
+      const forced = await world.vault.run(['--json', 'journal', 'export', '--out', out, '--force']);
+      expect(jsonOk<{ tailProven: boolean }>(forced).tailProven).toBe(false);
+      expect(forced.stderr).toMatch(/^WARNING: the end of this journal is UNPROVEN/);
+      // A write is refused with the same code, not blamed on the environment.
+      expect(jsonError(await world.vault.run(['--json', 'member', 'add', join(world.root, 'alice.card')]), 4).code).toBe('TAIL_UNPROVEN');
+    } finally {
+      await restoreKeychain(vaultId, items);
+    }
+  });
+
+  it("the whole journal re-signed under a fresh genesis key: verify --genesis-key fails (BAD_KEY), and bob's laptop refuses the next request", async () => {
+    const folder = join(world.root, 'before-rewrite');
+    const items = await keychainItems(vaultId);
+    cpSync(world.vault.vault, folder, { recursive: true });
+    try {
+      await rewriteJournal(world.vault, vaultId);
+      const unpinned = await world.vault.run(['journal', 'verify']);
+      expect(unpinned.status).toBe(0);
+      expect(unpinned.stderr).toMatch(
+        /^note: not pinned to a genesis key: this journal starts from key [A-Za-z0-9_-]{43}, which it says itself/,
+      );
+      expect(unpinned.stderr).not.toContain(genesis);
+      const pinned = jsonError(await world.vault.run(['--json', 'journal', 'verify', '--genesis-key', genesis]), 4);
+      expect(pinned).toMatchObject({ code: 'JOURNAL_TAMPERED', details: { seq: 0, failure: 'BAD_KEY' } });
+      const request = await world.request();
+      const bundle = join(world.root, 'rewritten-bob.bundle');
+      expectStatus(await world.vault.run(['request', 'export', request, '--holder', 'bob', '--out', bundle]), 0, 'export');
+      const bob = world.laptops['bob']!;
+      const before = await snapshot(bob.vault);
+      const error = jsonError(
+        await bob.run(['--json', 'approve', '--yes', '--bundle', bundle, '--out', join(world.root, 'rewritten-bob.approval')], {
+          passphraseOf: 'bob',
+        }),
+        4,
+      );
+      expect(error.code).toBe('JOURNAL_TAMPERED');
+      expect(error.message).toMatch(
+        /now starts from another genesis key .* than the one this laptop saw when it approved before: its journal was rewritten/,
+      );
+      await expectRefusalJournaled(bob.vault, before, 'JOURNAL_TAMPERED');
+    } finally {
+      rmSync(world.vault.vault, { recursive: true, force: true });
+      cpSync(folder, world.vault.vault, { recursive: true });
+      await restoreKeychain(vaultId, items);
+    }
+  });
+
+  it("an older copy of the vault folder and keychain restored: bob's laptop names the rollback at the next approval", async () => {
+    const folder = join(world.root, 'snapshot');
+    const items = await keychainItems(vaultId);
+    cpSync(world.vault.vault, folder, { recursive: true });
+    // An activation the attacker wants to erase: bob approves it from his laptop.
+    const request = await world.request();
+    expectStatus(await world.vault.run(['approval', 'import', await remoteApproval(world, request, 'bob', 'erased')]), 0, 'import');
+    await approveInPerson(world, request, 'alice');
+    expectStatus(await world.vault.run(['unseal', request]), 0, 'unseal');
+    // Restore the folder and the keychain as they were before it.
+    rmSync(world.vault.vault, { recursive: true, force: true });
+    cpSync(folder, world.vault.vault, { recursive: true });
+    await restoreKeychain(vaultId, items);
+    expectStatus(await world.vault.run(['journal', 'verify', '--genesis-key', genesis]), 0, 'the restored copy verifies on its own');
+    const again = await world.request();
+    const bundle = join(world.root, 'rollback-bob.bundle');
+    expectStatus(await world.vault.run(['request', 'export', again, '--holder', 'bob', '--out', bundle]), 0, 'export');
+    const bob = world.laptops['bob']!;
+    const before = await snapshot(bob.vault);
+    const t = await bob.run(['--json', 'approve', '--yes', '--bundle', bundle, '--out', join(world.root, 'rollback-bob.approval')], {
+      passphraseOf: 'bob',
+    });
+    const error = jsonError(t, 4);
+    expect(error.code).toBe('JOURNAL_TAMPERED');
+    expect(error.message).toMatch(
+      /^the journal of vault v-[0-9a-f]{16} (is at seq \d+, but this laptop approved a request at its seq \d+ before: the vault was rolled back|has another entry at seq \d+ than the one this laptop approved before: its journal was forked)/,
+    );
+    await expectRefusalJournaled(bob.vault, before, 'JOURNAL_TAMPERED');
+  });
+});
+
+/**
+ * Re-signs a vault's whole journal from a fresh genesis key, as someone with the file and the
+ * keychain could: same entries, new keys, triggers dropped for the rewrite, keychain replaced.
+ */
+async function rewriteJournal(vault: Laptop, vaultId: string): Promise<void> {
+  const db = new Database(join(vault.vault, 'vault.db'), { fileMustExist: true });
+  try {
+    const old = (db.prepare('SELECT bytes FROM journal ORDER BY seq').all() as { bytes: Buffer }[]).map(
+      (r) => JSON.parse(r.bytes.toString('utf8')) as JournalEntry,
+    );
+    let key: SigningKeyPair = generateSigningKeyPair();
+    let head: ChainHead = { journal: old[0]!.journal, nextSeq: 0, prev: '', epoch: 0 };
+    const rows: { seq: number; bytes: Uint8Array; hash: Uint8Array; sig: Uint8Array }[] = [];
+    let next: SigningKeyPair | null = null;
+    for (const e of old) {
+      let data = e.data as Record<string, unknown>;
+      if (e.kind === 'journal.genesis') data = { ...data, key: key.publicKey };
+      if (e.kind === 'key.rotate') {
+        next = generateSigningKeyPair();
+        data = { ...data, next: next.publicKey };
+      }
+      const entry = makeEntry(head, { kind: e.kind, actor: e.actor, subject: e.subject, data }, key);
+      rows.push(entry);
+      head = advanceHead(head, entry, e.kind);
+      if (next) {
+        key = next;
+        next = null;
+      }
+    }
+    db.exec('DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete; DELETE FROM journal;');
+    const insert = db.prepare('INSERT INTO journal (seq, bytes, hash, sig) VALUES (?, ?, ?, ?)');
+    for (const r of rows) insert.run(r.seq, r.bytes, r.hash, r.sig);
+    const ks = new KeytarSecretStore(vaultId);
+    for (const account of await ks.list()) if (account.startsWith('journal-epoch:')) await ks.delete(account);
+    await ks.set(`journal-epoch:${head.epoch}`, JSON.stringify(key));
+  } finally {
+    db.close();
+  }
+}
