@@ -14,6 +14,10 @@ const DATA_SUMMARY: Partial<Record<JournalEntry['kind'], (d: Record<string, unkn
     return `${String(r['id'])} trigger=${String(r['trigger'])} incident=${String(r['incident'])} reason=${JSON.stringify(r['reason'])}`;
   },
   'approval.accept': (d) => `${String(d['request'])}`,
+  'request.quorum': (d) =>
+    `${String(d['request'])} by ${(d['holders'] as string[]).join('+')}: exposed, next envelope v${String(d['nextVersion'])} taken`,
+  'request.cancel': (d) => `${String(d['request'])}${d['exposed'] ? ' after its quorum (exposed)' : ''}`,
+  'request.expire': (d) => `${String(d['request'])}${d['exposed'] ? ' after its quorum (exposed)' : ''}`,
   'approval.give': (d) => `${String(d['request'])} at vault ${String(d['vault'])}`,
   'credential.unseal': (d) => `${String(d['request'])} by ${(d['holders'] as string[]).join('+')}`,
   'access.refused': (d) => `${String(d['code'])}: ${String(d['message'])}`,

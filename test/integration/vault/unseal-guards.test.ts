@@ -7,6 +7,7 @@ import { ownMember, unwrapMemberKeys } from '../../../src/vault/members.js';
 import {
   VaultSession,
   addMember,
+  applyTimeLimits,
   approveInPerson,
   closeWindow,
   createMember,
@@ -171,6 +172,28 @@ describe('unseal: guards against an edited request row and an unsplittable polic
     });
     expect(session.head.nextSeq).toBe(seq);
     await endRequest(session, request, 'cancel', 'operator');
+  });
+
+  it('a request that expires after its quorum leaves the credential exposed, waiting for a review (not back to SEALED)', async () => {
+    const request = await approved('access');
+    const later = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 16 * 60_000);
+    try {
+      expect(await applyTimeLimits(session)).toEqual([
+        `request ${request} expired; it had reached its quorum, so prod-db-root needs a review`,
+      ]);
+    } finally {
+      later.mockRestore();
+    }
+    expect(listCredentials(session)[0]).toMatchObject({ state: 'REVIEW_PENDING', exposed: true });
+    await expect(unseal(session, request, 'reveal')).rejects.toMatchObject({ code: 'REQUEST_EXPIRED' });
+    await expect(reseal(session, 'prod-db-root')).rejects.toMatchObject({ code: 'REVIEW_REQUIRED' });
+    await signReview(
+      session,
+      { credential: 'prod-db-root', reviewer: 'carol', warranted: false, summary: 's', changes: 'c' },
+      pass('carol'),
+    );
+    expect(await reseal(session, 'prod-db-root')).toMatchObject({ rotated: false });
+    expect(listCredentials(session)[0]).toMatchObject({ state: 'SEALED', exposed: false });
   });
 
   it('a request its requester signed with a misstated current split (to hide a change from the warning): refused', async () => {
