@@ -28,6 +28,7 @@ import {
   readBundle,
   requestBody,
   requestRow,
+  summarizeRequest,
   witnessView,
   listMembers as membersOf,
   reseal,
@@ -81,6 +82,21 @@ function printRequest(ctx: CliContext, r: RequestSummary): void {
     `request ${r.id} for ${r.credential} (${r.purpose}): ${r.status}, ${r.approvals.length} of ${r.threshold} approvals${r.approvals.length ? ` (${r.approvals.join(', ')})` : ''}`,
   );
   ctx.say(`expires ${formatTime(r.expiresAt)}`);
+}
+
+/** What to do next with a request, as a command to type (on stderr, so stdout keeps its lines). */
+function nextStep(ctx: CliContext, r: RequestSummary): void {
+  if (r.status !== 'open') return;
+  const waiting = r.holders.filter((h) => !r.approvals.includes(h));
+  if (r.approvals.length < r.threshold) {
+    ctx.note(
+      `next: ${r.threshold - r.approvals.length} more approval(s) from ${waiting.join(', ')}: in person "breakglass approve ${r.id} --holder ID", or remote "breakglass request export ${r.id} --holder ID --out FILE"`,
+    );
+  } else if (r.purpose === 'drill') {
+    ctx.note(`next: the quorum is reached: "breakglass drill --credential ${r.credential}" completes the drill`);
+  } else {
+    ctx.note(`next: the quorum is reached: "breakglass unseal ${r.id} --reveal" (or --copy, or --out FILE)`);
+  }
 }
 
 /** How the requester's key compares with what this laptop saw before, for the approval screen. */
@@ -396,6 +412,7 @@ export const COMMANDS: readonly Command[] = [
       return withVault(ctx, true, async (session) => {
         const r = await openRequest(session, input, ctx.passphrase);
         printRequest(ctx, r);
+        nextStep(ctx, r);
         return { request: r.id, expiresAt: r.expiresAt, threshold: r.threshold };
       });
     },
@@ -435,6 +452,28 @@ export const COMMANDS: readonly Command[] = [
             : `request ${requestId} cancelled`,
         );
         return { request: requestId, exposed };
+      });
+    },
+  },
+  {
+    words: ['request', 'show'],
+    usage: 'request show REQUEST',
+    summary: 'a request: who approved and who has not, expiry, and the next command',
+    options: {},
+    positionals: ['REQUEST'],
+    async run(ctx, _v, [requestId]) {
+      return withVault(ctx, false, (session) => {
+        const row = requestRow(session, id(requestId!, 'REQUEST'));
+        const r = summarizeRequest(session, row);
+        const body = requestBody(session, row);
+        printRequest(ctx, r);
+        ctx.say(`requester ${body.requester}, trigger ${body.trigger}, incident ${printable(body.incident)}`);
+        ctx.say(
+          `approved by ${r.approvals.join(', ') || 'nobody yet'}; not yet: ${r.holders.filter((h) => !r.approvals.includes(h)).join(', ') || 'nobody'}`,
+        );
+        if (r.quorum) ctx.say(`the quorum was reached: ${r.credential} counts as exposed until it is reviewed and resealed`);
+        nextStep(ctx, r);
+        return { request: r };
       });
     },
   },
@@ -497,6 +536,7 @@ export const COMMANDS: readonly Command[] = [
         await confirmApproval(v);
         const r = await approveInPerson(session, row.id, holder, ctx.passphrase);
         printRequest(ctx, r);
+        nextStep(ctx, r);
         return { request: r.id, approvals: r.approvals, threshold: r.threshold };
       });
     },
@@ -512,6 +552,7 @@ export const COMMANDS: readonly Command[] = [
       return withVault(ctx, true, async (session) => {
         const r = await acceptApproval(session, token);
         printRequest(ctx, r);
+        nextStep(ctx, r);
         return { request: r.id, approvals: r.approvals, threshold: r.threshold };
       });
     },
@@ -618,6 +659,7 @@ export const COMMANDS: readonly Command[] = [
             throw new BreakGlassError('BAD_ARGUMENTS', `no drill is open for ${credential}; start one with --requester ID`);
           const r = await startDrill(session, credential, id(v, 'requester'), ctx.passphrase);
           printRequest(ctx, r);
+          nextStep(ctx, r);
           ctx.say(
             `collect ${r.threshold} approvals ("breakglass approve ${r.id} --holder ID" or bundles), then run this command again without --requester`,
           );

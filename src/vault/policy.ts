@@ -48,7 +48,14 @@ export async function setPolicy(session: VaultSession, text: string): Promise<{ 
   const hash = policyHash(policy);
   await session.commit((append) => {
     session.repo.setPolicy(JSON.stringify(policy), hash, Date.now());
-    append({ kind: 'policy.set', actor: 'vault', subject: 'policy', data: { hash, credentials: Object.keys(policy.credentials).sort() } });
+    // The whole document, so an auditor reads from the journal alone which rules were in force
+    // (numbers that are not integers appear as "number:<decimal>", as they are hashed).
+    append({
+      kind: 'policy.set',
+      actor: 'vault',
+      subject: 'policy',
+      data: { hash, credentials: Object.keys(policy.credentials).sort(), document: integersOnly(policy) },
+    });
   });
   return { hash, policy };
 }

@@ -41,6 +41,10 @@ export interface RequestSummary {
   readonly expiresAt: number;
   readonly approvals: readonly string[];
   readonly threshold: number;
+  /** Who holds a share now (and so may approve), from the signed request. */
+  readonly holders: readonly string[];
+  /** Whether the approvals reached the threshold (the credential then counts as exposed). */
+  readonly quorum: boolean;
   readonly anchor: JournalAnchor;
 }
 
@@ -167,6 +171,8 @@ export function summarizeRequest(session: VaultSession, row: RequestRow): Reques
     expiresAt: row.expires_at,
     approvals: session.repo.listApprovals(row.id).map((a) => a.holder),
     threshold: body.threshold,
+    holders: body.holders,
+    quorum: session.evidence.request(row.id).quorum !== null,
     anchor: anchorOf(session, row),
   };
 }

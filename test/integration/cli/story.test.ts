@@ -175,7 +175,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     expect(screen).toContain('  requester   Dave (dave)');
     expect(screen).toContain('  reason      WAN down, IdP unreachable');
     expect(screen.some((l) => /^ {2}afterwards {2}split again among 2 of 3: alice \[/.test(l))).toBe(true);
-    expect(screen.at(-1)).toBe('  as holder   alice, in person at this vault laptop');
+    expect(screen.at(-2)).toBe('  as holder   alice, in person at this vault laptop');
     expect(lines(t.stdout)).toEqual([
       `request ${req} for prod-db-root (access): open, 1 of 2 approvals (alice)`,
       expect.stringMatching(new RegExp(`^expires ${TIME}$`)),
@@ -185,6 +185,17 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
         .filter((e) => e.kind === 'approval.accept')
         .map((e) => [e.actor, e.data['request']]),
     ).toEqual([['alice', req]]);
+    expect(lines(t.stderr).at(-1)).toBe(
+      `next: 1 more approval(s) from bob, carol: in person "breakglass approve ${req} --holder ID", or remote "breakglass request export ${req} --holder ID --out FILE"`,
+    );
+    // Who approved and who has not, at any time, without changing anything.
+    const shown = expectStatus(await vault.run(['request', 'show', req]), 0, 'request show');
+    expect(lines(shown.stdout)).toEqual([
+      `request ${req} for prod-db-root (access): open, 1 of 2 approvals (alice)`,
+      expect.stringMatching(new RegExp(`^expires ${TIME}$`)),
+      'requester dave, trigger network-outage, incident INC-4711',
+      'approved by alice; not yet: bob, carol',
+    ]);
   });
 
   let bobApprovalCode = '';
