@@ -1,6 +1,7 @@
 import { BreakGlassError } from '../core/errors.js';
 import type { JournalEntry, StoredEntry } from '../core/journal.js';
-import type { CredentialState } from '../core/lifecycle.js';
+import { transition, type CredentialState, type LifecycleEvent } from '../core/lifecycle.js';
+import { TAG, b64, documentHash, verifyDocument } from '../crypto/index.js';
 import {
   MemberCardSchema,
   RequestBodySchema,
@@ -42,6 +43,8 @@ export interface CredentialEvidence {
   next: string | null;
   rotated: boolean;
   request: string | null;
+  /** Why the journal's own record of this credential cannot be trusted (an entry no genuine path writes), if it cannot. */
+  tainted: string | null;
 }
 
 /** A card as first enrolled, and whether a later entry tried to enrol other keys under the same id. */
@@ -104,6 +107,22 @@ export class Evidence {
 
   #apply(e: JournalEntry, hash: string): void {
     const d = e.data as Record<string, unknown>;
+    // Entries the vault's own key signs can be appended by anyone holding its keychain. Each one is
+    // replayed through the lifecycle, and the ones that need a person's signature are checked for
+    // it here; an entry no genuine path writes taints its credential (INTEGRITY_FAILURE on use).
+    const taint = (why: string): void => {
+      const c = this.#credentials.get(e.subject);
+      if (c && !c.tainted) c.tainted = `entry ${e.seq} (${e.kind}) ${why}`;
+    };
+    const step = (event: LifecycleEvent): void => {
+      const c = this.#credentials.get(e.subject);
+      if (!c) throw new Error(`names credential ${e.subject}, which the journal never sealed`);
+      try {
+        transition(c.id, c.state, event);
+      } catch {
+        taint(`is not a step its lifecycle allows from ${c.state}`);
+      }
+    };
     switch (e.kind) {
       case 'member.add': {
         const card = MemberCardSchema.parse(d['card']);
@@ -118,6 +137,10 @@ export class Evidence {
         this.#policyHash = String(d['hash']);
         return;
       case 'credential.seal':
+        if (this.#credentials.has(e.subject)) {
+          taint('seals a credential that is already sealed');
+          return;
+        }
         this.#credentials.set(e.subject, {
           id: e.subject,
           state: 'SEALED',
@@ -126,10 +149,20 @@ export class Evidence {
           next: null,
           rotated: false,
           request: null,
+          tainted: null,
         });
         return;
       case 'request.create': {
         const body = RequestBodySchema.parse(d['request']);
+        step('request');
+        const requester = this.#cards.get(body.requester);
+        if (
+          !requester ||
+          b64(documentHash(TAG.request, body)) !== d['requestHash'] ||
+          !verifyDocument(TAG.request, body, String(d['signature']), requester.card.signingKey)
+        ) {
+          taint(`holds request ${body.id}, which is not signed by ${body.requester}'s enrolled key`);
+        }
         this.#requests.set(body.id, {
           id: body.id,
           credential: body.credential,
@@ -152,36 +185,59 @@ export class Evidence {
         return;
       case 'request.quorum': {
         const next = String(d['nextEnvelope']);
-        this.#request(d['request']).quorum = { nextEnvelope: next };
+        const r = this.#request(d['request']);
+        if (r.body.purpose !== 'access' || r.quorum !== null || r.approvals.size < r.body.threshold || r.ended !== null)
+          taint(`records a quorum for ${r.id} that its approvals do not make`);
+        r.quorum = { nextEnvelope: next };
         this.#move(e.subject, { next, rotated: false });
         return;
       }
       case 'request.cancel':
       case 'request.expire': {
         const r = this.#request(d['request']);
+        step(r.quorum ? 'abandon' : e.kind === 'request.cancel' ? 'cancel' : 'expire');
         r.ended = e.kind === 'request.cancel' ? 'cancel' : 'expire';
         // A request that reached its quorum exposed the credential: it goes to review, not back to SEALED.
         if (r.quorum) this.#move(e.subject, { state: 'REVIEW_PENDING', active: null });
         else this.#move(e.subject, { state: 'SEALED', request: null });
         return;
       }
-      case 'credential.unseal':
-        this.#request(d['request']).windowEndsAt = Number(d['windowEndsAt']);
+      case 'credential.unseal': {
+        const r = this.#request(d['request']);
+        step('unseal');
+        if (r.quorum === null || r.body.purpose !== 'access') taint(`unseals ${r.id}, which never reached its quorum`);
+        r.windowEndsAt = Number(d['windowEndsAt']);
         this.#move(e.subject, { state: 'UNSEALED' });
         return;
+      }
       case 'window.close':
+        step('close');
         this.#request(d['request']).ended = 'close';
         this.#move(e.subject, { state: 'REVIEW_PENDING', active: null });
         return;
       case 'review.sign': {
         const body = ReviewBodySchema.parse(d['body']);
         const nextEnvelope = typeof d['nextEnvelope'] === 'string' ? d['nextEnvelope'] : null;
-        this.#request(body.request).reviews.push({ id: String(d['review']), body, signature: String(d['signature']), nextEnvelope });
+        const r = this.#request(body.request);
+        step('review');
+        const reviewer = this.#cards.get(body.reviewer);
+        if (
+          !reviewer ||
+          reviewer.conflict ||
+          body.requestHash !== r.hash ||
+          body.credential !== e.subject ||
+          !verifyDocument(TAG.review, body, String(d['signature']), reviewer.card.signingKey)
+        ) {
+          taint(`holds a review of ${r.id} that is not signed by ${body.reviewer}'s enrolled key`);
+        }
+        r.reviews.push({ id: String(d['review']), body, signature: String(d['signature']), nextEnvelope });
         this.#move(e.subject, { state: 'REVIEWED', ...(nextEnvelope ? { next: nextEnvelope, rotated: true } : {}) });
         return;
       }
       case 'credential.reseal': {
         const c = this.#credential(e.subject);
+        step('reseal');
+        if (c.next === null) taint('activates a next envelope the journal never recorded');
         this.#move(e.subject, {
           state: 'SEALED',
           active: c.next,
@@ -192,10 +248,14 @@ export class Evidence {
         });
         return;
       }
-      case 'drill.complete':
-        this.#request(d['request']).ended = 'drill';
+      case 'drill.complete': {
+        const r = this.#request(d['request']);
+        step('drill');
+        if (r.body.purpose !== 'drill') taint(`completes ${r.id} as a drill, but it was opened for access`);
+        r.ended = 'drill';
         this.#move(e.subject, { state: 'SEALED', request: null });
         return;
+      }
       default:
         return;
     }
@@ -254,6 +314,13 @@ export class Evidence {
     this.#assertReadable();
     const c = this.#credentials.get(id);
     if (!c) throw missing(`credential ${id} is in the database but the journal never sealed it`);
+    if (c.tainted) {
+      throw new BreakGlassError(
+        'INTEGRITY_FAILURE',
+        `the journal of credential ${id} cannot be trusted: its ${c.tainted}; someone with this laptop's keychain appended it; do not use this vault until security has examined it`,
+        { credential: id },
+      );
+    }
     return c;
   }
 

@@ -60,6 +60,23 @@ export function journaledApprovals(session: VaultSession, row: RequestRow): Shar
 }
 
 /**
+ * Refuses (INTEGRITY_FAILURE) an activation whose journaled quorum is not backed by `threshold`
+ * approvals signed by the holders: a quorum entry and approval entries appended with the vault's
+ * own key, without the holders' tokens, would otherwise let a review and a reseal activate an
+ * envelope no quorum made.
+ */
+export function assertGenuineQuorum(session: VaultSession, row: RequestRow, request: RequestBody): void {
+  if (session.evidence.request(row.id).quorum === null) return;
+  const signed = journaledApprovals(session, row).length;
+  if (signed < request.threshold) {
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `the journal records a quorum for ${row.id}, but only ${signed} of the ${request.threshold} approvals it needs are signed by their holders; do not use this vault until security has examined it`,
+    );
+  }
+}
+
+/**
  * Opens `threshold` shares from approvals (plus one being accepted now) with the request's
  * ephemeral key, checks each against its commitment (BAD_SHARE names the holder), and rebuilds the
  * data key (checked against its check value).

@@ -6,6 +6,7 @@ import { TAG, createEnvelope, envelopeDigest, signDocument, verifyDocument } fro
 import { credentialRow, envelopeOf, rulesFor, signedSplitKeys } from './credentials.js';
 import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
 import { currentPolicy } from './policy.js';
+import { assertGenuineQuorum } from './quorum.js';
 import { requestBody, requestRow } from './requests.js';
 import { newId, type VaultSession } from './session.js';
 
@@ -41,6 +42,7 @@ export async function signReview(
   const rules = rulesFor(policy, cred.id);
   const row = requestRow(session, cred.active_request ?? '');
   const request = requestBody(session, row);
+  assertGenuineQuorum(session, row, request);
   const refuse = (message: string, code: 'POLICY_DENIED' | 'ROTATION_REQUIRED' = 'POLICY_DENIED'): Promise<never> =>
     session.refuse(new BreakGlassError(code, message), input.reviewer, cred.id, { request: row.id });
   if (!hasRole(policy, input.reviewer, 'reviewer')) await refuse(`${input.reviewer} is not a reviewer in the policy`);
@@ -163,6 +165,8 @@ export async function reseal(session: VaultSession, credentialId: string): Promi
   const cred = credentialRow(session, credentialId);
   const state = transition(cred.id, cred.state, 'reseal');
   if (!cred.active_request) throw new BreakGlassError('INTEGRITY_FAILURE', `credential ${cred.id} is reviewed but names no activation`);
+  const row = requestRow(session, cred.active_request);
+  assertGenuineQuorum(session, row, requestBody(session, row));
   const review = signedReview(session, cred.id, cred.active_request);
   const nextRow = session.repo.getEnvelope(cred.id, 'next');
   if (!nextRow) throw new BreakGlassError('INTEGRITY_FAILURE', `credential ${cred.id} has no next envelope to activate`);

@@ -37,7 +37,7 @@ import { KeytarSecretStore } from '../../../src/keychain/index.js';
 import { VaultSession } from '../../../src/vault/index.js';
 import { approvalContext } from '../../../src/vault/approvals.js';
 import { PASSPHRASES, expectStatus, type Laptop } from '../../helpers/cli.js';
-import { buildWorld, reviewArgs, type World } from '../../helpers/world.js';
+import { buildWorld, examplePolicy, requestArgs, reviewArgs, type World } from '../../helpers/world.js';
 import { expectRefusalJournaled, expectUnchanged, journal, jsonError, jsonOk, snapshot } from '../cli/vault-state.js';
 
 const store = (ns: string): Promise<KeytarSecretStore> => Promise.resolve(new KeytarSecretStore(ns));
@@ -389,6 +389,26 @@ describe('the vault laptop alone: reseal without a genuine review', () => {
     sql(world.vault, "UPDATE credentials SET state = 'REVIEW_PENDING' WHERE id = 'prod-db-root'");
   });
 
+  it("carol's card and custody swapped for the attacker's: the review is refused before it is signed (exit 4)", async () => {
+    const fake = await forgedMember('carol', 'Carol');
+    sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'carol'", JSON.stringify(fake.card), fake.custody);
+    const pw = join(world.root, '.pw-attacker');
+    writeFileSync(pw, 'attacker passphrase 123');
+    const error = jsonError(await world.vault.run(['--json', '--passphrase-file', pw, ...reviewArgs('fine', 'none')]), 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(/^the card of carol in this vault's database/);
+  });
+
+  it('an unseal window re-opened by SQL after close: no reveal (exit 4)', async () => {
+    sql(world.vault, "UPDATE requests SET status = 'unsealed', window_ends_at = ? WHERE id = ?", Date.now() + 3_600_000, request);
+    const error = jsonError(await world.vault.run(['--json', 'unseal', request, '--out', join(world.root, 'leak.txt')]), 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(
+      new RegExp(
+        `^request ${request} in this vault's database \\(access, unsealed\\) is not what its signed journal recorded \\(access, closed\\)`,
+      ),
+    );
+  });
   it("a review entry appended with the keychain, signed by a key that is not carol's: reseal refuses (exit 4)", async () => {
     const attacker = generateSigningKeyPair();
     const body: ReviewBody = {
@@ -418,30 +438,107 @@ describe('the vault laptop alone: reseal without a genuine review', () => {
     const error = jsonError(await world.vault.run(['--json', 'reseal', 'prod-db-root']), 4);
     expect(error).toMatchObject({
       code: 'INTEGRITY_FAILURE',
-      message: expect.stringMatching(/^the review rev-000000000000 in this vault's journal is not signed by carol's enrolled key/),
+      message: expect.stringMatching(
+        /^the journal of credential prod-db-root cannot be trusted: its entry \d+ \(review\.sign\) holds a review of req-[0-9a-f]{12} that is not signed by carol's enrolled key/,
+      ),
     });
     await expectUnchanged(world.vault.vault, before);
   });
+});
 
-  it("carol's card and custody swapped for the attacker's: the review is refused before it is signed (exit 4)", async () => {
-    const fake = await forgedMember('carol', 'Carol');
-    sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'carol'", JSON.stringify(fake.card), fake.custody);
-    const pw = join(world.root, '.pw-attacker');
-    writeFileSync(pw, 'attacker passphrase 123');
-    const error = jsonError(await world.vault.run(['--json', '--passphrase-file', pw, ...reviewArgs('fine', 'none')]), 4);
-    expect(error.code).toBe('INTEGRITY_FAILURE');
-    expect(error.message).toMatch(/^the card of carol in this vault's database/);
-  });
+describe('the vault laptop alone: lifecycle entries appended with its own keychain key', () => {
+  let world: World;
+  const credentials = ['c-reseal', 'c-drill', 'c-quorum'];
+  beforeAll(async () => {
+    const extra = credentials
+      .map(
+        (c) => `  ${c}:
+    holders: [alice, bob, carol]
+    threshold: 2
+    triggers: [network-outage]
+    requesters: [dave]
+    unseal_minutes: 30
+    request_expiry_minutes: 15
+`,
+      )
+      .join('');
+    world = await buildWorld({ policy: examplePolicy({ 'drills:': `${extra}drills:` }) });
+    for (const c of credentials)
+      expectStatus(
+        await world.vault.run(['seal', '--credential', c, '--label', c, '--secret-file', '-'], { stdin: `${c}-secret` }),
+        0,
+        `seal ${c}`,
+      );
+  }, 180_000);
+  afterAll(() => world.cleanup());
 
-  it('an unseal window re-opened by SQL after close: no reveal (exit 4)', async () => {
-    sql(world.vault, "UPDATE requests SET status = 'unsealed', window_ends_at = ? WHERE id = ?", Date.now() + 3_600_000, request);
-    const error = jsonError(await world.vault.run(['--json', 'unseal', request, '--out', join(world.root, 'leak.txt')]), 4);
+  const requestFor = async (credential: string): Promise<string> =>
+    jsonOk<{ request: string }>(await world.vault.run(['--json', ...requestArgs({ credential })], { passphraseOf: 'dave' })).request;
+
+  it('a credential.reseal appended to skip the review: the credential is refused from then on (exit 4)', async () => {
+    const request = await requestFor('c-reseal');
+    await approveInPerson(world, request, 'alice');
+    await approveInPerson(world, request, 'bob');
+    expectStatus(await world.vault.run(['unseal', request]), 0, 'unseal');
+    expectStatus(await world.vault.run(['close', 'c-reseal']), 0, 'close');
+    await appendWithKeychain(world.vault, {
+      kind: 'credential.reseal',
+      actor: 'vault',
+      subject: 'c-reseal',
+      data: { version: 2, rotated: false, review: null },
+    });
+    // The rows made to agree, as a careful attacker would.
+    sql(world.vault, "UPDATE credentials SET state = 'SEALED', version = 2, exposed = 0, active_request = NULL WHERE id = 'c-reseal'");
+    sql(world.vault, "DELETE FROM envelopes WHERE credential_id = 'c-reseal' AND slot = 'active'");
+    sql(world.vault, "UPDATE envelopes SET slot = 'active' WHERE credential_id = 'c-reseal' AND slot = 'next'");
+    const error = jsonError(await world.vault.run(['--json', ...requestArgs({ credential: 'c-reseal' })], { passphraseOf: 'dave' }), 4);
     expect(error.code).toBe('INTEGRITY_FAILURE');
     expect(error.message).toMatch(
-      new RegExp(
-        `^request ${request} in this vault's database \\(access, unsealed\\) is not what its signed journal recorded \\(access, closed\\)`,
-      ),
+      /^the journal of credential c-reseal cannot be trusted: its entry \d+ \(credential\.reseal\) is not a step its lifecycle allows from REVIEW_PENDING/,
     );
+  });
+
+  it('a drill.complete appended to end an exposed access request without review: refused (exit 4)', async () => {
+    const request = await requestFor('c-drill');
+    await approveInPerson(world, request, 'alice');
+    await approveInPerson(world, request, 'bob');
+    await appendWithKeychain(world.vault, {
+      kind: 'drill.complete',
+      actor: 'vault',
+      subject: 'c-drill',
+      data: { request, holders: ['alice', 'bob'], ok: true },
+    });
+    sql(world.vault, "UPDATE credentials SET state = 'SEALED', exposed = 0, active_request = NULL WHERE id = 'c-drill'");
+    sql(world.vault, "UPDATE requests SET status = 'drilled' WHERE id = ?", request);
+    const error = jsonError(await world.vault.run(['--json', ...requestArgs({ credential: 'c-drill' })], { passphraseOf: 'dave' }), 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(
+      new RegExp(`its entry \\d+ \\(drill\\.complete\\) completes ${request} as a drill, but it was opened for access`),
+    );
+  });
+
+  it('a quorum appended without the holders (approval.accept and request.quorum): no review is signed for it (exit 4)', async () => {
+    const request = await requestFor('c-quorum');
+    await appendWithKeychain(
+      world.vault,
+      { kind: 'approval.accept', actor: 'alice', subject: 'c-quorum', data: { request, approval: 'A'.repeat(43) } },
+      { kind: 'approval.accept', actor: 'bob', subject: 'c-quorum', data: { request, approval: 'B'.repeat(43) } },
+      { kind: 'request.quorum', actor: 'vault', subject: 'c-quorum', data: { request, nextEnvelope: 'C'.repeat(43) } },
+    );
+    const cancelled = jsonOk<{ exposed: boolean }>(await world.vault.run(['--json', 'request', 'cancel', request]));
+    expect(cancelled.exposed).toBe(true);
+    const before = await snapshot(world.vault.vault);
+    const error = jsonError(
+      await world.vault.run(['--json', ...reviewArgs('fine', 'none').map((a) => (a === 'prod-db-root' ? 'c-quorum' : a))], {
+        passphraseOf: 'carol',
+      }),
+      4,
+    );
+    expect(error).toMatchObject({
+      code: 'INTEGRITY_FAILURE',
+      message: `the journal records a quorum for ${request}, but only 0 of the 2 approvals it needs are signed by their holders; do not use this vault until security has examined it`,
+    });
+    await expectUnchanged(world.vault.vault, before);
   });
 });
 
