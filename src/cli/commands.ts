@@ -107,21 +107,24 @@ const PIN_NOTE: Record<WitnessView['requester'], (fingerprint: string, requester
 };
 
 /** What this laptop witnessed of the vault's journal before, for the approval screen. */
-function witnessLines(view: WitnessView, anchor: { seq: number; hash: string }): string[] {
+function witnessLines(view: WitnessView, anchor: { seq: number }, head: { seq: number }): string[] {
   const genesis = {
     first: 'first approval for this vault on this laptop: its genesis key is pinned now (compare it with the one security holds)',
     same: 'the same journal this laptop approved for before',
     changed: 'CHANGED: another journal than the one this laptop approved for before; do not approve',
   }[view.genesis];
-  const seen = view.seen ? `; the highest this laptop saw is seq ${view.seen.seq}` : '';
+  const seen = view.seen ? `; the furthest this laptop saw is seq ${view.seen.seq}` : '';
   const position = {
     first: '',
     ahead: ' (later than before: as expected)',
-    same: ' (the same entry as before)',
-    behind: ' BEHIND what this laptop saw: the vault was rolled back; do not approve',
+    same: ' (as when this laptop last approved)',
+    behind: ' BEHIND what this laptop saw: rolled back, or an old bundle; do not approve',
     fork: ' a DIFFERENT entry at a position this laptop saw: the journal forked; do not approve',
-  }[view.anchor];
-  return [`  journal     ${genesis}`, `  position    seq ${anchor.seq} (the vault's word, not signed by the requester)${position}${seen}`];
+  }[view.head];
+  return [
+    `  journal     ${genesis}`,
+    `  position    request at seq ${anchor.seq}, journal ends at seq ${head.seq} (the vault's word, not signed by the requester)${position}${seen}`,
+  ];
 }
 
 /** Asks a person to confirm an approval on a terminal, or takes --yes; refuses without either. */
@@ -371,8 +374,9 @@ export const COMMANDS: readonly Command[] = [
       const show = async (session: VaultSession): Promise<Record<string, unknown>> => {
         const credentials = listCredentials(session);
         for (const c of credentials) {
+          if (c.integrity) ctx.note(`warning: ${c.id}: INTEGRITY_FAILURE: ${c.integrity}`);
           ctx.say(
-            `${c.id}\t${c.state}${c.exposed ? ' (exposed)' : ''}\t${c.threshold} of ${c.holders.length}\tv${c.version}\t${printable(c.label)}${c.request ? `\trequest ${c.request}` : ''}`,
+            `${c.id}\t${c.integrity ? 'INTEGRITY_FAILURE (as the database says: ' : ''}${c.state}${c.exposed ? ' (exposed)' : ''}${c.integrity ? ')' : ''}\t${c.threshold} of ${c.holders.length}\tv${c.version}\t${printable(c.label)}${c.request ? `\trequest ${c.request}` : ''}`,
           );
         }
         if (credentials.length === 0) ctx.say('no credentials sealed yet');
@@ -497,7 +501,7 @@ export const COMMANDS: readonly Command[] = [
             r,
             `${bundle.requesterCard.name} (${r.requester}), ${PIN_NOTE[view.requester](bundle.requesterCard.signingKey.slice(0, 16), r.requester)}`,
             [
-              ...witnessLines(view, bundle.anchor),
+              ...witnessLines(view, bundle.anchor, bundle.head),
               `  as holder   ${bundle.holder} (this laptop checks its own key in both splits before it signs)`,
             ],
           ))

@@ -128,6 +128,8 @@ export const RequestBundleSchema = z.strictObject({
    * approval whose anchor is not the one it recorded.
    */
   anchor: AnchorSchema,
+  /** The vault journal's head when the bundle was made: also the vault's word, pinned by the holder's laptop. */
+  head: z.strictObject({ seq: z.number().int().min(0), hash: b64 }),
   holder: id,
   share: z.strictObject({ sealed: sealedToKey, commitment }),
 });
@@ -196,6 +198,8 @@ export const ReviewBodySchema = z.strictObject({
   incident: z.string().max(200),
   followUp: z.string().max(4000),
   rotated: z.boolean(),
+  /** The digest of the envelope reseal will activate (the one taken at the quorum, or the rotated one). */
+  envelope: b64,
   signedAt: z.number().int(),
 });
 export type ReviewBody = z.infer<typeof ReviewBodySchema>;

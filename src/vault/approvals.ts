@@ -145,7 +145,7 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
     return refuse(
       new BreakGlassError(
         'APPROVAL_REPLAYED',
-        `the approval names the request at seq ${body.anchor.seq} of journal ${body.anchor.journal}, but this vault recorded it at seq ${anchor.seq} of ${anchor.journal}: the bundle the holder saw was not this vault's`,
+        `the approval names the request at seq ${body.anchor.seq} (entry ${body.anchor.hash.slice(0, 8)}…) of journal ${body.anchor.journal}, but this vault recorded it at seq ${anchor.seq} (entry ${anchor.hash.slice(0, 8)}…) of ${anchor.journal}: the bundle the holder saw was not this vault's`,
       ),
     );
   }
@@ -171,7 +171,10 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
   if (body.credentialVersion !== cred.version || body.expiresAt !== request.expiresAt) {
     return refuse(new BreakGlassError('APPROVAL_REPLAYED', `the approval does not match request ${row.id} as this vault recorded it`));
   }
-  if (session.repo.listApprovals(row.id).some((a) => a.holder === body.holder)) {
+  if (
+    session.evidence.request(row.id).approvals.has(body.holder) ||
+    session.repo.listApprovals(row.id).some((a) => a.holder === body.holder)
+  ) {
     return refuse(
       new BreakGlassError('DUPLICATE_APPROVAL', `${body.holder} has already approved request ${row.id}; one approval per holder`),
     );
@@ -269,7 +272,7 @@ export async function approveInPerson(
   }
   if (row.status !== 'open')
     throw new BreakGlassError('STATE_CONFLICT', `request ${row.id} is ${row.status}; only an open request can be approved`);
-  if (session.repo.listApprovals(row.id).some((a) => a.holder === holder)) {
+  if (session.evidence.request(row.id).approvals.has(holder) || session.repo.listApprovals(row.id).some((a) => a.holder === holder)) {
     return session.refuse(
       new BreakGlassError('DUPLICATE_APPROVAL', `${holder} has already approved request ${row.id}; one approval per holder`),
       holder,
@@ -337,6 +340,12 @@ export function readBundle(text: string): RequestBundle {
       `the bundle's journal position is in journal ${bundle.anchor.journal}, not in the vault's own (${request.journal})`,
     );
   }
+  if (bundle.anchor.seq > bundle.head.seq) {
+    throw new BreakGlassError(
+      'BAD_BUNDLE',
+      `the bundle places the request at seq ${bundle.anchor.seq}, after the journal's end at seq ${bundle.head.seq}`,
+    );
+  }
   if (!request.holders.includes(bundle.holder)) {
     throw new BreakGlassError('BAD_BUNDLE', `the bundle is for ${bundle.holder}, who holds no share of ${request.credential}`);
   }
@@ -374,10 +383,14 @@ export interface WitnessView {
   readonly requester: 'first' | 'same' | 'changed';
   /** The vault journal's genesis key: 'first' time, the 'same', or 'changed' (the journal was rewritten). */
   readonly genesis: 'first' | 'same' | 'changed';
-  /** The request's anchor against the highest this laptop saw: 'first', 'ahead', 'same' entry, 'behind' (rolled back) or 'fork'. */
-  readonly anchor: 'first' | 'ahead' | 'same' | 'behind' | 'fork';
-  /** The highest anchor this laptop saw for the vault, if any. */
-  readonly seen: JournalAnchor | null;
+  /**
+   * The vault journal's head, as the bundle gives it, against the highest this laptop saw: 'first',
+   * 'ahead', the 'same' entry, 'behind' (rolled back, or a bundle older than one approved since) or
+   * 'fork' (another entry at a position this laptop saw).
+   */
+  readonly head: 'first' | 'ahead' | 'same' | 'behind' | 'fork';
+  /** The highest head this laptop saw for the vault, if any. */
+  readonly seen: { readonly seq: number; readonly hash: string } | null;
 }
 
 /**
@@ -388,29 +401,20 @@ export function witnessView(session: VaultSession, bundle: RequestBundle): Witne
   const { request } = bundle;
   const pinnedRequester = session.repo.getMeta(pinKey(request.vault, `requester:${request.requester}`));
   const pinnedGenesis = session.repo.getMeta(pinKey(request.vault, 'genesis'));
-  const seenText = session.repo.getMeta(pinKey(request.vault, 'anchor'));
-  const seen = seenText === null ? null : (JSON.parse(seenText) as JournalAnchor);
-  const a = bundle.anchor;
+  const seenText = session.repo.getMeta(pinKey(request.vault, 'head'));
+  const seen = seenText === null ? null : (JSON.parse(seenText) as { seq: number; hash: string });
+  const h = bundle.head;
   return {
     requester: pinnedRequester === null ? 'first' : pinnedRequester === bundle.requesterCard.signingKey ? 'same' : 'changed',
     genesis: pinnedGenesis === null ? 'first' : pinnedGenesis === request.genesisKey ? 'same' : 'changed',
-    anchor:
-      seen === null || seen.journal !== a.journal
-        ? 'first'
-        : a.seq > seen.seq
-          ? 'ahead'
-          : a.seq === seen.seq
-            ? a.hash === seen.hash
-              ? 'same'
-              : 'fork'
-            : 'behind',
+    head: seen === null ? 'first' : h.seq > seen.seq ? 'ahead' : h.seq === seen.seq ? (h.hash === seen.hash ? 'same' : 'fork') : 'behind',
     seen,
   };
 }
 
 /** The refusal a witness view calls for, or null when the bundle is consistent with what this laptop saw. */
 function witnessRefusal(view: WitnessView, bundle: RequestBundle): BreakGlassError | null {
-  const { request, anchor } = bundle;
+  const { request, head } = bundle;
   if (view.requester === 'changed') {
     return new BreakGlassError(
       'BAD_SIGNATURE',
@@ -423,13 +427,13 @@ function witnessRefusal(view: WitnessView, bundle: RequestBundle): BreakGlassErr
       `the journal of vault ${request.vault} now starts from another genesis key (${request.genesisKey.slice(0, 16)}…) than the one this laptop saw when it approved before: its journal was rewritten; do not approve, and tell security`,
     );
   }
-  if (view.anchor === 'behind' || view.anchor === 'fork') {
+  if (view.head === 'behind' || view.head === 'fork') {
     const seen = view.seen!;
     return new BreakGlassError(
       'JOURNAL_TAMPERED',
-      view.anchor === 'behind'
-        ? `the journal of vault ${request.vault} is at seq ${anchor.seq}, but this laptop approved a request at its seq ${seen.seq} before: the vault was rolled back (an older copy restored, or its tail cut); do not approve, and tell security`
-        : `the journal of vault ${request.vault} has another entry at seq ${anchor.seq} than the one this laptop approved before: its journal was forked (an older copy restored and used); do not approve, and tell security`,
+      view.head === 'behind'
+        ? `the journal of vault ${request.vault} ends at seq ${head.seq} in this bundle, but this laptop saw it at seq ${seen.seq} before: the vault was rolled back (an older copy restored, or its tail cut), or this bundle was made before one you approved since; ask for a fresh bundle ("breakglass request export" again), and if that one is refused too, do not approve, and tell security`
+        : `the journal of vault ${request.vault} has another entry at seq ${head.seq} than the one this laptop saw there before: its journal was forked (an older copy restored and used); do not approve, and tell security`,
     );
   }
   return null;
@@ -454,6 +458,7 @@ export async function approveBundle(session: VaultSession, bundle: RequestBundle
       requesterKey: bundle.requesterCard.signingKey,
       genesisKey: request.genesisKey,
       anchor: bundle.anchor,
+      head: bundle.head,
     });
   const refusal = witnessRefusal(view, bundle);
   if (refusal) await journalRefusal(refusal);
@@ -492,7 +497,7 @@ export async function approveBundle(session: VaultSession, bundle: RequestBundle
     const meta = session.repo;
     if (view.requester === 'first') meta.setMeta(pinKey(request.vault, `requester:${request.requester}`), bundle.requesterCard.signingKey);
     if (view.genesis === 'first') meta.setMeta(pinKey(request.vault, 'genesis'), request.genesisKey);
-    if (view.anchor === 'first' || view.anchor === 'ahead') meta.setMeta(pinKey(request.vault, 'anchor'), JSON.stringify(bundle.anchor));
+    if (view.head === 'first' || view.head === 'ahead') meta.setMeta(pinKey(request.vault, 'head'), JSON.stringify(bundle.head));
     return append({
       kind: 'approval.give',
       actor: card.id,
@@ -506,6 +511,7 @@ export async function approveBundle(session: VaultSession, bundle: RequestBundle
         trigger: request.trigger,
         incident: request.incident,
         anchor: bundle.anchor,
+        head: bundle.head,
         genesisKey: request.genesisKey,
         approval: approvalHash(token),
         requesterKey: bundle.requesterCard.signingKey,

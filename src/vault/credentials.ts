@@ -20,6 +20,8 @@ export interface CredentialSummary {
   readonly holders: readonly string[];
   readonly threshold: number;
   readonly updatedAt: number;
+  /** Why this credential's row does not match its signed journal (it is then refused on every use), or null. */
+  readonly integrity: string | null;
 }
 
 /**
@@ -30,7 +32,12 @@ export function credentialRow(session: VaultSession, id: string): CredentialRow 
   const row = session.repo.getCredential(id);
   if (!row) throw new BreakGlassError('NOT_FOUND', `no credential ${id} in this vault; "breakglass list" shows them`);
   const journaled = session.evidence.credential(id);
-  if (row.state !== journaled.state || row.version !== journaled.version || row.active_request !== journaled.request) {
+  if (
+    row.state !== journaled.state ||
+    row.version !== journaled.version ||
+    row.active_request !== journaled.request ||
+    row.label !== journaled.label
+  ) {
     throw new BreakGlassError(
       'INTEGRITY_FAILURE',
       `the database says ${id} is ${row.state} (version ${row.version}, request ${row.active_request ?? 'none'}), but its signed journal says ${journaled.state} (version ${journaled.version}, request ${journaled.request ?? 'none'}): the database was edited by hand; do not use this vault until security has examined it`,
@@ -166,6 +173,14 @@ export async function sealCredential(session: VaultSession, id: string, label: s
 }
 
 function summarize(session: VaultSession, row: CredentialRow): CredentialSummary {
+  let integrity: string | null = null;
+  try {
+    credentialRow(session, row.id);
+  } catch (err) {
+    // A journal that does not verify is reported as such by the views; a row that disagrees with a verified one, here.
+    if (!(err instanceof BreakGlassError && (err.code === 'INTEGRITY_FAILURE' || err.code === 'JOURNAL_TAMPERED'))) throw err;
+    if (err.code === 'INTEGRITY_FAILURE') integrity = err.message;
+  }
   const envelope = session.repo.getEnvelope(row.id, 'active') ?? session.repo.getEnvelope(row.id, 'next');
   const env = envelope ? (JSON.parse(envelope.body) as Envelope) : null;
   return {
@@ -178,6 +193,7 @@ function summarize(session: VaultSession, row: CredentialRow): CredentialSummary
     holders: env?.shares.map((s) => s.holder) ?? [],
     threshold: env?.threshold ?? 0,
     updatedAt: row.updated_at,
+    integrity,
   };
 }
 

@@ -40,7 +40,15 @@ export function startDrill(
  */
 function journaledProofs(session: VaultSession, row: RequestRow, envelope: Envelope): DrillProofBody[] {
   const journaled = session.evidence.request(row.id).approvals;
-  return session.repo.listApprovals(row.id).map((a) => {
+  const rows = session.repo.listApprovals(row.id);
+  const missing = [...journaled.keys()].filter((holder) => !rows.some((a) => a.holder === holder));
+  if (missing.length > 0) {
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `the drill proofs of ${missing.join(', ')} that the journal accepted are missing from this vault's database: deleted by hand`,
+    );
+  }
+  return rows.map((a) => {
     const token = ApprovalTokenSchema.parse(JSON.parse(a.token));
     const { body } = token;
     const commitment = envelope.shares.find((s) => s.holder === a.holder)?.commitment.hash;

@@ -43,6 +43,8 @@ export interface CredentialEvidence {
   next: string | null;
   rotated: boolean;
   request: string | null;
+  /** The label it was sealed with. */
+  readonly label: string;
   /** Why the journal's own record of this credential cannot be trusted (an entry no genuine path writes), if it cannot. */
   tainted: string | null;
 }
@@ -54,6 +56,7 @@ interface CardEvidence {
 }
 
 const INTERESTING = new Set<string>([
+  'journal.genesis',
   'member.add',
   'policy.set',
   'credential.seal',
@@ -89,6 +92,9 @@ export class Evidence {
   readonly #requests = new Map<string, RequestEvidence>();
   readonly #credentials = new Map<string, CredentialEvidence>();
   #policyHash: string | null = null;
+  readonly #policies = new Map<string, unknown>();
+  readonly #reviewSignatures = new Set<string>();
+  #genesis: { vault: string; name: string } | null = null;
   #broken: string | null = null;
 
   /** Reads one verified entry; entries must come in journal order. */
@@ -124,6 +130,9 @@ export class Evidence {
       }
     };
     switch (e.kind) {
+      case 'journal.genesis':
+        this.#genesis = { vault: String(d['vault']), name: String(d['name']) };
+        return;
       case 'member.add': {
         const card = MemberCardSchema.parse(d['card']);
         const known = this.#cards.get(card.id);
@@ -135,6 +144,7 @@ export class Evidence {
       }
       case 'policy.set':
         this.#policyHash = String(d['hash']);
+        if (d['document'] !== undefined) this.#policies.set(this.#policyHash, d['document']);
         return;
       case 'credential.seal':
         if (this.#credentials.has(e.subject)) {
@@ -149,6 +159,7 @@ export class Evidence {
           next: null,
           rotated: false,
           request: null,
+          label: String(d['label']),
           tainted: null,
         });
         return;
@@ -186,7 +197,7 @@ export class Evidence {
       case 'request.quorum': {
         const next = String(d['nextEnvelope']);
         const r = this.#request(d['request']);
-        if (r.body.purpose !== 'access' || r.quorum !== null || r.approvals.size < r.body.threshold || r.ended !== null)
+        if (r.body.purpose !== 'access' || r.quorum !== null || r.approvals.size !== r.body.threshold || r.ended !== null)
           taint(`records a quorum for ${r.id} that its approvals do not make`);
         r.quorum = { nextEnvelope: next };
         this.#move(e.subject, { next, rotated: false });
@@ -196,6 +207,8 @@ export class Evidence {
       case 'request.expire': {
         const r = this.#request(d['request']);
         step(r.quorum ? 'abandon' : e.kind === 'request.cancel' ? 'cancel' : 'expire');
+        if (r.quorum === null && r.body.purpose === 'access' && r.approvals.size >= r.body.threshold)
+          taint(`ends ${r.id}, whose approvals reached its threshold, without the exposure being recorded`);
         r.ended = e.kind === 'request.cancel' ? 'cancel' : 'expire';
         // A request that reached its quorum exposed the credential: it goes to review, not back to SEALED.
         if (r.quorum) this.#move(e.subject, { state: 'REVIEW_PENDING', active: null });
@@ -217,7 +230,8 @@ export class Evidence {
         return;
       case 'review.sign': {
         const body = ReviewBodySchema.parse(d['body']);
-        const nextEnvelope = typeof d['nextEnvelope'] === 'string' ? d['nextEnvelope'] : null;
+        // The envelope reseal will activate is the one the reviewer signed: rotated, or the quorum's.
+        const nextEnvelope = body.rotated ? body.envelope : null;
         const r = this.#request(body.request);
         step('review');
         const reviewer = this.#cards.get(body.reviewer);
@@ -230,6 +244,11 @@ export class Evidence {
         ) {
           taint(`holds a review of ${r.id} that is not signed by ${body.reviewer}'s enrolled key`);
         }
+        const signature = String(d['signature']);
+        if (this.#reviewSignatures.has(signature)) taint(`repeats a review already in the journal`);
+        this.#reviewSignatures.add(signature);
+        if (!body.rotated && body.envelope !== this.#credentials.get(e.subject)?.next)
+          taint(`holds a review of another envelope than the one the quorum took`);
         r.reviews.push({ id: String(d['review']), body, signature: String(d['signature']), nextEnvelope });
         this.#move(e.subject, { state: 'REVIEWED', ...(nextEnvelope ? { next: nextEnvelope, rotated: true } : {}) });
         return;
@@ -322,6 +341,20 @@ export class Evidence {
       );
     }
     return c;
+  }
+
+  /** The policy document a policy.set entry recorded under `hash`, or INTEGRITY_FAILURE when none did. */
+  policyAt(hash: string): unknown {
+    this.#assertReadable();
+    if (!this.#policies.has(hash)) throw missing(`the journal records no policy with hash ${hash}`);
+    return this.#policies.get(hash);
+  }
+
+  /** The vault's id and name as its genesis entry recorded them. */
+  get vault(): { readonly vault: string; readonly name: string } {
+    this.#assertReadable();
+    if (!this.#genesis) throw missing('the journal has no genesis entry');
+    return this.#genesis;
   }
 
   /** The hash of the last policy the journal recorded, or null before any. */

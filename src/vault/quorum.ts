@@ -56,6 +56,15 @@ export function journaledApprovals(session: VaultSession, row: RequestRow): Shar
     }
     tokens.push(token as ShareApprovalToken);
   }
+  for (const holder of journaled.keys()) {
+    if (!rows.some((a) => a.holder === holder)) {
+      throw new BreakGlassError(
+        'INTEGRITY_FAILURE',
+        `the approval of ${holder} for ${row.id} that the journal accepted is missing from this vault's database: it was deleted by hand`,
+        { holder },
+      );
+    }
+  }
   return tokens;
 }
 

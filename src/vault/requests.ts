@@ -233,6 +233,12 @@ export async function openRequest(
   const holders = envelope.shares.map((s) => s.holder);
   const genesisKey = session.report.genesisKey;
   invariant(genesisKey !== null, 'a verified journal has a genesis key');
+  if (session.evidence.vault.vault !== session.vaultId) {
+    throw new BreakGlassError(
+      'INTEGRITY_FAILURE',
+      `this vault's database names it ${session.vaultId}, but its journal was made for ${session.evidence.vault.vault}`,
+    );
+  }
   // In person, the requester's custody copy and passphrase; a caller holding their keys already
   // (a long-running app that unlocked them, a benchmark) passes the keys.
   const keys =
@@ -266,7 +272,7 @@ export async function openRequest(
     nextHolders: [...rules.holders],
     nextHolderKeys: holderFingerprints(session, rules.holders),
     nextThreshold: rules.threshold,
-    vaultName: session.name,
+    vaultName: session.evidence.vault.name,
     credentialLabel: cred.label,
     journal: session.head.journal,
     genesisKey,
@@ -324,7 +330,9 @@ export async function endRequest(
   const row = requestRow(session, requestId);
   if (row.status !== 'open') throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}, not open`);
   const cred = credentialRow(session, row.credential_id);
-  const exposed = session.evidence.request(row.id).quorum !== null;
+  const journaled = session.evidence.request(row.id);
+  const exposed =
+    journaled.quorum !== null || (journaled.body.purpose === 'access' && journaled.approvals.size >= journaled.body.threshold);
   const state = transition(cred.id, cred.state, exposed ? 'abandon' : how);
   const now = Date.now();
   await session.commit((append) => {
@@ -349,6 +357,7 @@ export function exportBundle(session: VaultSession, requestId: string, holder: s
     throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}; only an open request can be sent for approval`);
   if (row.expires_at <= Date.now()) throw new BreakGlassError('REQUEST_EXPIRED', `request ${requestId} has expired; open a new one`);
   const body = requestBody(session, row);
+  credentialRow(session, row.credential_id);
   const envelope = envelopeOf(session, row.credential_id, 'active');
   const share = envelope.shares.find((s) => s.holder === holder);
   if (!share)
@@ -364,6 +373,7 @@ export function exportBundle(session: VaultSession, requestId: string, holder: s
     requesterSignature: row.signature,
     requesterCard: enrolledMember(session, body.requester).card,
     anchor: anchorOf(session, row),
+    head: { seq: session.head.nextSeq - 1, hash: session.head.prev },
     holder,
     share: { sealed: share.sealed, commitment: share.commitment },
   };

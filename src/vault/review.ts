@@ -1,11 +1,11 @@
 import { BreakGlassError } from '../core/errors.js';
-import type { ReviewBody } from '../core/documents.js';
+import type { RequestBody, ReviewBody } from '../core/documents.js';
+import type { Policy } from '../core/policy.js';
 import { transition } from '../core/lifecycle.js';
 import { hasRole } from '../core/policy.js';
 import { TAG, createEnvelope, envelopeDigest, signDocument, verifyDocument } from '../crypto/index.js';
 import { credentialRow, envelopeOf, rulesFor, signedSplitKeys } from './credentials.js';
 import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
-import { currentPolicy } from './policy.js';
 import { assertGenuineQuorum } from './quorum.js';
 import { requestBody, requestRow } from './requests.js';
 import { newId, type VaultSession } from './session.js';
@@ -38,14 +38,17 @@ export async function signReview(
   const state = transition(cred.id, cred.state, 'review');
   if (input.summary.trim() === '') throw new BreakGlassError('BAD_INPUT', 'the review needs a summary of what was done');
   if (input.rotatedSecret && input.rotatedSecret.length === 0) throw new BreakGlassError('BAD_INPUT', 'the rotated secret file is empty');
-  const { policy } = currentPolicy(session);
-  const rules = rulesFor(policy, cred.id);
   const row = requestRow(session, cred.active_request ?? '');
   const request = requestBody(session, row);
   assertGenuineQuorum(session, row, request);
+  // Who may review, and the review rules, are those of the policy the request was opened under:
+  // a reviewer added to the policy afterwards (a stand-in enrolled at the vault laptop) does not count.
+  const policy = policyOfRequest(session, request);
+  const rules = rulesFor(policy, cred.id);
   const refuse = (message: string, code: 'POLICY_DENIED' | 'ROTATION_REQUIRED' = 'POLICY_DENIED'): Promise<never> =>
     session.refuse(new BreakGlassError(code, message), input.reviewer, cred.id, { request: row.id });
-  if (!hasRole(policy, input.reviewer, 'reviewer')) await refuse(`${input.reviewer} is not a reviewer in the policy`);
+  if (!hasRole(policy, input.reviewer, 'reviewer'))
+    await refuse(`${input.reviewer} is not a reviewer in the policy this request was opened under`);
   if (rules.review.reviewer_not_requester && input.reviewer === request.requester) {
     await refuse(`${input.reviewer} opened this request; the policy needs a different reviewer`);
   }
@@ -66,6 +69,17 @@ export async function signReview(
   }
   const keys = await unlockInPerson(session, input.reviewer, passphrase, `sign the review of ${cred.id}`);
   const now = Date.now();
+  const rotatedEnvelope = input.rotatedSecret
+    ? // The rotated secret goes to the split the approvers of this activation consented to, sealed
+      // to the keys their request signed, as the envelope it replaces is: not to whatever the
+      // policy or the members table says now.
+      await createEnvelope(
+        input.rotatedSecret,
+        next.context,
+        signedSplitKeys(session, cred.id, request.nextHolders, request.nextHolderKeys),
+        request.nextThreshold,
+      )
+    : null;
   const body: ReviewBody = {
     format: 'breakglass.review',
     version: 1,
@@ -80,20 +94,11 @@ export async function signReview(
     incident: input.incident ?? request.incident,
     followUp: input.followUp ?? '',
     rotated: input.rotatedSecret !== undefined,
+    // The reviewer signs exactly the envelope reseal will activate.
+    envelope: envelopeDigest(rotatedEnvelope ?? next),
     signedAt: now,
   };
   const signature = signDocument(TAG.review, body, keys.signing);
-  const rotatedEnvelope = input.rotatedSecret
-    ? // The rotated secret goes to the split the approvers of this activation consented to, sealed
-      // to the keys their request signed, as the envelope it replaces is: not to whatever the
-      // policy or the members table says now.
-      await createEnvelope(
-        input.rotatedSecret,
-        next.context,
-        signedSplitKeys(session, cred.id, request.nextHolders, request.nextHolderKeys),
-        request.nextThreshold,
-      )
-    : null;
   const id = newId('rev');
   await session.commit((append) => {
     if (rotatedEnvelope) {
@@ -112,10 +117,18 @@ export async function signReview(
       kind: 'review.sign',
       actor: input.reviewer,
       subject: cred.id,
-      data: { review: id, body, signature, ...(rotatedEnvelope ? { nextEnvelope: envelopeDigest(rotatedEnvelope) } : {}) },
+      data: { review: id, body, signature },
     });
   });
   return { review: id, rotated: body.rotated };
+}
+
+/**
+ * The policy a request was opened under, as its policy.set entry recorded it. Numbers that are not
+ * integers appear there as "number:<decimal>" strings: only roles and the review rules are read.
+ */
+function policyOfRequest(session: VaultSession, request: RequestBody): Policy {
+  return session.evidence.policyAt(request.policyHash) as Policy;
 }
 
 /**
@@ -134,7 +147,7 @@ function signedReview(session: VaultSession, credential: string, requestId: stri
     );
   }
   const { body } = latest;
-  const { policy } = currentPolicy(session);
+  const policy = policyOfRequest(session, journaled.body);
   const rules = rulesFor(policy, credential);
   const problem =
     body.request !== requestId || body.requestHash !== journaled.hash || body.credential !== credential || body.vault !== session.vaultId
@@ -171,7 +184,7 @@ export async function reseal(session: VaultSession, credentialId: string): Promi
   const nextRow = session.repo.getEnvelope(cred.id, 'next');
   if (!nextRow) throw new BreakGlassError('INTEGRITY_FAILURE', `credential ${cred.id} has no next envelope to activate`);
   const next = envelopeOf(session, cred.id, 'next');
-  if (review.body.rotated !== session.evidence.credential(cred.id).rotated) {
+  if (review.body.rotated !== session.evidence.credential(cred.id).rotated || review.body.envelope !== envelopeDigest(next)) {
     throw new BreakGlassError('INTEGRITY_FAILURE', `the review of ${cred.id} does not describe the envelope reseal would activate`);
   }
   const now = Date.now();

@@ -663,7 +663,10 @@ credentials:
         ),
         3,
       );
-      expect(review).toMatchObject({ code: 'POLICY_DENIED', message: 'dave is not a reviewer in the policy' });
+      expect(review).toMatchObject({
+        code: 'POLICY_DENIED',
+        message: 'dave is not a reviewer in the policy this request was opened under',
+      });
       await expectRefusalJournaled(vault.vault, before, 'POLICY_DENIED');
 
       // After a review that sealed a rotated secret, a review without it would contradict what

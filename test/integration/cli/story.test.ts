@@ -245,7 +245,9 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       expect.stringMatching(new RegExp(`^  holders     2 of 3: alice ${key}, bob ${key}, carol ${key}$`)),
       expect.stringMatching(new RegExp(`^  afterwards  split again among 2 of 3: alice ${key}, bob ${key}, carol ${key}$`)),
       '  journal     first approval for this vault on this laptop: its genesis key is pinned now (compare it with the one security holds)',
-      expect.stringMatching(/^ {2}position {4}seq \d+ \(the vault's word, not signed by the requester\)$/),
+      expect.stringMatching(
+        /^ {2}position {4}request at seq \d+, journal ends at seq \d+ \(the vault's word, not signed by the requester\)$/,
+      ),
       '  as holder   bob (this laptop checks its own key in both splits before it signs)',
     ]);
     const [written, approvalCode] = lines(approved.stdout);

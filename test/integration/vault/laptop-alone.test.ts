@@ -425,6 +425,7 @@ describe('the vault laptop alone: reseal without a genuine review', () => {
       incident: 'INC-4711',
       followUp: '',
       rotated: false,
+      envelope: 'A'.repeat(43),
       signedAt: Date.now(),
     };
     await appendWithKeychain(world.vault, {
@@ -448,7 +449,7 @@ describe('the vault laptop alone: reseal without a genuine review', () => {
 
 describe('the vault laptop alone: lifecycle entries appended with its own keychain key', () => {
   let world: World;
-  const credentials = ['c-reseal', 'c-drill', 'c-quorum'];
+  const credentials = ['c-reseal', 'c-drill', 'c-quorum', 'c-review', 'c-standin', 'c-one', 'c-two'];
   beforeAll(async () => {
     const extra = credentials
       .map(
@@ -536,9 +537,64 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
     );
     expect(error).toMatchObject({
       code: 'INTEGRITY_FAILURE',
-      message: `the journal records a quorum for ${request}, but only 0 of the 2 approvals it needs are signed by their holders; do not use this vault until security has examined it`,
+      message: `the approval of alice for ${request} that the journal accepted is missing from this vault's database: it was deleted by hand`,
     });
     await expectUnchanged(world.vault.vault, before);
+  });
+
+  it('a genuine review appended again (to point reseal at another envelope): refused (exit 4)', async () => {
+    const request = await requestFor('c-review');
+    await approveInPerson(world, request, 'alice');
+    await approveInPerson(world, request, 'bob');
+    expectStatus(await world.vault.run(['unseal', request]), 0, 'unseal');
+    expectStatus(await world.vault.run(['close', 'c-review']), 0, 'close');
+    const review = (args: string[]): string[] => args.map((a) => (a === 'prod-db-root' ? 'c-review' : a));
+    expectStatus(await world.vault.run(review(reviewArgs('fine', 'none')), { passphraseOf: 'carol' }), 0, 'review');
+    const genuine = journal(world.vault.vault)
+      .filter((e) => e.kind === 'review.sign')
+      .at(-1)!;
+    await appendWithKeychain(world.vault, {
+      kind: 'review.sign',
+      actor: 'carol',
+      subject: 'c-review',
+      data: { ...genuine.data, nextEnvelope: 'C'.repeat(43) },
+    });
+    const error = jsonError(await world.vault.run(['--json', 'reseal', 'c-review']), 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(/its entry \d+ \(review\.sign\) repeats a review already in the journal/);
+  });
+
+  it('a reviewer added to the policy after the request (a stand-in enrolled at the vault laptop): refused (exit 3)', async () => {
+    const request = await requestFor('c-standin');
+    await approveInPerson(world, request, 'alice');
+    await approveInPerson(world, request, 'bob');
+    expectStatus(await world.vault.run(['unseal', request]), 0, 'unseal');
+    expectStatus(await world.vault.run(['close', 'c-standin']), 0, 'close');
+    // dave, who opened the request, makes himself a reviewer in the (local) policy.
+    const policy = readFileSync(join(world.root, 'policy.yaml'), 'utf8').replace('  dave: [requester]', '  dave: [requester, reviewer]');
+    expectStatus(await world.vault.run(['policy', 'set', world.file('standin.yaml', policy)]), 0, 'policy set');
+    const before = await snapshot(world.vault.vault);
+    const args = reviewArgs('fine', 'none').map((a) => (a === 'prod-db-root' ? 'c-standin' : a === 'carol' ? 'dave' : a));
+    const error = jsonError(await world.vault.run(['--json', ...args], { passphraseOf: 'dave' }), 3);
+    expect(error).toMatchObject({ code: 'POLICY_DENIED', message: 'dave is not a reviewer in the policy this request was opened under' });
+    await expectRefusalJournaled(world.vault.vault, before, 'POLICY_DENIED');
+  });
+
+  it('honest use: a holder approves a newer request first, then an older one, from bundles made after both', async () => {
+    const one = await requestFor('c-one');
+    const two = await requestFor('c-two');
+    const bundles = [] as string[];
+    for (const r of [two, one]) {
+      const file = join(world.root, `order-${r}.bundle`);
+      expectStatus(await world.vault.run(['request', 'export', r, '--holder', 'bob', '--out', file]), 0, 'export');
+      bundles.push(file);
+    }
+    for (const file of bundles)
+      expectStatus(
+        await world.laptops['bob']!.run(['approve', '--yes', '--bundle', file, '--out', `${file}.approval`], { passphraseOf: 'bob' }),
+        0,
+        `approve ${file}`,
+      );
   });
 });
 
@@ -570,7 +626,7 @@ describe('the vault laptop alone: approvals and bundles', () => {
     const file = join(world.root, 'anchor-bob.bundle');
     expectStatus(await world.vault.run(['request', 'export', request, '--holder', 'bob', '--out', file]), 0, 'export');
     const bundle = readJson<RequestBundle>(file);
-    writeFileSync(file, JSON.stringify({ ...bundle, anchor: { ...bundle.anchor, seq: bundle.anchor.seq + 40 } }));
+    writeFileSync(file, JSON.stringify({ ...bundle, anchor: { ...bundle.anchor, hash: 'A'.repeat(43) } }));
     const approval = join(world.root, 'anchor-bob.approval');
     expectStatus(
       await world.laptops['bob']!.run(['approve', '--yes', '--bundle', file, '--out', approval], { passphraseOf: 'bob' }),
@@ -581,9 +637,42 @@ describe('the vault laptop alone: approvals and bundles', () => {
     const error = jsonError(await world.vault.run(['--json', 'approval', 'import', approval]), 3);
     expect(error.code).toBe('APPROVAL_REPLAYED');
     expect(error.message).toMatch(
-      /^the approval names the request at seq \d+ of journal j-[0-9a-f]{16}, but this vault recorded it at seq \d+/,
+      /^the approval names the request at seq (\d+) \(entry AAAAAAAA…\) of journal j-[0-9a-f]{16}, but this vault recorded it at seq \1 \(entry .{8}…\) of j-[0-9a-f]{16}: the bundle the holder saw was not this vault's$/,
     );
     await expectRefusalJournaled(world.vault.vault, before, 'APPROVAL_REPLAYED');
+    expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
+  });
+
+  it('an approval row deleted by SQL (to keep the quorum from being recorded): the next approval is refused (exit 4)', async () => {
+    const request = await world.request();
+    await approveInPerson(world, request, 'alice');
+    sql(world.vault, 'DELETE FROM approvals WHERE request_id = ?', request);
+    const approval = await remoteApproval(world, request, 'bob', 'deleted');
+    const before = await snapshot(world.vault.vault);
+    const error = jsonError(await world.vault.run(['--json', 'approval', 'import', approval]), 4);
+    expect(error).toMatchObject({
+      code: 'INTEGRITY_FAILURE',
+      message: `the approval of alice for ${request} that the journal accepted is missing from this vault's database: it was deleted by hand`,
+    });
+    await expectUnchanged(world.vault.vault, before);
+    expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
+  });
+
+  it('the label and the vault name a request signs come from the journal, not from editable rows', async () => {
+    sql(world.vault, "UPDATE meta SET value = 'STAGING sandbox' WHERE key = 'name'");
+    const request = await world.request();
+    const file = join(world.root, 'name-bob.bundle');
+    expectStatus(await world.vault.run(['request', 'export', request, '--holder', 'bob', '--out', file]), 0, 'export');
+    expect(readJson<RequestBundle>(file).request).toMatchObject({ vaultName: 'crash cart', credentialLabel: 'prod DB root' });
+    sql(world.vault, "UPDATE meta SET value = 'crash cart' WHERE key = 'name'");
+    sql(world.vault, "UPDATE credentials SET label = 'test DB (harmless)' WHERE id = 'prod-db-root'");
+    const list = await world.vault.run(['list']);
+    expect(list.stdout).toMatch(/^prod-db-root\tINTEGRITY_FAILURE \(as the database says: REQUESTED\)/m);
+    expect(list.stderr).toMatch(/^warning: prod-db-root: INTEGRITY_FAILURE: the database says prod-db-root is REQUESTED/m);
+    expect(
+      jsonError(await world.vault.run(['--json', 'request', 'export', request, '--holder', 'bob', '--out', `${file}-2`]), 4).code,
+    ).toBe('INTEGRITY_FAILURE');
+    sql(world.vault, "UPDATE credentials SET label = 'prod DB root' WHERE id = 'prod-db-root'");
     expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
   });
 
@@ -708,7 +797,7 @@ describe('the vault laptop alone: the journal rewritten, cut or rolled back', ()
     const error = jsonError(t, 4);
     expect(error.code).toBe('JOURNAL_TAMPERED');
     expect(error.message).toMatch(
-      /^the journal of vault v-[0-9a-f]{16} (is at seq \d+, but this laptop approved a request at its seq \d+ before: the vault was rolled back|has another entry at seq \d+ than the one this laptop approved before: its journal was forked)/,
+      /^the journal of vault v-[0-9a-f]{16} (ends at seq \d+ in this bundle, but this laptop saw it at seq \d+ before: the vault was rolled back|has another entry at seq \d+ than the one this laptop saw there before: its journal was forked)/,
     );
     await expectRefusalJournaled(bob.vault, before, 'JOURNAL_TAMPERED');
   });
