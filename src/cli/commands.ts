@@ -44,6 +44,8 @@ import { copyWithTimeout, findClipboard } from './clipboard.js';
 import { warnIfJournalSuspect, withVault, type CliContext } from './context.js';
 import { codeOrFile, confirm, readInputFile, readJsonFile, readSecretInput, withNewFile, type NewFile } from './io.js';
 import { describeEntry, describeReport, formatTime, splitLines } from './format.js';
+import { SERVER_COMMANDS } from './server-commands.js';
+import { SYNC_COMMANDS } from './sync-commands.js';
 
 /** Parsed options of one command: strings and booleans, as node:util parseArgs gives them. */
 export type Values = Record<string, string | boolean | undefined>;
@@ -146,7 +148,7 @@ async function revealSecret(ctx: CliContext, mode: RevealMode, secret: Buffer, o
 }
 
 /** Every command of the `breakglass` CLI. */
-export const COMMANDS: readonly Command[] = [
+const VAULT_COMMANDS: readonly Command[] = [
   {
     words: ['init'],
     usage: 'init --name NAME',
@@ -666,3 +668,6 @@ export const COMMANDS: readonly Command[] = [
     },
   },
 ];
+
+/** Every command: the vault's, then the server's and sync's (issue 11). */
+export const COMMANDS: readonly Command[] = [...VAULT_COMMANDS, ...SERVER_COMMANDS, ...SYNC_COMMANDS];
