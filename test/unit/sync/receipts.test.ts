@@ -1,7 +1,8 @@
 /** Receipt checks and backoff of the sync client. */
 import { describe, expect, it } from 'vitest';
 import { RECEIPT_TAG, type Receipt } from '../../../src/core/sync-api.js';
-import { generateSigningKeyPair, signDocument } from '../../../src/crypto/index.js';
+import { readFileSync } from 'node:fs';
+import { documentHash, generateSigningKeyPair, signDocument } from '../../../src/crypto/index.js';
 import { backoffDelay, lineHash, verifyReceipt } from '../../../src/sync/index.js';
 import { newJournal } from '../../integration/server/fixtures.js';
 
@@ -43,5 +44,17 @@ describe('backoffDelay', () => {
     expect(backoffDelay(3, 100, 5000, () => 0.5)).toBe(400);
     expect(backoffDelay(10, 100, 5000, () => 0.999)).toBe(4995);
     expect(backoffDelay(4, 100, 5000, () => 0)).toBe(0);
+  });
+});
+
+describe('docs/receipt-format.md', () => {
+  it('has an example that verifies under the pinned key it names', () => {
+    const doc = readFileSync(new URL('../../../docs/receipt-format.md', import.meta.url), 'utf8');
+    const key = /Pinned key `([A-Za-z0-9_-]{43})`/.exec(doc)![1]!;
+    const body = JSON.parse(/canonical body (\{.*\})/.exec(doc)![1]!) as Receipt['body'];
+    const sig = /sig {12}([A-Za-z0-9_-]{86})/.exec(doc)![1]!;
+    const digest = /digest {9}([A-Za-z0-9_-]{43})/.exec(doc)![1]!;
+    expect(documentHash(RECEIPT_TAG, body).toString('base64url')).toBe(digest);
+    expect(() => verifyReceipt({ body, sig, key }, { serverKey: key, journal: body.journal, size: body.size, lines: [] })).not.toThrow();
   });
 });
