@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { benchJournalAppend } from './journal-append.bench.js';
 import { benchJournalVerify } from './journal-verify.bench.js';
 import { benchKdf } from './kdf.bench.js';
+import { benchServerIngest } from './server-ingest.bench.js';
 import { BENCH_TMP_ENV, fmt, now } from './lib.js';
 import { benchUnseal } from './unseal.bench.js';
 
@@ -30,6 +31,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'journal-append': { run: benchJournalAppend, limitSeconds: 90 },
   'journal-verify': { run: benchJournalVerify, limitSeconds: 240 },
   unseal: { run: benchUnseal, limitSeconds: 240 },
+  'server-ingest': { run: benchServerIngest, limitSeconds: 300 },
 };
 
 /** Runs one benchmark in a child process, echoing its output; resolves with its BENCH lines. */
