@@ -37,6 +37,22 @@ function toRow(v: VerifiedEntry): EntryRow {
 
 /** The cross-references an entry names, kept for the alerting issue to check against the named journal. */
 function anchorsOf(v: VerifiedEntry): AnchorRow[] {
+  if (v.entry.kind === 'sync.receipt') {
+    // A receipt names this journal's own head at its size: checked against what the server holds.
+    const body = (v.entry.data['receipt'] as { body?: { journal?: unknown; size?: unknown; head?: unknown } } | undefined)?.body;
+    if (
+      body &&
+      typeof body.journal === 'string' &&
+      Number.isSafeInteger(body.size) &&
+      (body.size as number) > 0 &&
+      typeof body.head === 'string'
+    ) {
+      return [
+        { seq: v.entry.seq, kind: v.entry.kind, targetJournal: body.journal, targetSeq: (body.size as number) - 1, targetHash: body.head },
+      ];
+    }
+    return [];
+  }
   const anchor = v.entry.data['anchor'] as { journal?: unknown; seq?: unknown; hash?: unknown } | undefined;
   if (
     anchor &&

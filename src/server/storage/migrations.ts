@@ -124,6 +124,38 @@ ${postgresAppendOnly('entries')}
 ${postgresAppendOnly('forks')}
 `,
   },
+  {
+    version: 2,
+    name: 'anchor mismatches: a cross-reference that names another hash than the named journal holds',
+    sqlite: `
+CREATE TABLE anchor_mismatches (
+  journal TEXT NOT NULL REFERENCES journals(id),
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  target_journal TEXT NOT NULL,
+  target_seq INTEGER NOT NULL,
+  named_hash TEXT NOT NULL,
+  held_hash TEXT NOT NULL,
+  detected_at INTEGER NOT NULL,
+  PRIMARY KEY (journal, seq, kind)
+);
+CREATE INDEX anchors_by_target ON anchors (target_journal, target_seq);
+${sqliteAppendOnly('anchor_mismatches', 'journal = NEW.journal AND seq = NEW.seq AND kind = NEW.kind')}`,
+    postgres: `
+CREATE TABLE anchor_mismatches (
+  journal TEXT NOT NULL REFERENCES journals(id),
+  seq BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  target_journal TEXT NOT NULL,
+  target_seq BIGINT NOT NULL,
+  named_hash TEXT NOT NULL,
+  held_hash TEXT NOT NULL,
+  detected_at BIGINT NOT NULL,
+  PRIMARY KEY (journal, seq, kind)
+);
+CREATE INDEX anchors_by_target ON anchors (target_journal, target_seq);
+${postgresAppendOnly('anchor_mismatches')}`,
+  },
 ];
 
 /** The schema version a fully migrated database has. */

@@ -66,6 +66,18 @@ export interface AnchorRow {
   readonly targetHash: string;
 }
 
+/** An anchor whose named hash differs from the entry the named journal holds at that seq. */
+export interface AnchorMismatchRow {
+  readonly journal: string;
+  readonly seq: number;
+  readonly kind: string;
+  readonly targetJournal: string;
+  readonly targetSeq: number;
+  readonly namedHash: string;
+  readonly heldHash: string;
+  readonly detectedAt: number;
+}
+
 export interface ForkRow {
   readonly seq: number;
   readonly storedHash: string;
@@ -123,8 +135,8 @@ export interface Enrolment {
 /** The storage port of the server. */
 export interface ServerStorage {
   readonly kind: 'sqlite' | 'postgres';
-  /** Applies every migration this database lacks (safe to call from several processes at once). */
-  migrate(): Promise<void>;
+  /** Applies every migration this database lacks, up to `target` (safe from several processes at once). */
+  migrate(target?: number): Promise<void>;
   /** The highest migration applied, 0 for an empty database. */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;
@@ -151,12 +163,51 @@ export interface ServerStorage {
   rejections(journal: string): Promise<RejectionRow[]>;
   flags(journal: string): Promise<FlagRow[]>;
   anchors(journal: string): Promise<AnchorRow[]>;
+  /** Anchor mismatches recorded for anchors in `journal` or pointing into it. */
+  anchorMismatches(journal: string): Promise<AnchorMismatchRow[]>;
 }
 
 /** The window of stored seqs an ingest reads: the entry before `base` through the batch's last known seq. */
 export function ingestWindow(size: number, base: number, count: number): { from: number; to: number } {
   const start = Math.min(base, size);
   return { from: Math.max(0, start - 1), to: Math.min(base + count, size) };
+}
+
+/**
+ * The anchor mismatches that an append creates, both ways: the batch's own anchors against the
+ * journals they name, and earlier anchors into this journal against the entries just stored.
+ */
+export function findAnchorMismatches(
+  journal: string,
+  appended: readonly EntryRow[],
+  anchors: readonly AnchorRow[],
+  heldHash: (targetJournal: string, seq: number) => string | undefined,
+  into: readonly (AnchorRow & { readonly journal: string })[],
+  now: number,
+): AnchorMismatchRow[] {
+  const out: AnchorMismatchRow[] = [];
+  const own = new Map(appended.map((e) => [e.seq, e.hash]));
+  for (const a of anchors) {
+    const held =
+      a.targetJournal === journal ? (own.get(a.targetSeq) ?? heldHash(journal, a.targetSeq)) : heldHash(a.targetJournal, a.targetSeq);
+    if (held !== undefined && held !== a.targetHash) out.push({ journal, ...a, namedHash: a.targetHash, heldHash: held, detectedAt: now });
+  }
+  for (const a of into) {
+    const held = own.get(a.targetSeq);
+    if (held !== undefined && held !== a.targetHash && a.journal !== journal) {
+      out.push({
+        journal: a.journal,
+        seq: a.seq,
+        kind: a.kind,
+        targetJournal: a.targetJournal,
+        targetSeq: a.targetSeq,
+        namedHash: a.targetHash,
+        heldHash: held,
+        detectedAt: now,
+      });
+    }
+  }
+  return out;
 }
 
 /** Most rejected batches kept per journal as evidence, and the most characters kept of each. */

@@ -2,7 +2,9 @@ import pg from 'pg';
 import { SERVER_MIGRATIONS } from './migrations.js';
 import {
   MAX_REJECTIONS_PER_JOURNAL,
+  findAnchorMismatches,
   ingestWindow,
+  type AnchorMismatchRow,
   type AnchorRow,
   type DeviceRow,
   type Enrolment,
@@ -17,7 +19,18 @@ import {
   type ServerStorage,
   type TokenRow,
 } from './port.js';
-import { rowToAnchor, rowToDevice, rowToEntry, rowToFlag, rowToFork, rowToJournal, rowToRejection, rowToToken, type Row } from './rows.js';
+import {
+  rowToAnchor,
+  rowToAnchorMismatch,
+  rowToDevice,
+  rowToEntry,
+  rowToFlag,
+  rowToFork,
+  rowToJournal,
+  rowToRejection,
+  rowToToken,
+  type Row,
+} from './rows.js';
 
 /** Any advisory lock number will do, as long as every server process uses the same one for migrations. */
 const MIGRATION_LOCK = 7_243_011;
@@ -57,14 +70,14 @@ export class PostgresStorage implements ServerStorage {
     return (await this.#pool.query(sql, params)).rows as Row[];
   }
 
-  async migrate(): Promise<void> {
+  async migrate(target = Number.MAX_SAFE_INTEGER): Promise<void> {
     await this.#tx(async (c) => {
       // Two processes starting on one empty database: the second waits here, then finds all applied.
       await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await c.query(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
       );
-      for (const m of SERVER_MIGRATIONS) {
+      for (const m of SERVER_MIGRATIONS.filter((m) => m.version <= target)) {
         const done = await c.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
         if (done.rowCount) continue;
         await c.query(m.postgres);
@@ -202,6 +215,7 @@ export class PostgresStorage implements ServerStorage {
             [j.id, a.seq, a.kind, a.targetJournal, a.targetSeq, a.targetHash],
           );
         }
+        await checkAnchors(c, j.id, plan.entries, plan.anchors, now);
         const last = plan.entries[plan.entries.length - 1];
         if (last)
           await c.query('UPDATE journals SET size = $1, head = $2, last_sync_at = $3 WHERE id = $4', [last.seq + 1, last.hash, now, j.id]);
@@ -238,6 +252,13 @@ export class PostgresStorage implements ServerStorage {
     }
   }
 
+  async anchorMismatches(journal: string): Promise<AnchorMismatchRow[]> {
+    const rows = await this.#rows('SELECT * FROM anchor_mismatches WHERE journal = $1 OR target_journal = $1 ORDER BY detected_at, seq', [
+      journal,
+    ]);
+    return rows.map(rowToAnchorMismatch);
+  }
+
   async forks(journal: string): Promise<ForkRow[]> {
     return (await this.#rows('SELECT * FROM forks WHERE journal = $1 ORDER BY id', [journal])).map(rowToFork);
   }
@@ -252,6 +273,43 @@ export class PostgresStorage implements ServerStorage {
 
   async anchors(journal: string): Promise<AnchorRow[]> {
     return (await this.#rows('SELECT * FROM anchors WHERE journal = $1 ORDER BY seq', [journal])).map(rowToAnchor);
+  }
+}
+
+/** Records the anchor mismatches an append creates (see findAnchorMismatches), in its transaction. */
+async function checkAnchors(
+  c: Client,
+  journal: string,
+  appended: readonly EntryRow[],
+  anchors: readonly AnchorRow[],
+  now: number,
+): Promise<void> {
+  const first = appended[0];
+  if (!first) return;
+  // Anchors are rare (approvals, receipts): one lookup each is cheaper than a join per batch.
+  const held = new Map<string, string>();
+  for (const a of anchors) {
+    const r = await c.query('SELECT hash FROM entries WHERE journal = $1 AND seq = $2', [a.targetJournal, a.targetSeq]);
+    if (r.rows[0]) held.set(`${a.targetJournal}:${a.targetSeq}`, String((r.rows[0] as Row)['hash']));
+  }
+  const into = await c.query('SELECT * FROM anchors WHERE target_journal = $1 AND target_seq >= $2 AND target_seq < $3', [
+    journal,
+    first.seq,
+    first.seq + appended.length,
+  ]);
+  const found = findAnchorMismatches(
+    journal,
+    appended,
+    anchors,
+    (target, seq) => held.get(`${target}:${seq}`),
+    (into.rows as Row[]).map((r) => ({ ...rowToAnchor(r), journal: String(r['journal']) })),
+    now,
+  );
+  for (const m of found) {
+    await c.query(
+      'INSERT INTO anchor_mismatches (journal, seq, kind, target_journal, target_seq, named_hash, held_hash, detected_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING',
+      [m.journal, m.seq, m.kind, m.targetJournal, m.targetSeq, m.namedHash, m.heldHash, m.detectedAt],
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 /** Row mapping shared by both adapters (PostgreSQL returns BIGINT as text, so numbers go through Number). */
 import type { TokenRole } from '../../core/sync-api.js';
-import type { AnchorRow, DeviceRow, EntryRow, FlagRow, ForkRow, JournalRow, RejectionRow, TokenRow } from './port.js';
+import type { AnchorMismatchRow, AnchorRow, DeviceRow, EntryRow, FlagRow, ForkRow, JournalRow, RejectionRow, TokenRow } from './port.js';
 
 export type Row = Record<string, unknown>;
 
@@ -92,5 +92,18 @@ export function rowToAnchor(r: Row): AnchorRow {
     targetJournal: str(r['target_journal']),
     targetSeq: num(r['target_seq']),
     targetHash: str(r['target_hash']),
+  };
+}
+
+export function rowToAnchorMismatch(r: Row): AnchorMismatchRow {
+  return {
+    journal: str(r['journal']),
+    seq: num(r['seq']),
+    kind: str(r['kind']),
+    targetJournal: str(r['target_journal']),
+    targetSeq: num(r['target_seq']),
+    namedHash: str(r['named_hash']),
+    heldHash: str(r['held_hash']),
+    detectedAt: num(r['detected_at']),
   };
 }

@@ -4,7 +4,9 @@ import { dirname } from 'node:path';
 import { SERVER_MIGRATIONS } from './migrations.js';
 import {
   MAX_REJECTIONS_PER_JOURNAL,
+  findAnchorMismatches,
   ingestWindow,
+  type AnchorMismatchRow,
   type AnchorRow,
   type DeviceRow,
   type Enrolment,
@@ -19,7 +21,18 @@ import {
   type ServerStorage,
   type TokenRow,
 } from './port.js';
-import { rowToAnchor, rowToDevice, rowToEntry, rowToFlag, rowToFork, rowToJournal, rowToRejection, rowToToken, type Row } from './rows.js';
+import {
+  rowToAnchor,
+  rowToAnchorMismatch,
+  rowToDevice,
+  rowToEntry,
+  rowToFlag,
+  rowToFork,
+  rowToJournal,
+  rowToRejection,
+  rowToToken,
+  type Row,
+} from './rows.js';
 
 /** The SQLite adapter: one file in the data folder, WAL with synchronous=FULL, one process at a time. */
 export class SqliteStorage implements ServerStorage {
@@ -43,10 +56,10 @@ export class SqliteStorage implements ServerStorage {
     return new SqliteStorage(db);
   }
 
-  async migrate(): Promise<void> {
+  async migrate(target = Number.MAX_SAFE_INTEGER): Promise<void> {
     const db = this.#db;
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    for (const m of SERVER_MIGRATIONS) {
+    for (const m of SERVER_MIGRATIONS.filter((m) => m.version <= target)) {
       db.transaction(() => {
         if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return;
         db.exec(m.sqlite);
@@ -189,6 +202,7 @@ export class SqliteStorage implements ServerStorage {
           'INSERT OR IGNORE INTO anchors (journal, seq, kind, target_journal, target_seq, target_hash) VALUES (?, ?, ?, ?, ?, ?)',
         );
         for (const a of plan.anchors) anchor.run(j.id, a.seq, a.kind, a.targetJournal, a.targetSeq, a.targetHash);
+        this.#checkAnchors(j.id, plan.entries, plan.anchors, now);
         const last = plan.entries[plan.entries.length - 1];
         if (last)
           db.prepare('UPDATE journals SET size = ?, head = ?, last_sync_at = ? WHERE id = ?').run(last.seq + 1, last.hash, now, j.id);
@@ -227,6 +241,37 @@ export class SqliteStorage implements ServerStorage {
       case 'frozen':
         return;
     }
+  }
+
+  #checkAnchors(journal: string, appended: readonly EntryRow[], anchors: readonly AnchorRow[], now: number): void {
+    const first = appended[0];
+    if (!first) return;
+    const db = this.#db;
+    const held = db.prepare('SELECT hash FROM entries WHERE journal = ? AND seq = ?');
+    const into = (
+      db
+        .prepare('SELECT * FROM anchors WHERE target_journal = ? AND target_seq >= ? AND target_seq < ?')
+        .all(journal, first.seq, first.seq + appended.length) as Row[]
+    ).map((r) => ({ ...rowToAnchor(r), journal: String(r['journal']) }));
+    const found = findAnchorMismatches(
+      journal,
+      appended,
+      anchors,
+      (target, seq) => (held.get(target, seq) as { hash: string } | undefined)?.hash,
+      into,
+      now,
+    );
+    const insert = db.prepare(
+      'INSERT OR IGNORE INTO anchor_mismatches (journal, seq, kind, target_journal, target_seq, named_hash, held_hash, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const m of found) insert.run(m.journal, m.seq, m.kind, m.targetJournal, m.targetSeq, m.namedHash, m.heldHash, m.detectedAt);
+  }
+
+  async anchorMismatches(journal: string): Promise<AnchorMismatchRow[]> {
+    const rows = this.#db
+      .prepare('SELECT * FROM anchor_mismatches WHERE journal = ? OR target_journal = ? ORDER BY detected_at, seq')
+      .all(journal, journal);
+    return (rows as Row[]).map(rowToAnchorMismatch);
   }
 
   async forks(journal: string): Promise<ForkRow[]> {

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RECEIPT_TAG, type Receipt } from '../../../src/core/sync-api.js';
 import { verifyDocument } from '../../../src/crypto/index.js';
 import { exportLine } from '../../../src/journal/index.js';
-import type { ServerStorage } from '../../../src/server/index.js';
+import { LATEST_SERVER_SCHEMA, type ServerStorage } from '../../../src/server/index.js';
 import { newJournal, type TestJournal } from './fixtures.js';
 import { STORAGE_KINDS, startServer, useStorages, type TestServer } from './harness.js';
 
@@ -217,6 +217,41 @@ describe.each(STORAGE_KINDS)('journal server on %s', (kind) => {
     expect(await storedLines(server.storage, journal.id)).toEqual(journal.lines.slice(0, 7));
   });
 
+  it('records cross-references that name another hash than the named journal holds, in either order', async () => {
+    const requester = await enrolled();
+    const request = requester.journal.commit(1, 'request.create');
+    const anchor = (hash: string) => ({ anchor: { journal: requester.journal.id, seq: 1, hash } });
+    const right = JSON.parse(request[0]!).hash as string;
+    const wrong = JSON.parse(request[1]!).hash as string;
+    // Holders upload before the requester: nothing to compare yet.
+    const honest = await enrolled();
+    const liar = await enrolled();
+    expect(
+      (await upload(honest.credential, honest.journal, 1, honest.journal.commit(1, 'approval.give', undefined, anchor(right)))).status,
+    ).toBe(200);
+    expect((await upload(liar.credential, liar.journal, 1, liar.journal.commit(1, 'approval.give', undefined, anchor(wrong)))).status).toBe(
+      200,
+    );
+    expect(await server.storage.anchorMismatches(requester.journal.id)).toEqual([]);
+    // The requester's journal arrives: the liar's anchor is found out.
+    expect((await upload(requester.credential, requester.journal, 1, request)).status).toBe(200);
+    // And a holder uploading after the requester is checked at once.
+    const late = await enrolled();
+    expect((await upload(late.credential, late.journal, 1, late.journal.commit(1, 'approval.give', undefined, anchor(wrong)))).status).toBe(
+      200,
+    );
+    const found = await server.storage.anchorMismatches(requester.journal.id);
+    expect(found.map((m) => [m.journal, m.kind, m.targetSeq, m.namedHash, m.heldHash]).sort()).toEqual(
+      [
+        [liar.journal.id, 'approval.give', 1, wrong, right],
+        [late.journal.id, 'approval.give', 1, wrong, right],
+      ].sort(),
+    );
+    expect((await server.storage.anchors(honest.journal.id)).map((a) => [a.targetJournal, a.targetSeq, a.targetHash])).toEqual([
+      [requester.journal.id, 1, right],
+    ]);
+  });
+
   it("refuses a device writing or reading another device's journal", async () => {
     const a = await enrolled();
     const b = await enrolled();
@@ -272,7 +307,7 @@ describe.each(STORAGE_KINDS)('journal server on %s', (kind) => {
 
   it('serves health, readiness, metrics and the OpenAPI document, and logs no token', async () => {
     expect((await server.request('GET', '/healthz')).body).toEqual({ ok: true });
-    expect((await server.request('GET', '/readyz')).body).toEqual({ ok: true, storage: kind, schema: 1 });
+    expect((await server.request('GET', '/readyz')).body).toEqual({ ok: true, storage: kind, schema: LATEST_SERVER_SCHEMA });
     const metrics = await server.request('GET', '/metrics');
     expect(metrics.text).toMatch(/breakglass_entries_accepted_total \d+/);
     expect(metrics.text).toMatch(/breakglass_forks_total 1/);

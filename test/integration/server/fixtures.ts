@@ -10,7 +10,7 @@ export interface TestJournal {
   readonly genesisKey: string;
   readonly lines: string[];
   /** Appends one commit of `n` entries (plus its key.rotate) and returns the new lines. */
-  commit(n?: number, kind?: EntryKind, time?: number): string[];
+  commit(n?: number, kind?: EntryKind, time?: number, data?: Record<string, unknown>): string[];
   /** A copy that continues separately from here (an older vault folder restored and used). */
   fork(): TestJournal;
 }
@@ -22,10 +22,10 @@ function continueJournal(id: string, genesisKey: string, lines: string[], head: 
     id,
     genesisKey,
     lines,
-    commit(n = 1, kind: EntryKind = 'credential.reveal', time?: number) {
+    commit(n = 1, kind: EntryKind = 'credential.reveal', time?: number, data?: Record<string, unknown>) {
       const out: string[] = [];
       for (let i = 0; i < n; i++) {
-        const e = makeEntry(h, { kind, actor: 'vault', subject: 'prod-db-root', data: { n: h.nextSeq } }, k, time);
+        const e = makeEntry(h, { kind, actor: 'vault', subject: 'prod-db-root', data: data ?? { n: h.nextSeq } }, k, time);
         h = advanceHead(h, e, kind);
         out.push(exportLine(e));
       }

@@ -60,6 +60,23 @@ describe.each(STORAGE_KINDS)('server storage on %s', (kind) => {
     expect(await storage.schemaVersion()).toBe(LATEST_SERVER_SCHEMA);
   });
 
+  it('migrates a database at schema 1 to the latest, keeping its data', async () => {
+    const folder = tempDir();
+    const older = kind === 'sqlite' ? SqliteStorage.open(`${folder.dir}/old.db`) : new PostgresStorage(storages.pg().createDatabase());
+    try {
+      await older.migrate(1);
+      expect(await older.schemaVersion()).toBe(1);
+      const { journal } = await enrolOne(older);
+      await older.migrate();
+      expect(await older.schemaVersion()).toBe(LATEST_SERVER_SCHEMA);
+      expect((await older.entries(journal.id, 0, 10)).map((e) => e.hash)).toEqual([JSON.parse(journal.lines[0]!).hash]);
+      expect(await older.anchorMismatches(journal.id)).toEqual([]);
+    } finally {
+      await older.close();
+      folder.cleanup();
+    }
+  });
+
   it('uses an enrolment token once and stores device, journal and genesis together', async () => {
     const storage = await storages.make(kind);
     const { journal, tokenId } = await enrolOne(storage);
