@@ -12,7 +12,15 @@ export interface ServerConnection {
 
 /** True for failures worth retrying after a pause (the server unreachable or failing), not refusals. */
 export function isTransient(err: unknown): boolean {
-  return err instanceof BreakGlassError && (err.code === 'SERVER_UNREACHABLE' || err.code === 'SERVER_ERROR');
+  return (
+    err instanceof BreakGlassError && (err.code === 'SERVER_UNREACHABLE' || err.code === 'SERVER_ERROR') && err.details['tls'] !== true
+  );
+}
+
+/** A certificate the client does not trust will not become trusted by retrying. */
+function isTlsFailure(err: unknown): boolean {
+  const code = String((err as { cause?: { code?: unknown } }).cause?.code ?? '');
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code);
 }
 
 /** Sends one request and parses the answer with `schema`; a refusal becomes its own code. */
@@ -42,6 +50,15 @@ export async function callServer<T>(
   } catch (err) {
     if (options.signal?.aborted) throw err;
     // The cause (connection refused, reset, timeout) is kept; the URL holds no secret.
+    if (isTlsFailure(err)) {
+      const code = String((err as { cause?: { code?: unknown } }).cause?.code);
+      throw new BreakGlassError(
+        'SERVER_UNREACHABLE',
+        `the server at ${conn.server} presented a certificate this machine does not trust (${code})`,
+        { tls: true },
+        { cause: err },
+      );
+    }
     throw new BreakGlassError(
       'SERVER_UNREACHABLE',
       `the server at ${conn.server} could not be reached (${(err as Error).message})`,
