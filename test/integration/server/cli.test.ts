@@ -12,6 +12,7 @@ import { verifyDocument } from '../../../src/crypto/index.js';
 import { exportLine } from '../../../src/journal/index.js';
 import { PostgresStorage, SqliteStorage, type ServerStorage } from '../../../src/server/index.js';
 import { expectStatus, recordTranscripts, type Laptop } from '../../helpers/cli.js';
+import { runOnTerminal } from '../../helpers/terminal.js';
 import { buildWorld, type World } from '../../helpers/world.js';
 import { STORAGE_KINDS, useStorages } from './harness.js';
 import { startServerProcess, type ServerProcess } from './process.js';
@@ -111,6 +112,11 @@ describe.each(STORAGE_KINDS)('enroll and sync every machine, server on %s', (kin
       const status = expectStatus(await m.run(['--json', 'sync', 'status']), 0, 'status').json<{ serverSize: number; size: number }>();
       expect(status).toMatchObject({ serverSize: again.serverSize, size: again.serverSize + 2 });
     }
+    // On a terminal, sync shows its progress and a summary.
+    const shown = await runOnTerminal(['--vault', world.vault.vault, 'sync'], []);
+    expect(shown.status).toBe(0);
+    expect(shown.screen).toMatch(/uploaded 2; server holds \d+ of \d+ entries/);
+    expect(shown.screen).toMatch(/receipt signed .* journaled at seq \d+/);
   });
 
   it('refuses a reused enrolment token and a second enrolment, and never shows a token', async () => {

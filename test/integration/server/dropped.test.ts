@@ -100,6 +100,18 @@ describe.each(STORAGE_KINDS)('connection faults on %s', (kind) => {
     }
   });
 
+  it('a server with another key than the pinned one: every receipt is refused (BAD_RECEIPT)', async () => {
+    const storage = await storages.make(kind);
+    const genuine = await startServer(storage);
+    const impostor = await startServer(storage);
+    const journal = newJournal();
+    journal.commit(2);
+    const credential = await enrol(genuine, journal);
+    const target = { server: impostor.url, serverKey: genuine.key.publicKey, journal: journal.id, credential };
+    await expect(syncJournal(target, journal.lines)).rejects.toMatchObject({ code: 'BAD_RECEIPT' });
+    await Promise.all([genuine.close(), impostor.close()]);
+  });
+
   it('a device clock hours off: entries are stored and the jumps flagged', async () => {
     const server = await startServer(await storages.make(kind));
     const journal = newJournal();
