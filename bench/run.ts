@@ -17,6 +17,7 @@ import { benchJournalAppend } from './journal-append.bench.js';
 import { benchJournalVerify } from './journal-verify.bench.js';
 import { benchKdf } from './kdf.bench.js';
 import { benchServerIngest } from './server-ingest.bench.js';
+import { benchServerLoad } from './server-load.bench.js';
 import { BENCH_TMP_ENV, fmt, now } from './lib.js';
 import { benchUnseal } from './unseal.bench.js';
 
@@ -32,6 +33,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'journal-verify': { run: benchJournalVerify, limitSeconds: 240 },
   unseal: { run: benchUnseal, limitSeconds: 240 },
   'server-ingest': { run: benchServerIngest, limitSeconds: 300 },
+  'server-load': { run: benchServerLoad, limitSeconds: 400 },
 };
 
 /** Runs one benchmark in a child process, echoing its output; resolves with its BENCH lines. */
