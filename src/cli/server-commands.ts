@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { BreakGlassError } from '../core/errors.js';
 import { TOKEN_ROLES, TokenCreateResponseSchema, TokenRevokeResponseSchema, type TokenRole } from '../core/sync-api.js';
-import { serve } from '../server/index.js';
 import { callServer } from '../sync/index.js';
 import type { Command, Values } from './commands.js';
 import { formatTime } from './format.js';
@@ -86,6 +85,8 @@ export const SERVER_COMMANDS: readonly Command[] = [
       if ((cert === undefined) !== (key === undefined)) throw new BreakGlassError('BAD_ARGUMENTS', '--tls-cert and --tls-key go together');
       const database = databaseUrl(v);
       const adminTokenFile = typeof v['admin-token-file'] === 'string' ? v['admin-token-file'] : undefined;
+      // Loaded here, not at start: Fastify, pg and prom-client would slow every other command's start.
+      const { serve } = await import('../server/index.js');
       const running = await serve(
         {
           dataDir,
