@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RECEIPT_TAG, type Receipt } from '../../../src/core/sync-api.js';
 import { verifyDocument } from '../../../src/crypto/index.js';
 import { exportLine } from '../../../src/journal/index.js';
-import { LATEST_SERVER_SCHEMA, type ServerStorage } from '../../../src/server/index.js';
+import { LATEST_SERVER_SCHEMA, MAX_EVIDENCE_CHARS, type ServerStorage } from '../../../src/server/index.js';
 import { newJournal, type TestJournal } from './fixtures.js';
 import { STORAGE_KINDS, startServer, useStorages, type TestServer } from './harness.js';
 
@@ -195,6 +195,18 @@ describe.each(STORAGE_KINDS)('journal server on %s', (kind) => {
     expect(kept[0]!.evidence).toBe(tamper[0]![1].join('\n'));
     // The genuine batch still goes in afterwards.
     expect((await upload(credential, journal, base, batch)).status).toBe(200);
+  });
+
+  it('keeps a large rejected batch truncated to the evidence bound', async () => {
+    const { journal, credential } = await enrolled();
+    const lines = journal.commit(150, 'credential.reveal', undefined, { pad: 'x'.repeat(2000) });
+    const tampered = [...lines.slice(0, -1), lines[lines.length - 1]!.replace('"vault"', '"vaulT"')];
+    const res = await upload(credential, journal, 1, tampered);
+    expect(res.body['error']).toMatchObject({ code: 'JOURNAL_REJECTED', details: { seq: lines.length, failure: 'TAMPER' } });
+    const [kept] = await server.storage.rejections(journal.id);
+    expect(kept).toMatchObject({ truncated: true, lineCount: lines.length, seq: lines.length });
+    expect(kept!.evidence).toBe(tampered.join('\n').slice(0, MAX_EVIDENCE_CHARS));
+    expect((await server.storage.journal(journal.id))!.size).toBe(1);
   });
 
   it('detects a fork (a different valid entry at a known seq), keeps both and freezes the journal', async () => {

@@ -10,6 +10,7 @@ import { b64 } from '../../../src/crypto/index.js';
 import { parseExportLine } from '../../../src/journal/index.js';
 import {
   LATEST_SERVER_SCHEMA,
+  MAX_REJECTIONS_PER_JOURNAL,
   PostgresStorage,
   SqliteStorage,
   newToken,
@@ -113,6 +114,18 @@ describe.each(STORAGE_KINDS)('server storage on %s', (kind) => {
     const errors = await rawAttempts(storage, kind, attempts);
     expect(errors.slice(0, 3).every((e) => /append-only/.test(e))).toBe(true);
     expect((await storage.entries(journal.id, 0, 10)).map((e) => e.hash)).toEqual([JSON.parse(journal.lines[0]!).hash]);
+  });
+
+  it('keeps at most 100 rejected batches of a journal as evidence', async () => {
+    const storage = await storages.make(kind);
+    const { journal } = await enrolOne(storage);
+    const rejection = { base: 1, lineCount: 1, seq: 1, code: 'TAMPER', message: 'm', evidence: 'x', truncated: false };
+    for (let i = 0; i < MAX_REJECTIONS_PER_JOURNAL + 5; i++) {
+      const out = await storage.ingest(journal.id, 1, 1, i, () => ({ kind: 'reject', rejection }));
+      expect(out.plan.kind).toBe('reject');
+    }
+    expect((await storage.rejections(journal.id)).length).toBe(MAX_REJECTIONS_PER_JOURNAL);
+    expect((await storage.journal(journal.id))!.size).toBe(1);
   });
 
   it('applies an ingest plan in one transaction, and nothing when the decision throws', async () => {
