@@ -147,7 +147,7 @@ async function revealSecret(ctx: CliContext, mode: RevealMode, secret: Buffer, o
   }
 }
 
-/** Every command of the `breakglass` CLI. */
+/** The vault's commands (the server's and sync's are in their own files). */
 const VAULT_COMMANDS: readonly Command[] = [
   {
     words: ['init'],

@@ -41,7 +41,7 @@ describe.each(STORAGE_KINDS)('enroll and sync every machine, server on %s', (kin
     const data = join(world.root, 'server');
     server = await startServerProcess({ data, adminTokenFile, ...(database ? { database } : {}) });
     storage = database ? new PostgresStorage(database) : SqliteStorage.open(join(data, 'server.db'));
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     transcripts.stop();
@@ -117,7 +117,8 @@ describe.each(STORAGE_KINDS)('enroll and sync every machine, server on %s', (kin
     expect(shown.status).toBe(0);
     expect(shown.screen).toMatch(/uploaded 2; server holds \d+ of \d+ entries/);
     expect(shown.screen).toMatch(/receipt signed .* journaled at seq \d+/);
-  });
+    // Five machines, six CLI runs each: about 25 s alone, twice that on a machine running other suites.
+  }, 240_000);
 
   it('refuses a reused enrolment token and a second enrolment, and never shows a token', async () => {
     const token = await enrolToken('reuse');
