@@ -47,6 +47,8 @@ import { warnIfJournalSuspect, withVault, type CliContext } from './context.js';
 import { codeOrFile, confirm, readInputFile, readJsonFile, readSecretInput, withNewFile, type NewFile } from './io.js';
 import { describeEntry, describeReport, formatTime, requestScreen } from './format.js';
 import type { WitnessView } from '../vault/index.js';
+import { SERVER_COMMANDS } from './server-commands.js';
+import { SYNC_COMMANDS } from './sync-commands.js';
 
 /** Parsed options of one command: strings and booleans, as node:util parseArgs gives them. */
 export type Values = Record<string, string | boolean | undefined>;
@@ -196,8 +198,8 @@ async function revealSecret(ctx: CliContext, mode: RevealMode, secret: Buffer, o
   }
 }
 
-/** Every command of the `breakglass` CLI. */
-export const COMMANDS: readonly Command[] = [
+/** The vault's commands (the server's and sync's are in their own files). */
+const VAULT_COMMANDS: readonly Command[] = [
   {
     words: ['init'],
     usage: 'init --name NAME',
@@ -768,3 +770,6 @@ export const COMMANDS: readonly Command[] = [
     },
   },
 ];
+
+/** Every command: the vault's, then the server's and sync's (issue 11). */
+export const COMMANDS: readonly Command[] = [...VAULT_COMMANDS, ...SERVER_COMMANDS, ...SYNC_COMMANDS];

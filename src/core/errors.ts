@@ -39,6 +39,25 @@ export const ERROR_CODES = {
   IO_ERROR: 5,
   // 1: anything else
   INTERNAL: 1,
+  // Sync and the central server (issue 11); the HTTP status of each is in src/server/errors.ts.
+  MALFORMED_BODY: 2,
+  UNSUPPORTED_MEDIA_TYPE: 2,
+  PAYLOAD_TOO_LARGE: 2,
+  TOO_MANY_LINES: 2,
+  UNAUTHENTICATED: 3,
+  TOKEN_EXPIRED: 3,
+  TOKEN_REVOKED: 3,
+  TOKEN_USED: 3,
+  WRONG_ROLE: 3,
+  WRONG_DEVICE: 3,
+  NOT_ENROLLED: 3,
+  SYNC_CONFLICT: 3,
+  JOURNAL_FROZEN: 3,
+  JOURNAL_FORKED: 4,
+  JOURNAL_REJECTED: 4,
+  BAD_RECEIPT: 4,
+  SERVER_UNREACHABLE: 5,
+  SERVER_ERROR: 5,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

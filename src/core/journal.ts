@@ -30,6 +30,9 @@ export const ENTRY_KINDS = [
   'share.check',
   'access.refused',
   'server.receipt',
+  // Sync (issue 11): the server this journal is enrolled with and its pinned key; a verified receipt.
+  'sync.enrolled',
+  'sync.receipt',
 ] as const;
 
 export type EntryKind = (typeof ENTRY_KINDS)[number];

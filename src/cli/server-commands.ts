@@ -1,0 +1,161 @@
+/** `breakglass server` (run the journal server) and `server token create|revoke` (its admin API). */
+import { readFileSync } from 'node:fs';
+import { BreakGlassError } from '../core/errors.js';
+import { TOKEN_ROLES, TokenCreateResponseSchema, TokenRevokeResponseSchema, type TokenRole } from '../core/sync-api.js';
+import { callServer } from '../sync/index.js';
+import type { Command, Values } from './commands.js';
+import { formatTime } from './format.js';
+import { readInputFile, withNewFile } from './io.js';
+
+const S = { type: 'string' } as const;
+
+function need(v: Values, name: string): string {
+  const value = v[name];
+  if (typeof value !== 'string' || value === '') throw new BreakGlassError('BAD_ARGUMENTS', `--${name} is required`);
+  return value;
+}
+
+/** A token or credential read from a file (never argv): one line, surrounding whitespace dropped. */
+export function readTokenFile(path: string, what = 'the token'): string {
+  const token = readInputFile(path, what, 4096).toString('utf8').trim();
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(token)) throw new BreakGlassError('BAD_INPUT', `${path} does not hold ${what} (one line)`);
+  return token;
+}
+
+/** HOST:PORT, with 127.0.0.1 the default host and [::1]:PORT for IPv6. */
+function parseListen(text: string | undefined): { host: string; port: number } {
+  if (text === undefined) return { host: '127.0.0.1', port: 8443 };
+  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new BreakGlassError('BAD_ARGUMENTS', `--listen "${text}" is not HOST:PORT (for example 127.0.0.1:8443)`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+/** The database URL from --database or DATABASE_URL; a password on the command line is refused. */
+function databaseUrl(v: Values): string | undefined {
+  const fromArgs = typeof v['database'] === 'string' ? v['database'] : undefined;
+  if (fromArgs !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(fromArgs);
+    } catch {
+      throw new BreakGlassError('BAD_ARGUMENTS', '--database must be a postgres:// URL');
+    }
+    if (url.password) {
+      throw new BreakGlassError(
+        'BAD_ARGUMENTS',
+        '--database holds a password, which other users can read in the process list; use DATABASE_URL, PGPASSWORD or ~/.pgpass',
+      );
+    }
+    return fromArgs;
+  }
+  const env = process.env['DATABASE_URL'];
+  return env === undefined || env === '' ? undefined : env;
+}
+
+/** "90m", "12h", "7d" or plain seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)([smhd]?)$/.exec(text);
+  if (!m) throw new BreakGlassError('BAD_ARGUMENTS', `--ttl "${text}" is not a duration such as 90m, 12h or 7d`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+/** Resolves on SIGINT or SIGTERM. */
+function untilStopped(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => () => resolve(signal);
+    process.once('SIGINT', stop('SIGINT'));
+    process.once('SIGTERM', stop('SIGTERM'));
+  });
+}
+
+export const SERVER_COMMANDS: readonly Command[] = [
+  {
+    words: ['server'],
+    usage: 'server --data DIR [--listen HOST:PORT] [--database URL] [--admin-token-file FILE] [--tls-cert FILE --tls-key FILE]',
+    summary: 'run the central journal server (SQLite in DIR, or PostgreSQL with --database / DATABASE_URL)',
+    options: { data: S, listen: S, database: S, 'admin-token-file': S, 'tls-cert': S, 'tls-key': S },
+    positionals: [],
+    async run(ctx, v) {
+      const dataDir = need(v, 'data');
+      const { host, port } = parseListen(typeof v['listen'] === 'string' ? v['listen'] : undefined);
+      const cert = typeof v['tls-cert'] === 'string' ? v['tls-cert'] : undefined;
+      const key = typeof v['tls-key'] === 'string' ? v['tls-key'] : undefined;
+      if ((cert === undefined) !== (key === undefined)) throw new BreakGlassError('BAD_ARGUMENTS', '--tls-cert and --tls-key go together');
+      const database = databaseUrl(v);
+      const adminTokenFile = typeof v['admin-token-file'] === 'string' ? v['admin-token-file'] : undefined;
+      // Loaded here, not at start: Fastify, pg and prom-client would slow every other command's start.
+      const { serve } = await import('../server/index.js');
+      const running = await serve(
+        {
+          dataDir,
+          host,
+          port,
+          // JSON logs on stdout, one line per event, with the request id; headers are never logged.
+          logger: { level: process.env['BREAKGLASS_LOG_LEVEL'] ?? 'info' },
+          ...(database !== undefined ? { databaseUrl: database } : {}),
+          ...(adminTokenFile !== undefined ? { adminTokenFile } : {}),
+          ...(cert && key ? { https: { cert: readFileSync(cert), key: readFileSync(key) } } : {}),
+        },
+        (line) => ctx.note(line),
+      );
+      ctx.note(`breakglass server listening on ${running.url} (${database ? 'PostgreSQL' : 'SQLite'}), server key ${running.publicKey}`);
+      const signal = await untilStopped();
+      await running.close();
+      ctx.note(`stopped on ${signal}`);
+      return { url: running.url, serverKey: running.publicKey };
+    },
+  },
+  {
+    words: ['server', 'token', 'create'],
+    usage: 'server token create --server URL --role admin|security|enroll [--ttl DURATION] [--label TEXT] --token-file ADMIN --out FILE',
+    summary: 'issue a server token (written to FILE, owner-only); enrolment tokens enrol one device, once',
+    options: { server: S, role: S, ttl: S, label: S, 'token-file': S, out: S },
+    positionals: [],
+    async run(ctx, v) {
+      const role = need(v, 'role');
+      if (!(TOKEN_ROLES as readonly string[]).includes(role)) {
+        throw new BreakGlassError('BAD_ARGUMENTS', `--role must be one of ${TOKEN_ROLES.join(', ')}`);
+      }
+      const admin = readTokenFile(need(v, 'token-file'), 'the admin token');
+      const ttl = typeof v['ttl'] === 'string' ? parseDuration(v['ttl']) : undefined;
+      const out = need(v, 'out');
+      return withNewFile(out, async (file) => {
+        const res = await callServer({ server: need(v, 'server') }, 'POST', '/api/v1/tokens', TokenCreateResponseSchema, {
+          auth: admin,
+          body: {
+            role: role as TokenRole,
+            ...(ttl !== undefined ? { ttlSeconds: ttl } : {}),
+            ...(typeof v['label'] === 'string' ? { label: v['label'] } : {}),
+          },
+        });
+        file.write(`${res.token}\n`);
+        ctx.say(`${res.role} token ${res.id} written to ${out}${res.expiresAt ? `; expires ${formatTime(res.expiresAt)}` : ''}`);
+        return { id: res.id, role: res.role, expiresAt: res.expiresAt, out };
+      });
+    },
+  },
+  {
+    words: ['server', 'token', 'revoke'],
+    usage: 'server token revoke --server URL --id TOKEN_ID --token-file ADMIN',
+    summary: 'revoke a server token at once',
+    options: { server: S, id: S, 'token-file': S },
+    positionals: [],
+    async run(ctx, v) {
+      const admin = readTokenFile(need(v, 'token-file'), 'the admin token');
+      const id = need(v, 'id');
+      const res = await callServer(
+        { server: need(v, 'server') },
+        'DELETE',
+        `/api/v1/tokens/${encodeURIComponent(id)}`,
+        TokenRevokeResponseSchema,
+        {
+          auth: admin,
+        },
+      );
+      ctx.say(`token ${res.id} revoked`);
+      return { id: res.id, revokedAt: res.revokedAt };
+    },
+  },
+];

@@ -1,0 +1,175 @@
+/** `breakglass enroll`, `sync` and `sync status`: this vault's journal copied to the central server. */
+import { BreakGlassError, isBreakGlassError } from '../core/errors.js';
+import { enrolDevice, fetchHead, syncJournal, type SyncProgress } from '../sync/index.js';
+import { exportJournal } from '../vault/index.js';
+import { deviceCredential, lastReceipt, recordEnrolment, recordReceipt, syncEnrolment } from '../vault/sync.js';
+import type { Command, Values } from './commands.js';
+import { withVault, type CliContext } from './context.js';
+import { formatTime } from './format.js';
+import { readTokenFile } from './server-commands.js';
+
+const S = { type: 'string' } as const;
+
+function opt(v: Values, name: string): string | undefined {
+  const value = v[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** A server address: http(s) only, no credentials in it. */
+function serverUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new BreakGlassError('BAD_ARGUMENTS', `--server "${text}" is not a URL such as https://journal.example:8443`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new BreakGlassError('BAD_ARGUMENTS', '--server must be an http:// or https:// URL');
+  if (url.username || url.password) throw new BreakGlassError('BAD_ARGUMENTS', '--server must not hold a user or password');
+  return url.origin;
+}
+
+/** Progress on a terminal for a large backlog; nothing when stderr is not one, or with --json. */
+function progressPrinter(ctx: CliContext): ((p: SyncProgress) => void) | undefined {
+  if (ctx.json || !process.stderr.isTTY) return undefined;
+  return (p) => process.stderr.write(`\ruploaded ${p.uploaded}; server holds ${p.serverSize} of ${p.localSize} entries`);
+}
+
+/** The export lines without their line ends, as the server takes them. */
+const withoutNewlines = (lines: string[]): string[] => lines.map((l) => l.replace(/\n$/, ''));
+
+export const SYNC_COMMANDS: readonly Command[] = [
+  {
+    words: ['enroll'],
+    usage: 'enroll --server URL --token-file FILE [--name NAME] [--server-key KEY]',
+    summary: "enrol this vault's journal with the central server; its key is pinned and journaled",
+    options: { server: S, 'token-file': S, name: S, 'server-key': S },
+    positionals: [],
+    async run(ctx, v) {
+      const server = serverUrl(opt(v, 'server') ?? '');
+      const token = readTokenFile(opt(v, 'token-file') ?? '', 'the enrolment token');
+      return withVault(ctx, true, async (session) => {
+        if (syncEnrolment(session))
+          throw new BreakGlassError('ALREADY_EXISTS', 'this vault is enrolled already; see "breakglass sync status"');
+        const genesis = withoutNewlines((await exportJournal(session)).lines)[0]!;
+        const expectKey = opt(v, 'server-key');
+        const enrolled = await enrolDevice(
+          { server },
+          {
+            token,
+            journal: session.head.journal,
+            genesisLine: genesis,
+            name: opt(v, 'name') ?? session.name,
+            ...(expectKey ? { expectServerKey: expectKey } : {}),
+          },
+        );
+        await recordEnrolment(session, {
+          server,
+          serverKey: enrolled.serverKey,
+          device: enrolled.device,
+          credential: enrolled.credential,
+          receipt: enrolled.receipt,
+        });
+        ctx.say(`enrolled journal ${session.head.journal} as device ${enrolled.device} with ${server}`);
+        ctx.say(`server key ${enrolled.serverKey} (pinned and journaled; compare it with the one the server printed)`);
+        return { journal: session.head.journal, device: enrolled.device, server, serverKey: enrolled.serverKey };
+      });
+    },
+  },
+  {
+    words: ['sync'],
+    usage: 'sync [--server URL]',
+    summary: 'upload what the server lacks of this journal, check its receipt and journal it',
+    options: { server: S },
+    positionals: [],
+    async run(ctx, v) {
+      const read = await withVault(ctx, false, async (session) => {
+        const enrolment = syncEnrolment(session);
+        if (!enrolment)
+          throw new BreakGlassError('NOT_ENROLLED', 'this vault is not enrolled with a server; run "breakglass enroll" first');
+        return {
+          enrolment,
+          journal: session.head.journal,
+          lines: withoutNewlines((await exportJournal(session)).lines),
+          credential: await deviceCredential(session),
+          common: lastReceipt(session)?.receipt.body.size,
+        };
+      });
+      const server = opt(v, 'server') !== undefined ? serverUrl(opt(v, 'server')!) : read.enrolment.server;
+      const progress = progressPrinter(ctx);
+      const result = await syncJournal(
+        { server, serverKey: read.enrolment.serverKey, journal: read.journal, credential: read.credential },
+        read.lines,
+        { ...(read.common !== undefined ? { commonSize: read.common } : {}), ...(progress ? { onProgress: progress } : {}) },
+      );
+      if (progress) process.stderr.write('\n');
+      const seq = await withVault(ctx, true, (session) => recordReceipt(session, server, result.receipt));
+      ctx.say(`uploaded ${result.uploaded} entries; the server holds ${result.serverSize} of this journal's ${result.localSize}`);
+      ctx.say(`receipt signed ${formatTime(result.receipt.body.time)} by ${result.receipt.key}, journaled at seq ${seq}`);
+      return {
+        uploaded: result.uploaded,
+        serverSize: result.serverSize,
+        localSize: result.localSize,
+        receipt: result.receipt,
+        receiptSeq: seq,
+      };
+    },
+  },
+  {
+    words: ['sync', 'status'],
+    usage: 'sync status',
+    summary: 'the last receipt, and how far this machine is ahead of the server',
+    options: {},
+    positionals: [],
+    async run(ctx) {
+      const local = await withVault(ctx, false, async (session) => ({
+        enrolment: syncEnrolment(session),
+        receipt: lastReceipt(session),
+        size: session.report.count,
+        journal: session.head.journal,
+        credential: syncEnrolment(session) ? await deviceCredential(session).catch(() => null) : null,
+      }));
+      if (!local.enrolment) {
+        ctx.say('not enrolled with a server');
+        return { enrolled: false, size: local.size };
+      }
+      const r = local.receipt?.receipt.body;
+      ctx.say(`enrolled with ${local.enrolment.server} as device ${local.enrolment.device}; server key ${local.enrolment.serverKey}`);
+      ctx.say(
+        r
+          ? `last receipt: ${r.size} entries at ${formatTime(r.time)}; this journal has ${local.size} (${local.size - r.size} not covered)`
+          : 'no receipt yet',
+      );
+      let serverSize: number | null = null;
+      if (local.credential) {
+        try {
+          const head = await fetchHead(
+            {
+              server: local.enrolment.server,
+              serverKey: local.enrolment.serverKey,
+              journal: local.journal,
+              credential: local.credential,
+              timeoutMs: 5_000,
+            },
+            { attempts: 1 },
+          );
+          serverSize = head.size;
+          ctx.say(
+            `the server holds ${head.size} entries now${head.frozen ? ' and has FROZEN this journal (a fork)' : ''}: ${local.size - head.size} to upload`,
+          );
+        } catch (err) {
+          if (!isBreakGlassError(err)) throw err;
+          ctx.say(`the server could not be asked (${err.code})`);
+        }
+      }
+      return {
+        enrolled: true,
+        server: local.enrolment.server,
+        device: local.enrolment.device,
+        size: local.size,
+        lastReceipt: local.receipt?.receipt ?? null,
+        serverSize,
+      };
+    },
+  },
+];

@@ -1,0 +1,79 @@
+/** Enrolment: a one-time enrolment token, the device's journal id and genesis entry; the server pins both. */
+import type { FastifyPluginAsync } from 'fastify';
+import { BreakGlassError } from '../../core/errors.js';
+import { EnrolRequestSchema, EnrolResponseSchema, type EnrolRequest } from '../../core/sync-api.js';
+import { b64 } from '../../crypto/index.js';
+import { parseExportLine, verifyEntries } from '../../journal/index.js';
+import { newDeviceCredential, requireToken } from '../auth.js';
+import { signReceipt } from '../receipts.js';
+import type { RoutePluginOptions } from '../services.js';
+import { errorResponses } from './common.js';
+
+export const enrollRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, { services }) => {
+  const { storage, clock, key } = services;
+
+  app.post(
+    '/api/v1/enroll',
+    {
+      schema: {
+        summary: 'enrol a device with a one-time enrolment token',
+        tags: ['devices'],
+        security: 'token',
+        body: EnrolRequestSchema,
+        response: { 201: EnrolResponseSchema, ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const now = clock();
+      const token = await requireToken(request, storage, ['enroll'], now);
+      const body = request.body as EnrolRequest;
+      // The project's own verifier, pinned to the journal id the device names.
+      const genesis = parseExportLine(body.genesis, 0);
+      const report = verifyEntries([genesis], { journal: body.journal });
+      if (!report.ok) {
+        const f = report.failure!;
+        throw new BreakGlassError('JOURNAL_REJECTED', `the genesis entry does not verify: ${f.code} at seq ${f.seq} (${f.message})`, {
+          seq: f.seq,
+          failure: f.code,
+        });
+      }
+      const entry = JSON.parse(Buffer.from(genesis.bytes).toString('utf8')) as { kind: string };
+      const device = newDeviceCredential();
+      const outcome = await storage.enrol(
+        {
+          tokenId: token.id,
+          genesisKey: report.genesisKey!,
+          device: {
+            id: device.id,
+            journal: body.journal,
+            name: body.name,
+            credentialHash: device.hash,
+            tokenId: token.id,
+            enrolledAt: now,
+          },
+          genesis: {
+            seq: 0,
+            hash: b64(genesis.hash),
+            sig: b64(genesis.sig),
+            bytes: Buffer.from(genesis.bytes),
+            epoch: 0,
+            epochKey: report.genesisKey!,
+            kind: entry.kind,
+          },
+        },
+        now,
+      );
+      if (outcome === 'token-used') throw new BreakGlassError('TOKEN_USED', `enrolment token ${token.id} has been used`);
+      if (outcome === 'journal-exists') throw new BreakGlassError('ALREADY_EXISTS', `journal ${body.journal} is enrolled already`);
+      const journal = (await storage.journal(body.journal))!;
+      request.log.info({ device: device.id, journal: body.journal, token: token.id }, 'device enrolled');
+      return reply.code(201).send({
+        device: device.id,
+        credential: device.credential,
+        serverKey: key.publicKey,
+        journal: body.journal,
+        receipt: signReceipt(key, journal, now),
+      });
+    },
+  );
+};

@@ -1,0 +1,111 @@
+/** JSON over HTTP to the journal server, with every failure turned into a coded error. */
+import type { ZodType } from 'zod';
+import { BreakGlassError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import { ErrorBodySchema } from '../core/sync-api.js';
+
+/** How a request reaches the server: its base URL, a fetch, and a per-request timeout. */
+export interface ServerConnection {
+  readonly server: string;
+  readonly fetch?: typeof fetch;
+  readonly timeoutMs?: number;
+}
+
+/** True for failures worth retrying after a pause (the server unreachable or failing), not refusals. */
+export function isTransient(err: unknown): boolean {
+  return (
+    err instanceof BreakGlassError && (err.code === 'SERVER_UNREACHABLE' || err.code === 'SERVER_ERROR') && err.details['tls'] !== true
+  );
+}
+
+/** A certificate the client does not trust will not become trusted by retrying. */
+function isTlsFailure(err: unknown): boolean {
+  const code = String((err as { cause?: { code?: unknown } }).cause?.code ?? '');
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code);
+}
+
+/** Sends one request and parses the answer with `schema`; a refusal becomes its own code. */
+export async function callServer<T>(
+  conn: ServerConnection,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  schema: ZodType<T>,
+  options: { auth?: string; body?: unknown; signal?: AbortSignal } = {},
+): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.auth) headers['authorization'] = `Bearer ${options.auth}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const timeout = AbortSignal.timeout(conn.timeoutMs ?? 30_000);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  let res: Response;
+  let text: string;
+  const url = `${conn.server.replace(/\/+$/, '')}${path}`;
+  try {
+    res = await (conn.fetch ?? fetch)(url, {
+      method,
+      headers,
+      signal,
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    });
+    text = await res.text();
+  } catch (err) {
+    if (options.signal?.aborted) throw err;
+    // The cause (connection refused, reset, timeout) is kept; the URL holds no secret.
+    if (isTlsFailure(err)) {
+      const code = String((err as { cause?: { code?: unknown } }).cause?.code);
+      throw new BreakGlassError(
+        'SERVER_UNREACHABLE',
+        `the server at ${conn.server} presented a certificate this machine does not trust (${code})`,
+        { tls: true },
+        { cause: err },
+      );
+    }
+    throw new BreakGlassError(
+      'SERVER_UNREACHABLE',
+      `the server at ${conn.server} could not be reached (${(err as Error).message})`,
+      {},
+      { cause: err },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const parsed = ErrorBodySchema.safeParse(json);
+    if (res.status >= 500 || !parsed.success) {
+      throw new BreakGlassError(
+        'SERVER_ERROR',
+        `the server answered ${res.status}${parsed.success ? `: ${parsed.data.error.message}` : ''}`,
+      );
+    }
+    const e = parsed.data.error;
+    const code: ErrorCode = Object.hasOwn(ERROR_CODES, e.code) ? (e.code as ErrorCode) : 'SERVER_ERROR';
+    throw new BreakGlassError(code, `the server refused: ${e.message}`, e.details ?? {});
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success)
+    throw new BreakGlassError('SERVER_ERROR', `the server's answer to ${method} ${path} is not what this client expects`);
+  return parsed.data;
+}
+
+/** Waits `ms`, or less if `signal` aborts. */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Backoff with full jitter: a random pause up to base * 2^attempt, capped. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));
+}

@@ -1,0 +1,90 @@
+/**
+ * The vault's side of sync: the server it is enrolled with and that server's pinned key (a
+ * `sync.enrolled` entry), the device credential (in this vault's keychain namespace), and each
+ * verified receipt (a `sync.receipt` entry, committed like any change, so a new epoch follows it).
+ */
+import { BreakGlassError } from '../core/errors.js';
+import type { JournalEntry } from '../core/journal.js';
+import type { Receipt } from '../core/sync-api.js';
+import type { VaultSession } from './session.js';
+
+/** The keychain account of the device credential, inside the vault's namespace. */
+const CREDENTIAL_ACCOUNT = 'sync-device-credential';
+
+/** Where this vault syncs, as journaled at enrolment. */
+export interface SyncEnrolment {
+  readonly server: string;
+  readonly serverKey: string;
+  readonly device: string;
+  /** The seq of the `sync.enrolled` entry. */
+  readonly seq: number;
+}
+
+/** A receipt as recorded in this journal. */
+export interface RecordedReceipt {
+  readonly seq: number;
+  readonly receipt: Receipt;
+}
+
+function entriesOfKind(session: VaultSession, kind: 'sync.enrolled' | 'sync.receipt'): JournalEntry[] {
+  const out: JournalEntry[] = [];
+  for (const stored of session.repo.entries()) {
+    if (stored.seq >= session.report.count) break;
+    const entry = JSON.parse(Buffer.from(stored.bytes).toString('utf8')) as JournalEntry;
+    if (entry.kind === kind) out.push(entry);
+  }
+  return out;
+}
+
+/** The enrolment this vault's journal records, or null when it was never enrolled. */
+export function syncEnrolment(session: VaultSession): SyncEnrolment | null {
+  const last = entriesOfKind(session, 'sync.enrolled').pop();
+  if (!last) return null;
+  const d = last.data as { server: string; serverKey: string; device: string };
+  return { server: d.server, serverKey: d.serverKey, device: d.device, seq: last.seq };
+}
+
+/** The newest receipt this journal records, or null. */
+export function lastReceipt(session: VaultSession): RecordedReceipt | null {
+  const last = entriesOfKind(session, 'sync.receipt').pop();
+  return last ? { seq: last.seq, receipt: (last.data as { receipt: Receipt }).receipt } : null;
+}
+
+/** Stores the device credential in the keychain and journals the server and its pinned key. */
+export async function recordEnrolment(
+  session: VaultSession,
+  input: { server: string; serverKey: string; device: string; credential: string; receipt: Receipt },
+): Promise<void> {
+  if (syncEnrolment(session)) {
+    throw new BreakGlassError('ALREADY_EXISTS', 'this vault is enrolled with a server already; its journal says which (sync status)');
+  }
+  const secrets = await session.secrets();
+  await secrets.set(CREDENTIAL_ACCOUNT, input.credential);
+  await session.commit((append) =>
+    append({
+      kind: 'sync.enrolled',
+      actor: 'operator',
+      subject: session.head.journal,
+      data: { server: input.server, serverKey: input.serverKey, device: input.device, receipt: input.receipt },
+    }),
+  );
+}
+
+/** The device credential from the keychain, or NOT_ENROLLED. */
+export async function deviceCredential(session: VaultSession): Promise<string> {
+  const credential = await (await session.secrets()).get(CREDENTIAL_ACCOUNT);
+  if (!credential) {
+    throw new BreakGlassError(
+      'NOT_ENROLLED',
+      `this vault's device credential is not in ${(await session.secrets()).description}; enrol it again`,
+    );
+  }
+  return credential;
+}
+
+/** Journals a receipt the sync client verified against the pinned key (a commit: a new epoch follows). */
+export async function recordReceipt(session: VaultSession, server: string, receipt: Receipt): Promise<number> {
+  return session.commit(
+    (append) => append({ kind: 'sync.receipt', actor: 'system', subject: session.head.journal, data: { server, receipt } }).seq,
+  );
+}
