@@ -46,6 +46,7 @@ import { warnIfJournalSuspect, withVault, type CliContext } from './context.js';
 import { codeOrFile, confirm, readInputFile, readJsonFile, readSecretInput, withNewFile, type NewFile } from './io.js';
 import { describeEntry, describeReport, formatTime, requestScreen } from './format.js';
 import type { WitnessView } from '../vault/index.js';
+import { UI_COMMANDS } from './ui-command.js';
 
 /** Parsed options of one command: strings and booleans, as node:util parseArgs gives them. */
 export type Values = Record<string, string | boolean | undefined>;
@@ -721,4 +722,6 @@ export const COMMANDS: readonly Command[] = [
       );
     },
   },
+  // The app in a browser (src/cli/ui-command.ts).
+  ...UI_COMMANDS,
 ];
