@@ -56,13 +56,15 @@ export function PolicyView(): ReactNode {
             {T.policy.ok}
           </p>
         ) : (
-          <ul role="alert" className="error">
-            {check.problems.map((p) => (
-              <li key={`${p.path}:${p.message}`}>
-                {p.path}: {p.message}
-              </li>
-            ))}
-          </ul>
+          <div role="alert" className="error">
+            <ul>
+              {check.problems.map((p) => (
+                <li key={`${p.path}:${p.message}`}>
+                  {p.path}: {p.message}
+                </li>
+              ))}
+            </ul>
+          </div>
         )
       ) : null}
     </section>
