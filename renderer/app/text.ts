@@ -20,7 +20,8 @@ export const T = {
   vault: {
     title: 'Credentials',
     none: 'No credentials are sealed in this vault yet.',
-    columns: ['Credential', 'State', 'Holders', 'Version', 'Last change', 'Action'] as const,
+    columns: ['Credential', 'State', 'Holders', 'Version', 'Last activation', 'Last drill', 'Action'] as const,
+    never: 'never',
     exposed: 'exposed until resealed',
     breakGlass: (id: string) => `Break glass: ${id}`,
     approvals: (id: string) => `Approvals: ${id}`,
@@ -57,6 +58,7 @@ export const T = {
     inPerson: 'Approve in person',
     remoteTitle: 'Hand the request to a holder on their own laptop',
     makeCode: 'Make the request code',
+    requestFor: (holder: string) => `The request for ${holder}`,
     importTitle: "Take back a holder's approval",
     importCode: 'Approval code (or the file, below)',
     importFile: 'Approval file',

@@ -45,12 +45,15 @@ export const UI_COMMANDS: readonly Command[] = [
     async run(ctx, v) {
       const port = parsePort(v['port']);
       let vaultDir = ctx.vaultDir;
+      let demoRoot: string | null = null;
       if (v['demo'] === true) {
         const world = await buildDemoWorld(ctx.secretStore);
         vaultDir = world.vault;
+        demoRoot = world.root;
         ctx.note(`demo world in ${world.root}: the crash cart, and a laptop per member (${DEMO_MEMBERS.join(', ')})`);
         ctx.note(`each demo member's passphrase is "<id> demo passphrase", e.g. "${demoPassphrase('alice')}"`);
         ctx.note(`Bob approves from his own laptop: breakglass ui --vault ${world.laptops['bob']!}`);
+        ctx.note('the demo folder is removed when this stops');
       }
       const server = await startUiServer({ vaultDir, secretStore: ctx.secretStore }, { port });
       // The only place the token is shown: for the person who started this, on their own terminal.
@@ -67,6 +70,7 @@ export const UI_COMMANDS: readonly Command[] = [
         process.on('SIGTERM', stop);
       });
       await server.close();
+      if (demoRoot) rmSync(demoRoot, { recursive: true, force: true });
       return { origin: server.origin };
     },
   },

@@ -16,6 +16,9 @@ export interface CredentialView {
   readonly threshold: number;
   readonly request: string | null;
   readonly updatedAt: number;
+  /** When it was last unsealed, and when its last drill passed, from the journal (null: never). */
+  readonly lastActivation: number | null;
+  readonly lastDrill: number | null;
 }
 
 /** What the break-glass form offers for one credential, from the policy in force. */

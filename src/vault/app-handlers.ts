@@ -68,7 +68,24 @@ function requestView(session: VaultSession, requestId: string): RequestView {
   };
 }
 
-function credentialView(c: ReturnType<typeof listCredentials>[number]): CredentialView {
+/** The time of the last journal entry of `kind` about each credential. */
+function lastTimes(session: VaultSession, kind: string): Map<string, number> {
+  const times = new Map<string, number>();
+  for (const e of journalEntries(session, { kind })) times.set(e.subject, e.time);
+  return times;
+}
+
+function credentialViews(session: VaultSession): CredentialView[] {
+  const unsealed = lastTimes(session, 'credential.unseal');
+  const drilled = lastTimes(session, 'drill.complete');
+  return listCredentials(session).map((c) => credentialView(c, unsealed.get(c.id) ?? null, drilled.get(c.id) ?? null));
+}
+
+function credentialView(
+  c: ReturnType<typeof listCredentials>[number],
+  lastActivation: number | null,
+  lastDrill: number | null,
+): CredentialView {
   return {
     id: c.id,
     label: c.label,
@@ -79,6 +96,8 @@ function credentialView(c: ReturnType<typeof listCredentials>[number]): Credenti
     threshold: c.threshold,
     request: c.request,
     updatedAt: c.updatedAt,
+    lastActivation,
+    lastDrill,
   };
 }
 
@@ -106,16 +125,16 @@ const HANDLERS: { [C in IpcChannel]: Handler<C> } = {
         policy,
       };
     }),
-  'credentials.list': (ctx) => withSession(ctx, true, (s) => listCredentials(s).map(credentialView)),
+  'credentials.list': (ctx) => withSession(ctx, true, credentialViews),
   'credential.detail': (ctx, { credential }) =>
     withSession(ctx, true, (s) => {
-      const c = listCredentials(s).find((x) => x.id === credential);
+      const c = credentialViews(s).find((x) => x.id === credential);
       if (!c) throw new BreakGlassError('NOT_FOUND', `no credential ${credential} in this vault`);
       const { policy } = currentPolicy(s);
       const rules = credentialPolicy(policy, credential);
       if (!rules) throw new BreakGlassError('POLICY_DENIED', `the policy has no entry for credential ${credential}`);
       return {
-        credential: credentialView(c),
+        credential: c,
         triggers: rules.triggers.map((name) => ({ name, description: policy.triggers[name] ?? '' })),
         requesters: rules.requesters,
         inPersonApproval: rules.in_person_approval,

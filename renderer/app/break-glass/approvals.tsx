@@ -20,7 +20,7 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
   const [inPerson, setInPerson] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const [remote, setRemote] = useState('');
-  const [handOver, setHandOver] = useState<HandOver | null>(null);
+  const [handOver, setHandOver] = useState<{ holder: string; document: HandOver } | null>(null);
   const [approvalCode, setApprovalCode] = useState('');
   const met = request.approvals.length >= request.threshold;
 
@@ -38,8 +38,9 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
     if (r) onChange(r);
   };
   const exportFor = async (): Promise<void> => {
-    const h = await run(() => call('request.export', { request: request.id, holder: remoteHolder }));
-    setHandOver(h);
+    const holder = remoteHolder;
+    const h = await run(() => call('request.export', { request: request.id, holder }));
+    setHandOver(h && { holder, document: h });
   };
   const importApproval = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -57,7 +58,7 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
 
   return (
     <section aria-labelledby="approvals-title">
-      <h2 id="approvals-title">{T.approvals.title(request.credential)}</h2>
+      <h3 id="approvals-title">{T.approvals.title(request.credential)}</h3>
       <p className="progress" role="status">
         <strong>{T.approvals.progress(request.approvals.length, request.threshold)}</strong>. {T.approvals.by(request.approvals)}
       </p>
@@ -116,7 +117,7 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
                 {T.approvals.makeCode}
               </button>
             </div>
-            {handOver ? <HandOverPanel handOver={handOver} title={`${T.approvals.remoteTitle}: ${remoteHolder}`} /> : null}
+            {handOver ? <HandOverPanel handOver={handOver.document} title={T.approvals.requestFor(handOver.holder)} /> : null}
           </section>
           <form onSubmit={(e) => void importApproval(e)} aria-label={T.approvals.importTitle}>
             <h3>{T.approvals.importTitle}</h3>

@@ -66,7 +66,8 @@ export function VaultView({ go }: { go: Go }): ReactNode {
                   {c.threshold} of {c.holders.length}: {c.holders.join(', ')}
                 </td>
                 <td>v{c.version}</td>
-                <td>{formatTime(c.updatedAt)}</td>
+                <td>{c.lastActivation === null ? T.vault.never : formatTime(c.lastActivation)}</td>
+                <td>{c.lastDrill === null ? T.vault.never : formatTime(c.lastDrill)}</td>
                 <td>{action(c, go)}</td>
               </tr>
             ))}
