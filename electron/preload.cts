@@ -24,6 +24,8 @@ const channels = {
   'window.close': true,
   'review.sign': true,
   'credential.reseal': true,
+  'drill.start': true,
+  'drill.complete': true,
   'shares.check': true,
   'journal.verify': true,
   'journal.show': true,

@@ -20,7 +20,7 @@ function view(route: Route, go: (r: Route) => void): ReactNode {
     case 'vault':
       return <VaultView go={go} />;
     case 'break-glass':
-      return <BreakGlassView key={route.credential} credential={route.credential} go={go} />;
+      return <BreakGlassView key={route.credential} credential={route.credential} drill={route.drill === true} go={go} />;
     case 'unsealed':
       return <UnsealedView key={route.request} credential={route.credential} request={route.request} go={go} />;
     case 'review':

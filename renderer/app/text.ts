@@ -24,6 +24,7 @@ export const T = {
     never: 'never',
     exposed: 'exposed until resealed',
     breakGlass: (id: string) => `Break glass: ${id}`,
+    drill: (id: string) => `Start a drill: ${id}`,
     approvals: (id: string) => `Approvals: ${id}`,
     unsealed: (id: string) => `Use ${id}`,
     review: (id: string) => `Review: ${id}`,
@@ -46,6 +47,12 @@ export const T = {
     passphrase: (who: string) => `Passphrase of ${who}`,
     submit: 'Sign and open the request',
     cancel: 'Cancel the request',
+    cancelled: (exposed: boolean) =>
+      exposed ? 'Cancelled after its quorum: the credential counts as exposed and needs a review.' : 'Request cancelled.',
+    drillTitle: (id: string) => `Drill: ${id}`,
+    drillIntro:
+      'A drill runs the real approval path with real timings, but no share reaches this vault in a form it can open: the credential stays sealed.',
+    drillSubmit: 'Sign and start the drill',
   },
   approvals: {
     title: (id: string) => `Approvals for ${id}`,
@@ -66,6 +73,9 @@ export const T = {
     import: 'Import the approval',
     quorum: 'The threshold is met.',
     unseal: 'Unseal now',
+    completeDrill: 'Complete the drill',
+    drillPassed: (holders: readonly string[], quorumS: string, verifyMs: string) =>
+      `Drill passed: ${holders.join(' + ')} proved their shares; nothing was decrypted. Request to quorum ${quorumS} s; proofs checked in ${verifyMs} ms.`,
   },
   handOver: {
     code: 'Text code',

@@ -101,7 +101,8 @@ async function handle(
   if (req.method !== 'POST' || !url.pathname.startsWith('/api/')) return refuse(res, 405, 'BAD_INPUT', 'method not allowed');
   // A page must name its origin on a POST, and prove it was opened from the printed URL.
   if (from !== origin) return refuse(res, 403, 'POLICY_DENIED', 'requests from other origins are refused');
-  if (!sameToken(req.headers[UI_TOKEN_HEADER], token)) return refuse(res, 401, 'POLICY_DENIED', 'missing or wrong token');
+  if (!sameToken(req.headers[UI_TOKEN_HEADER], token))
+    return refuse(res, 401, 'POLICY_DENIED', 'missing or wrong token: open the URL that "breakglass ui" printed');
   if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
     return refuse(res, 415, 'BAD_INPUT', 'the API takes application/json');
   const body = await readBody(req);

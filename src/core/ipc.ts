@@ -154,6 +154,11 @@ export const IPC_CONTRACT = {
     output: out<{ review: string; rotated: boolean }>(),
   },
   'credential.reseal': { input: z.strictObject({ credential: id }), output: out<{ version: number; rotated: boolean }>() },
+  'drill.start': { input: z.strictObject({ credential: id, requester: id, passphrase }), output: out<RequestView>() },
+  'drill.complete': {
+    input: z.strictObject({ credential: id }),
+    output: out<{ holders: readonly string[]; requestToQuorumMs: number; verifyMs: number }>(),
+  },
   'shares.check': { input: z.strictObject({ credential: id, holder: id, passphrase }), output: out<{ ok: true }>() },
   'journal.verify': { input: none, output: out<VerifyReport>() },
   'journal.show': {

@@ -15,7 +15,7 @@ import {
 import { credentialPolicy } from '../core/policy.js';
 import { acceptApproval, approveBundle, approveInPerson, readApproval, readBundle, witnessView } from './approvals.js';
 import { encodeTextCode } from './codes.js';
-import { checkShare } from './drill.js';
+import { checkShare, completeDrill, startDrill } from './drill.js';
 import { exportJournal, journalEntries, verifyJournal } from './journal.js';
 import { listMembers } from './members.js';
 import { currentPolicy, parsePolicyText } from './policy.js';
@@ -250,6 +250,16 @@ const HANDLERS: { [C in IpcChannel]: Handler<C> } = {
       }
     }),
   'credential.reseal': (ctx, { credential }) => withSession(ctx, true, (s) => reseal(s, credential)),
+  'drill.start': (ctx, { credential, requester, passphrase }) =>
+    withSession(ctx, true, async (s) => {
+      const r = await startDrill(s, credential, requester, passphraseOf(passphrase));
+      return requestView(s, r.id);
+    }),
+  'drill.complete': (ctx, { credential }) =>
+    withSession(ctx, true, async (s) => {
+      const d = await completeDrill(s, credential);
+      return { holders: d.holders, requestToQuorumMs: d.requestToQuorumMs, verifyMs: d.verifyMs };
+    }),
   'shares.check': (ctx, { credential, holder, passphrase }) =>
     withSession(ctx, true, (s) => checkShare(s, credential, holder, passphraseOf(passphrase))),
   'journal.verify': (ctx) => withSession(ctx, false, (s) => verifyJournal(s, { checkKeychain: true })),

@@ -191,6 +191,11 @@ describe.sequential('the break-glass story in the app', () => {
         await a.getByLabel('Approval QR image(s)').setInputFiles(writePngs(`approval-${carrier}`, approvalQr.pngs));
         await expect.poll(() => a.getByLabel('Approval code (or the file, below)').inputValue()).toBe(approvalCode);
       } else {
+        // A request code where an approval belongs is refused with a sentence, and changes nothing.
+        await a.getByLabel('Approval code (or the file, below)').fill(requestCode);
+        await a.getByRole('button', { name: 'Import the approval' }).click();
+        await expect.poll(() => a.getByRole('alert').innerText(), { timeout: 20_000 }).toContain('does not start with BGV1-APPROVAL:');
+        expect(await a.getByText('1 of 2 approvals').count()).toBe(1);
         await a.getByLabel('Approval code (or the file, below)').fill(approvalCode);
       }
       await a.getByRole('button', { name: 'Import the approval' }).click();
@@ -266,6 +271,28 @@ describe.sequential('the break-glass story in the app', () => {
       if (first) await look(a, 'journal');
     }, 240_000);
   }
+
+  it('runs a drill through the app: real approvals and timings, nothing decrypted', async () => {
+    await a.getByRole('button', { name: 'Vault', exact: true }).click();
+    await a.getByRole('button', { name: 'Start a drill: prod-db-root' }).click();
+    await a.getByLabel('Passphrase of dave').fill(PASSPHRASES['dave']!);
+    await a.getByRole('button', { name: 'Sign and start the drill' }).click();
+    await expect.poll(() => a.getByText('0 of 2 approvals').count(), { timeout: 20_000 }).toBe(1);
+    expect(await a.getByText('DRILL: a practice run for prod-db-root').count()).toBe(1);
+    for (const holder of ['alice', 'carol']) {
+      await a.getByRole('form', { name: 'Approve in person at this laptop' }).getByLabel('Holder').selectOption(holder);
+      await a.getByLabel(`Passphrase of ${holder}`).fill(PASSPHRASES[holder]!);
+      await a.getByRole('button', { name: 'Approve in person' }).click();
+      await expect.poll(() => a.getByText(/Approved by .*\./).innerText(), { timeout: 20_000 }).toContain(holder);
+    }
+    await a.getByRole('button', { name: 'Complete the drill' }).click();
+    await expect
+      .poll(() => a.getByText(/^Drill passed: alice \+ carol proved their shares; nothing was decrypted/).count(), { timeout: 20_000 })
+      .toBe(1);
+    expect(await domHasSecret(a)).toBe(false);
+    await a.getByRole('button', { name: 'Vault', exact: true }).first().click();
+    await expect.poll(() => a.getByRole('row', { name: /prod-db-root/ }).innerText()).toMatch(/Sealed[\s\S]*UTC[\s\S]*UTC/);
+  }, 120_000);
 
   it('shows members and the policy (said to be local), and every view passed axe-core', async () => {
     await a.getByRole('button', { name: 'Members' }).click();

@@ -72,9 +72,14 @@ describe('breakglass ui refuses what does not come from its own page', () => {
   });
 
   it.each([
-    ['no token', { 'x-breakglass-token': null }, 401, 'missing or wrong token'],
-    ['a wrong token', { 'x-breakglass-token': 'A'.repeat(43) }, 401, 'missing or wrong token'],
-    ['the token as a cookie instead of the header', { 'x-breakglass-token': null, cookie: 'token=TOKEN' }, 401, 'missing or wrong token'],
+    ['no token', { 'x-breakglass-token': null }, 401, 'missing or wrong token: open the URL that "breakglass ui" printed'],
+    ['a wrong token', { 'x-breakglass-token': 'A'.repeat(43) }, 401, 'missing or wrong token: open the URL that "breakglass ui" printed'],
+    [
+      'the token as a cookie instead of the header',
+      { 'x-breakglass-token': null, cookie: 'token=TOKEN' },
+      401,
+      'missing or wrong token: open the URL that "breakglass ui" printed',
+    ],
     ['a foreign Origin', { origin: 'http://evil.example' }, 403, 'requests from other origins are refused'],
     ['no Origin', { origin: null }, 403, 'requests from other origins are refused'],
     ['another Host (DNS rebinding)', { host: 'evil.example:80' }, 421, 'wrong Host header'],

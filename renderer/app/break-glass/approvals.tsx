@@ -23,6 +23,7 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
   const [handOver, setHandOver] = useState<{ holder: string; document: HandOver } | null>(null);
   const [approvalCode, setApprovalCode] = useState('');
   const met = request.approvals.length >= request.threshold;
+  const [done, setDone] = useState<string | null>(null);
 
   useEffect(() => {
     void run(() => call('members.list', {})).then((m) => m && setMembers(m));
@@ -51,6 +52,14 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
       onChange(r);
     }
   };
+  const cancel = async (): Promise<void> => {
+    const r = await run(() => call('request.cancel', { request: request.id }));
+    if (r) setDone(T.breakGlass.cancelled(r.exposed));
+  };
+  const completeDrill = async (): Promise<void> => {
+    const d = await run(() => call('drill.complete', { credential: request.credential }));
+    if (d) setDone(T.approvals.drillPassed(d.holders, (d.requestToQuorumMs / 1000).toFixed(1), d.verifyMs.toFixed(1)));
+  };
   const unseal = async (): Promise<void> => {
     const r = await run(() => call('unseal.open', { request: request.id }));
     if (r) go({ view: 'unsealed', credential: request.credential, request: request.id });
@@ -70,12 +79,25 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
       {!met ? <Countdown label={T.approvals.expires} until={request.expiresAt} /> : null}
       <Busy busy={busy} />
       <ErrorLine error={error} />
-      {met ? (
+      {done ? (
+        <div className="next-step">
+          <p role="status">{done}</p>
+          <button type="button" onClick={() => go({ view: 'vault' })}>
+            {T.nav.vault}
+          </button>
+        </div>
+      ) : met ? (
         <div className="next-step">
           <p>{T.approvals.quorum}</p>
-          <button type="button" onClick={() => void unseal()} disabled={busy}>
-            {T.approvals.unseal}
-          </button>
+          {request.purpose === 'drill' ? (
+            <button type="button" onClick={() => void completeDrill()} disabled={busy}>
+              {T.approvals.completeDrill}
+            </button>
+          ) : (
+            <button type="button" onClick={() => void unseal()} disabled={busy}>
+              {T.approvals.unseal}
+            </button>
+          )}
         </div>
       ) : (
         <>
@@ -132,6 +154,11 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
               {T.approvals.import}
             </button>
           </form>
+          <div className="actions">
+            <button type="button" className="danger" onClick={() => void cancel()} disabled={busy}>
+              {T.breakGlass.cancel}
+            </button>
+          </div>
         </>
       )}
       <RequestFacts body={request.body} requester={`${request.requesterName} (${request.body.requester})`} />

@@ -10,7 +10,7 @@ import { Approvals } from './approvals.js';
 import { RequestForm } from './request-form.js';
 
 /** Break glass on one credential. */
-export function BreakGlassView({ credential, go }: { credential: string; go: Go }): ReactNode {
+export function BreakGlassView({ credential, drill, go }: { credential: string; drill: boolean; go: Go }): ReactNode {
   const { busy, error, run } = useCall();
   const [detail, setDetail] = useState<CredentialDetail | null>(null);
   const [request, setRequest] = useState<RequestView | null>(null);
@@ -26,13 +26,15 @@ export function BreakGlassView({ credential, go }: { credential: string; go: Go 
   }, [credential, run]);
   return (
     <section aria-labelledby="break-glass-title">
-      <h2 id="break-glass-title">{T.breakGlass.title(credential)}</h2>
+      <h2 id="break-glass-title">
+        {drill || request?.purpose === 'drill' ? T.breakGlass.drillTitle(credential) : T.breakGlass.title(credential)}
+      </h2>
       <Busy busy={busy} />
       <ErrorLine error={error} />
       {request ? (
         <Approvals request={request} go={go} onChange={setRequest} />
       ) : detail && detail.credential.state === 'SEALED' ? (
-        <RequestForm detail={detail} onOpened={setRequest} />
+        <RequestForm detail={detail} drill={drill} onOpened={setRequest} />
       ) : null}
     </section>
   );

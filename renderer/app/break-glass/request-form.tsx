@@ -7,7 +7,8 @@ import { Busy, ErrorLine, Field } from '../shared/ui.js';
 import { T } from '../text.js';
 
 /** Opens a request signed by the requester; the passphrase is dropped as soon as the call returns. */
-export function RequestForm({ detail, onOpened }: { detail: CredentialDetail; onOpened(r: RequestView): void }): ReactNode {
+export function RequestForm(props: { detail: CredentialDetail; drill: boolean; onOpened(r: RequestView): void }): ReactNode {
+  const { detail, drill, onOpened } = props;
   const { busy, error, run } = useCall();
   const [trigger, setTrigger] = useState(detail.triggers[0]?.name ?? '');
   const [reason, setReason] = useState('');
@@ -16,32 +17,39 @@ export function RequestForm({ detail, onOpened }: { detail: CredentialDetail; on
   const [passphrase, setPassphrase] = useState('');
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
-    const input = { credential: detail.credential.id, trigger, reason, incident, requester, passphrase };
+    const credential = detail.credential.id;
+    const input = { credential, trigger, reason, incident, requester, passphrase };
     setPassphrase('');
-    const r = await run(() => call('request.open', input));
+    const r = await run(() =>
+      drill ? call('drill.start', { credential, requester, passphrase: input.passphrase }) : call('request.open', input),
+    );
     if (r) onOpened(r);
   };
   const description = detail.triggers.find((t) => t.name === trigger)?.description;
   return (
     <form onSubmit={(e) => void submit(e)} aria-label={T.breakGlass.title(detail.credential.id)}>
-      <p>{T.breakGlass.intro}</p>
-      <Field label={T.breakGlass.trigger} {...(description ? { hint: description } : {})}>
-        {(id) => (
-          <select id={id} value={trigger} onChange={(e) => setTrigger(e.target.value)}>
-            {detail.triggers.map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <Field label={T.breakGlass.reason}>
-        {(id) => <textarea id={id} rows={3} required value={reason} onChange={(e) => setReason(e.target.value)} />}
-      </Field>
-      <Field label={T.breakGlass.incident}>
-        {(id) => <input id={id} required value={incident} onChange={(e) => setIncident(e.target.value)} />}
-      </Field>
+      <p>{drill ? T.breakGlass.drillIntro : T.breakGlass.intro}</p>
+      {drill ? null : (
+        <>
+          <Field label={T.breakGlass.trigger} {...(description ? { hint: description } : {})}>
+            {(id) => (
+              <select id={id} value={trigger} onChange={(e) => setTrigger(e.target.value)}>
+                {detail.triggers.map((t) => (
+                  <option key={t.name} value={t.name}>
+                    {t.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label={T.breakGlass.reason}>
+            {(id) => <textarea id={id} rows={3} required value={reason} onChange={(e) => setReason(e.target.value)} />}
+          </Field>
+          <Field label={T.breakGlass.incident}>
+            {(id) => <input id={id} required value={incident} onChange={(e) => setIncident(e.target.value)} />}
+          </Field>
+        </>
+      )}
       <Field label={T.breakGlass.requester}>
         {(id) => (
           <select id={id} value={requester} onChange={(e) => setRequester(e.target.value)}>
@@ -57,7 +65,7 @@ export function RequestForm({ detail, onOpened }: { detail: CredentialDetail; on
         {(id) => <input id={id} type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />}
       </Field>
       <button type="submit" disabled={busy}>
-        {T.breakGlass.submit}
+        {drill ? T.breakGlass.drillSubmit : T.breakGlass.submit}
       </button>
       <Busy busy={busy} />
       <ErrorLine error={error} />

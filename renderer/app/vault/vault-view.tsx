@@ -15,7 +15,12 @@ function action(c: CredentialView, go: Go): ReactNode {
   );
   switch (c.state) {
     case 'SEALED':
-      return button(T.vault.breakGlass(c.id), () => go({ view: 'break-glass', credential: c.id }));
+      return (
+        <div className="actions">
+          {button(T.vault.breakGlass(c.id), () => go({ view: 'break-glass', credential: c.id }))}
+          {button(T.vault.drill(c.id), () => go({ view: 'break-glass', credential: c.id, drill: true }))}
+        </div>
+      );
     case 'REQUESTED':
       return button(T.vault.approvals(c.id), () => go({ view: 'break-glass', credential: c.id }));
     case 'UNSEALED':
