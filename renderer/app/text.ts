@@ -176,7 +176,7 @@ export const T = {
     verify: 'Verify again',
     kind: 'Show kind',
     all: 'All kinds',
-    columns: ['Seq', 'Time', 'Epoch', 'Kind', 'Actor', 'Subject'] as const,
+    columns: ['Seq', 'Time', 'Epoch', 'Kind', 'Actor', 'Subject', 'Details'] as const,
     export: 'Export as JSON Lines',
     unproven: 'The end of this journal cannot be proven.',
   },

@@ -268,6 +268,8 @@ describe.sequential('the break-glass story in the app', () => {
       ]) {
         expect(journal).toContain(kind);
       }
+      // The refused in-person approval is journaled as such, with its code.
+      expect(journal).toContain('WRONG_PASSPHRASE');
       if (first) await look(a, 'journal');
     }, 240_000);
   }

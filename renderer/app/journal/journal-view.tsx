@@ -4,6 +4,7 @@ import type { JournalEntry, VerifyReport } from '../../../src/core/journal.js';
 import { ENTRY_KINDS } from '../../../src/core/journal.js';
 import { call } from '../client.js';
 import { useCall } from '../shared/use-call.js';
+import { entryDetails } from './entry-details.js';
 import { Busy, ErrorLine, Field, saveFile } from '../shared/ui.js';
 import { formatTime, T } from '../text.js';
 
@@ -71,6 +72,7 @@ export function JournalView(): ReactNode {
               <td>{e.kind}</td>
               <td>{e.actor}</td>
               <td>{e.subject}</td>
+              <td className="details">{entryDetails(e)}</td>
             </tr>
           ))}
         </tbody>
