@@ -67,7 +67,7 @@ export function JournalView(): ReactNode {
           {entries.map((e) => (
             <tr key={e.seq}>
               <td>{e.seq}</td>
-              <td>{formatTime(e.time)}</td>
+              <td className="nowrap">{formatTime(e.time)}</td>
               <td>{e.epoch}</td>
               <td>{e.kind}</td>
               <td>{e.actor}</td>
