@@ -118,6 +118,7 @@ export const T = {
     decline: 'Decline',
     declined: 'Declined: nothing was signed or sent. Tell the requester.',
     given: 'Approval given. Hand this back to the vault laptop:',
+    approvalTitle: 'Your signed approval',
     pin: {
       first: (who: string) => `first time this laptop sees ${who}'s key: compare it with their card if in doubt`,
       same: () => "the same key as this laptop's earlier approvals",

@@ -91,7 +91,7 @@ export function HolderView(): ReactNode {
       {approval ? (
         <>
           <p role="status">{T.holder.given}</p>
-          <HandOverPanel handOver={approval} title={T.holder.given} />
+          <HandOverPanel handOver={approval} title={T.holder.approvalTitle} />
         </>
       ) : null}
     </section>
