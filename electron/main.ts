@@ -1,15 +1,15 @@
 // The Electron composition root: tray, window, hardening and IPC registration. It stays thin; all
-// logic lives in src/ and is tested in plain Node. (The window UI arrives with the renderer issue.)
+// logic lives in src/ and is tested in plain Node; the window is the renderer built to dist/renderer.
 import { app, BrowserWindow, Menu, Tray, ipcMain, nativeImage, session, shell } from 'electron';
 import { join } from 'node:path';
 import { IPC_CHANNELS } from '../src/core/ipc.js';
+import { RENDERER_CSP } from '../src/core/ui.js';
 import { openSecretStore, probeSecretStore } from '../src/keychain/index.js';
 import { defaultVaultDir } from '../src/vault/index.js';
 import { handleInvoke, type IpcDeps } from './ipc.js';
 
 const RENDERER_URL = new URL(`file://${join(import.meta.dirname, '../renderer/index.html')}`);
-const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'none'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'";
+const CSP = RENDERER_CSP;
 
 let tray: Tray | null = null;
 let window: BrowserWindow | null = null;

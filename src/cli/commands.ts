@@ -49,6 +49,7 @@ import { describeEntry, describeReport, formatTime, requestScreen } from './form
 import type { WitnessView } from '../vault/index.js';
 import { SERVER_COMMANDS } from './server-commands.js';
 import { SYNC_COMMANDS } from './sync-commands.js';
+import { UI_COMMANDS } from './ui-command.js';
 
 /** Parsed options of one command: strings and booleans, as node:util parseArgs gives them. */
 export type Values = Record<string, string | boolean | undefined>;
@@ -769,7 +770,8 @@ const VAULT_COMMANDS: readonly Command[] = [
       );
     },
   },
+  // The app in a browser (src/cli/ui-command.ts).
 ];
 
-/** Every command: the vault's, then the server's and sync's (issue 11). */
-export const COMMANDS: readonly Command[] = [...VAULT_COMMANDS, ...SERVER_COMMANDS, ...SYNC_COMMANDS];
+/** Every command: the vault's, then the server's and sync's (issue 11), then the app's (`breakglass ui`). */
+export const COMMANDS: readonly Command[] = [...VAULT_COMMANDS, ...SERVER_COMMANDS, ...SYNC_COMMANDS, ...UI_COMMANDS];

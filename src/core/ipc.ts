@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import type { RequestBody } from './documents.js';
 import type { ErrorCode } from './errors.js';
-import type { VerifyReport } from './journal.js';
+import type { JournalEntry, VerifyReport } from './journal.js';
 import type { CredentialState } from './lifecycle.js';
+import type { PolicyProblem } from './policy.js';
 
 /** A credential as the UI shows it: never any key or secret material. */
 export interface CredentialView {
@@ -13,15 +15,157 @@ export interface CredentialView {
   readonly holders: readonly string[];
   readonly threshold: number;
   readonly request: string | null;
+  readonly updatedAt: number;
+  /** When it was last unsealed, and when its last drill passed, from the journal (null: never). */
+  readonly lastActivation: number | null;
+  readonly lastDrill: number | null;
 }
 
+/** What the break-glass form offers for one credential, from the policy in force. */
+export interface CredentialDetail {
+  readonly credential: CredentialView;
+  readonly triggers: readonly { readonly name: string; readonly description: string }[];
+  readonly requesters: readonly string[];
+  readonly inPersonApproval: boolean;
+  readonly unsealMinutes: number;
+  readonly requireRotation: boolean;
+}
+
+/** An enrolled member as the UI shows it: no key material, only the card's fingerprint. */
+export interface MemberView {
+  readonly id: string;
+  readonly name: string;
+  readonly custody: boolean;
+  readonly fingerprint: string | null;
+  readonly roles: readonly string[];
+}
+
+/** An open or past request with its signed body, so every screen shows the same facts as the CLI. */
+export interface RequestView {
+  readonly id: string;
+  readonly credential: string;
+  readonly purpose: 'access' | 'drill';
+  readonly status: string;
+  readonly expiresAt: number;
+  readonly approvals: readonly string[];
+  readonly threshold: number;
+  readonly body: RequestBody;
+  readonly requesterName: string;
+}
+
+/** A request bundle as a holder's laptop sees it before approving: the signed request and what this laptop witnessed. */
+export interface HolderView {
+  readonly body: RequestBody;
+  readonly holder: string;
+  readonly requesterName: string;
+  readonly requesterKey: string;
+  readonly anchor: { readonly journal: string; readonly seq: number };
+  readonly witness: {
+    readonly requester: 'first' | 'same' | 'changed';
+    readonly genesis: 'first' | 'same' | 'changed';
+    readonly anchor: 'first' | 'ahead' | 'same' | 'behind' | 'fork';
+    readonly seen: { readonly seq: number } | null;
+  };
+}
+
+/** A document handed to another laptop: a one-line text code and the same document as a file. */
+export interface HandOver {
+  readonly code: string;
+  readonly fileName: string;
+  readonly fileText: string;
+}
+
+/** The vault this window shows, and whether its journal verifies. */
+export interface VaultOverview {
+  readonly name: string;
+  readonly vaultId: string;
+  readonly journal: { readonly ok: boolean; readonly count: number; readonly failure: string | null };
+  readonly policy: { readonly hash: string; readonly setAt: number; readonly local: true } | null;
+}
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'use 1-64 of a-z, 0-9, ".", "_", "-"');
+const text = (max: number) => z.string().trim().min(1, 'this field is required').max(max);
+/** A passphrase crosses only inside the call that needs it. */
+const passphrase = z.string().min(1, 'the passphrase is required').max(1024);
+/** A pasted text code or the JSON text of a file. */
+const code = z
+  .string()
+  .min(1, 'paste the code or open the file')
+  .max(1 << 20);
+const none = z.strictObject({});
+
+const out = <T>(): T => null as unknown as T;
+
 /**
- * The one IPC contract between the renderer and the main process: channel name -> input schema and
- * output type. The preload exposes one method per channel; the main process parses every input.
+ * The one IPC contract between the renderer and the main process (or `breakglass ui`): channel name
+ * -> input schema and output type. Every front end parses every input against it.
  */
 export const IPC_CONTRACT = {
-  'credentials.list': { input: z.strictObject({}), output: null as unknown as readonly CredentialView[] },
-  'journal.verify': { input: z.strictObject({}), output: null as unknown as VerifyReport },
+  'vault.overview': { input: none, output: out<VaultOverview>() },
+  'credentials.list': { input: none, output: out<readonly CredentialView[]>() },
+  'credential.detail': { input: z.strictObject({ credential: id }), output: out<CredentialDetail>() },
+  'members.list': { input: none, output: out<readonly MemberView[]>() },
+  'policy.show': { input: none, output: out<{ text: string; hash: string; setAt: number; local: true }>() },
+  'policy.check': {
+    input: z.strictObject({ text: z.string().max(1 << 20) }),
+    output: out<{ ok: boolean; problems: readonly PolicyProblem[] }>(),
+  },
+  'request.open': {
+    input: z.strictObject({
+      credential: id,
+      trigger: text(64),
+      reason: text(2000),
+      incident: text(200),
+      requester: id,
+      passphrase,
+    }),
+    output: out<RequestView>(),
+  },
+  'request.show': { input: z.strictObject({ request: id }), output: out<RequestView>() },
+  'request.export': { input: z.strictObject({ request: id, holder: id }), output: out<HandOver>() },
+  'request.cancel': { input: z.strictObject({ request: id }), output: out<{ exposed: boolean }>() },
+  'approve.inPerson': { input: z.strictObject({ request: id, holder: id, passphrase }), output: out<RequestView>() },
+  'approval.import': { input: z.strictObject({ code }), output: out<RequestView>() },
+  'holder.read': { input: z.strictObject({ code }), output: out<HolderView>() },
+  'holder.approve': { input: z.strictObject({ code, passphrase }), output: out<HandOver>() },
+  'unseal.open': { input: z.strictObject({ request: id }), output: out<{ credential: string; windowEndsAt: number }>() },
+  /** The one call whose result holds the secret: made only on an explicit press. */
+  'unseal.reveal': {
+    input: z.strictObject({ request: id, mode: z.enum(['reveal', 'copy']) }),
+    output: out<{ secret: string; windowEndsAt: number }>(),
+  },
+  'window.close': { input: z.strictObject({ credential: id }), output: out<{ credential: string }>() },
+  'review.sign': {
+    input: z.strictObject({
+      credential: id,
+      reviewer: id,
+      warranted: z.boolean(),
+      summary: text(4000),
+      changes: text(4000),
+      incident: z.string().trim().max(200).optional(),
+      followUp: z.string().trim().max(4000).optional(),
+      rotatedSecret: z
+        .string()
+        .min(1)
+        .max(64 * 1024)
+        .optional(),
+      passphrase,
+    }),
+    output: out<{ review: string; rotated: boolean }>(),
+  },
+  'credential.reseal': { input: z.strictObject({ credential: id }), output: out<{ version: number; rotated: boolean }>() },
+  'drill.start': { input: z.strictObject({ credential: id, requester: id, passphrase }), output: out<RequestView>() },
+  'drill.complete': {
+    input: z.strictObject({ credential: id }),
+    output: out<{ holders: readonly string[]; requestToQuorumMs: number; verifyMs: number }>(),
+  },
+  'shares.check': { input: z.strictObject({ credential: id, holder: id, passphrase }), output: out<{ ok: true }>() },
+  'journal.verify': { input: none, output: out<VerifyReport>() },
+  'journal.show': {
+    input: z.strictObject({ kind: z.string().max(64).optional() }),
+    output: out<readonly JournalEntry[]>(),
+  },
+  'journal.export': { input: none, output: out<{ text: string; entries: number; tailProven: boolean }>() },
 } as const;
 
 export type IpcChannel = keyof typeof IPC_CONTRACT;
@@ -36,3 +180,8 @@ export type BreakGlassApi = { [C in IpcChannel]: (input: IpcInput<C>) => Promise
 
 /** The channel names, for the preload and the main process to iterate. */
 export const IPC_CHANNELS = Object.keys(IPC_CONTRACT) as IpcChannel[];
+
+/** True when `name` is a channel of the contract (an own key, so "toString" is not one). */
+export function isIpcChannel(name: string): name is IpcChannel {
+  return Object.hasOwn(IPC_CONTRACT, name);
+}

@@ -43,3 +43,4 @@ export { checkShare, completeDrill, openDrill, startDrill, type DrillResult } fr
 export { exportJournal, journalEntries, parseExport, verifyExport, verifyJournal } from './journal.js';
 export { CODE_PREFIX, encodeTextCode } from './codes.js';
 export { PRODUCT_NAME, defaultVaultDir } from './paths.js';
+export { invokeApp, invokeAppChannel, type AppContext } from './app-handlers.js';
