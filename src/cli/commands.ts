@@ -139,7 +139,7 @@ async function confirmApproval(v: Values): Promise<void> {
       'approving needs your confirmation: run this in a terminal, or add --yes once you have read the request above; nothing was written',
     );
   }
-  if (!(await confirm('Approve this request?'))) throw new BreakGlassError('POLICY_DENIED', 'not approved; nothing was written');
+  if (!(await confirm('Approve this request?'))) throw new BreakGlassError('DECLINED', 'not approved; nothing was written or journaled');
 }
 
 /** Unseals (or reveals again) and sends the plaintext where `mode` says, after its entry is committed. */

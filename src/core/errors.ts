@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   ROTATION_REQUIRED: 3,
   WINDOW_CLOSED: 3,
   CANCELLED: 3,
+  /** A person answered no at a confirmation: their decision, not a policy refusal. */
+  DECLINED: 3,
   // 4: integrity failure
   BAD_SHARE: 4,
   BAD_SIGNATURE: 4,

@@ -81,7 +81,7 @@ describe('typing at a terminal', () => {
     const bobBefore = await snapshot(bob.vault);
     const declined = await runOnTerminal(approve, [{ prompt: 'Approve this request? [y/N] ', type: 'n\r' }]);
     expect(declined.status, declined.screen).toBe(3);
-    expect(declined.screen).toContain('POLICY_DENIED: not approved; nothing was written');
+    expect(declined.screen).toContain('DECLINED: not approved; nothing was written or journaled');
     expect(existsSync(approval)).toBe(false);
     await expectUnchanged(bob.vault, bobBefore);
     const accepted = await runOnTerminal(approve, [{ prompt: 'Approve this request? [y/N] ', type: 'y\r' }]);
