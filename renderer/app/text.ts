@@ -209,6 +209,8 @@ const ADVICE: Partial<Record<ErrorCode, string>> = {
   VAULT_BUSY: 'Another program is using the vault. Try again in a moment.',
   JOURNAL_TAMPERED: 'The journal does not verify. Stop and call security.',
   INTEGRITY_FAILURE: 'The vault failed an integrity check. Stop and call security.',
+  TAIL_UNPROVEN: "Nothing proves where this vault's journal ends. Stop and call security.",
+  DECLINED: 'Not approved.',
   BAD_SHARE: 'A share did not check out.',
   BAD_SIGNATURE: 'A signature did not verify.',
 };
