@@ -1,7 +1,6 @@
 import type { RequestBody } from '../core/documents.js';
 import type { JournalEntry, VerifyReport } from '../core/journal.js';
 import { printable } from '../core/text.js';
-import { splitChangeWarning, splitText } from '../core/ui.js';
 
 /** A time as a person reads it in a log: UTC, to the second. */
 export function formatTime(ms: number): string {
@@ -45,18 +44,37 @@ export function describeReport(r: VerifyReport): string[] {
   return lines.map(printable);
 }
 
+/** A card fingerprint as screens show it (the first 16 characters, in groups of four). */
+const fp = (fingerprint: string): string => (fingerprint.slice(0, 16).match(/.{1,4}/g) ?? []).join(' ');
+
+/** One split as a line: each holder with their key's fingerprint, and the threshold. */
+function splitText(holders: readonly string[], keys: readonly string[], threshold: number): string {
+  return `${threshold} of ${holders.length}: ${holders.map((h, i) => `${h} [${fp(keys[i] ?? '')}]`).join(', ')}`;
+}
+
 /**
  * What a holder consents to besides the unseal itself: who holds the credential now and afterwards,
  * with each key's fingerprint (the vault seals the next split to exactly these keys). A change is
- * spelled out, because approving it is how holders are added or removed. The same text as the app's.
+ * spelled out, because approving it is how holders are added or removed.
  */
 export function splitLines(r: RequestBody): string[] {
-  const warning = splitChangeWarning(r);
-  return [
+  const lines = [
     `  holders     ${splitText(r.holders, r.holderKeys, r.threshold)}`,
     `  afterwards  split again among ${splitText(r.nextHolders, r.nextHolderKeys, r.nextThreshold)}`,
-    ...(warning ? [`  WARNING     ${warning}`] : []),
   ];
+  const added = r.nextHolders.filter((h) => !r.holders.includes(h));
+  const removed = r.holders.filter((h) => !r.nextHolders.includes(h));
+  const rekeyed = r.nextHolders.filter((h, i) => r.holders.includes(h) && r.holderKeys[r.holders.indexOf(h)] !== r.nextHolderKeys[i]);
+  if (added.length > 0 || removed.length > 0 || rekeyed.length > 0 || r.threshold !== r.nextThreshold) {
+    const changes = [
+      added.length > 0 ? `adds ${added.join(', ')}` : '',
+      removed.length > 0 ? `removes ${removed.join(', ')}` : '',
+      rekeyed.length > 0 ? `gives ${rekeyed.join(', ')} other keys` : '',
+      r.threshold !== r.nextThreshold ? `needs ${r.nextThreshold} instead of ${r.threshold}` : '',
+    ].filter(Boolean);
+    lines.push(`  WARNING     this unseal changes who holds ${r.credential}: it ${changes.join(', ')}; approve only if you know why`);
+  }
+  return lines;
 }
 
 /** The purpose of a request, said first and plainly on every approval screen. */

@@ -135,8 +135,9 @@ export const RequestBundleSchema = z.strictObject({
 });
 export type RequestBundle = z.infer<typeof RequestBundleSchema>;
 
-/** What every approval signs about the request it approves, access or drill alike. */
-const approvalFields = {
+/** The signed part of an approval: the holder's share re-sealed to the request's ephemeral key. */
+export const ApprovalBodySchema = z.strictObject({
+  format: z.literal('breakglass.approval'),
   version: z.literal(1),
   vault: id,
   request: id,
@@ -145,15 +146,9 @@ const approvalFields = {
   credentialVersion: z.number().int().min(1),
   holder: id,
   anchor: AnchorSchema,
+  sealedShare: sealedToKey,
   approvedAt: z.number().int(),
   expiresAt: z.number().int(),
-};
-
-/** The signed part of an approval: the holder's share re-sealed to the request's ephemeral key. */
-export const ApprovalBodySchema = z.strictObject({
-  format: z.literal('breakglass.approval'),
-  ...approvalFields,
-  sealedShare: sealedToKey,
 });
 export type ApprovalBody = z.infer<typeof ApprovalBodySchema>;
 
@@ -163,9 +158,18 @@ export type ApprovalBody = z.infer<typeof ApprovalBodySchema>;
  */
 export const DrillProofBodySchema = z.strictObject({
   format: z.literal('breakglass.drill-proof'),
-  ...approvalFields,
+  version: z.literal(1),
+  vault: id,
+  request: id,
+  requestHash: b64,
+  credential: id,
+  credentialVersion: z.number().int().min(1),
+  holder: id,
+  anchor: AnchorSchema,
   /** The commitment (hash) of the share the holder opened and checked. */
   commitment: b64,
+  approvedAt: z.number().int(),
+  expiresAt: z.number().int(),
 });
 export type DrillProofBody = z.infer<typeof DrillProofBodySchema>;
 

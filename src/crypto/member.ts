@@ -21,4 +21,7 @@ export function memberFingerprint(card: { readonly signingKey: string; readonly 
   return b64(taggedHash(TAG.memberFingerprint, card.signingKey, card.agreementKey));
 }
 
-export { shortFingerprint } from '../core/ui.js';
+/** The first 16 characters of a fingerprint in groups of four, as screens show it. */
+export function shortFingerprint(fingerprint: string): string {
+  return (fingerprint.slice(0, 16).match(/.{1,4}/g) ?? []).join(' ');
+}

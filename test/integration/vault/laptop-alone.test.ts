@@ -83,14 +83,6 @@ async function forgedMember(id: string, name: string): Promise<{ card: MemberCar
   return { card, custody, keys };
 }
 
-/** Swaps a member's card and custody copy in the vault's database for the attacker's; returns the undo. */
-async function swapCard(vault: Laptop, id: string, name: string): Promise<() => void> {
-  const fake = await forgedMember(id, name);
-  const genuine = sql<{ card: string; custody: string }>(vault, 'SELECT card, custody FROM members WHERE id = ?', id)[0]!;
-  sql(vault, 'UPDATE members SET card = ?, custody = ? WHERE id = ?', JSON.stringify(fake.card), fake.custody, id);
-  return () => sql(vault, 'UPDATE members SET card = ?, custody = ? WHERE id = ?', genuine.card, genuine.custody, id);
-}
-
 /** Appends entries with the vault's own keychain key, as an attacker running the vault's code as root can. */
 async function appendWithKeychain(
   vault: Laptop,
@@ -154,7 +146,9 @@ describe('the vault laptop alone: a card swapped to redirect the next split', ()
   afterAll(() => world.cleanup());
 
   it("a holder's card and custody swapped by SQL: no request is signed for it, nothing is sealed to it (INTEGRITY_FAILURE, exit 4)", async () => {
-    const restore = await swapCard(world.vault, 'bob', 'Bob');
+    const fake = await forgedMember('bob', 'Bob');
+    const genuine = sql<{ card: string; custody: string }>(world.vault, "SELECT card, custody FROM members WHERE id = 'bob'")[0]!;
+    sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'bob'", JSON.stringify(fake.card), fake.custody);
     const before = await snapshot(world.vault.vault);
     const refused = jsonError(
       await world.vault.run(
@@ -182,13 +176,15 @@ describe('the vault laptop alone: a card swapped to redirect the next split', ()
     // member list shows it too.
     const list = expectStatus(await world.vault.run(['member', 'list']), 0, 'member list');
     expect(list.stdout).toContain('bob\tBob\tcustody copy here\tCARD DOES NOT MATCH THE JOURNAL');
-    restore();
+    sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'bob'", genuine.card, genuine.custody);
   });
 
   it('swapped after the request was signed: the quorum cannot seal the next split to it, the approval is refused (exit 4)', async () => {
     const request = await world.request();
     await approveInPerson(world, request, 'alice');
-    const restore = await swapCard(world.vault, 'bob', 'Bob');
+    const fake = await forgedMember('bob', 'Bob');
+    const genuine = sql<{ card: string; custody: string }>(world.vault, "SELECT card, custody FROM members WHERE id = 'bob'")[0]!;
+    sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'bob'", JSON.stringify(fake.card), fake.custody);
     const before = await snapshot(world.vault.vault);
     const refused = jsonError(
       await world.vault.run(['--json', 'approve', request, '--holder', 'carol', '--yes'], { passphraseOf: 'carol' }),
@@ -197,7 +193,7 @@ describe('the vault laptop alone: a card swapped to redirect the next split', ()
     expect(refused.code).toBe('INTEGRITY_FAILURE');
     expect(refused.message).toMatch(/^the card of bob in this vault's database/);
     await expectUnchanged(world.vault.vault, before);
-    restore();
+    sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'bob'", genuine.card, genuine.custody);
     expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
   });
 
@@ -394,7 +390,8 @@ describe('the vault laptop alone: reseal without a genuine review', () => {
   });
 
   it("carol's card and custody swapped for the attacker's: the review is refused before it is signed (exit 4)", async () => {
-    await swapCard(world.vault, 'carol', 'Carol');
+    const fake = await forgedMember('carol', 'Carol');
+    sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'carol'", JSON.stringify(fake.card), fake.custody);
     const pw = join(world.root, '.pw-attacker');
     writeFileSync(pw, 'attacker passphrase 123');
     const error = jsonError(await world.vault.run(['--json', '--passphrase-file', pw, ...reviewArgs('fine', 'none')]), 4);
