@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   // 4: integrity failure
   BAD_SHARE: 4,
   BAD_SIGNATURE: 4,
+  /** A public key that is not the canonical encoding of a point on the curve of large order (the identity point lets anyone sign). */
+  BAD_KEY: 4,
   JOURNAL_TAMPERED: 4,
   INTEGRITY_FAILURE: 4,
   /** The keychain lacks the journal's current epoch key: the journal's end cannot be proven (a cut tail, or a folder moved without its keychain). */

@@ -7,6 +7,7 @@ import {
   verify as edVerify,
   type KeyObject,
 } from 'node:crypto';
+import { isStrongEd25519Key, isStrongX25519Key } from './curve.js';
 import { fromB64 } from './encoding.js';
 
 /** An Ed25519 signing key pair, raw keys as base64url (32 bytes each). */
@@ -57,7 +58,12 @@ function publicKeyObject(crv: 'Ed25519' | 'X25519', x: string): KeyObject {
   const id = `${crv}:${x}`;
   let key = publicCache.get(id);
   if (!key) {
-    if (fromB64(x, 'public key').length !== 32) throw new TypeError('public key must be 32 bytes');
+    const raw = fromB64(x, 'public key');
+    if (raw.length !== 32) throw new TypeError('public key must be 32 bytes');
+    // A weak key (the identity point, a small-order point, a non-canonical encoding) is never
+    // trusted: with the identity as a key, anyone can make a signature that verifies.
+    if (!(crv === 'Ed25519' ? isStrongEd25519Key(raw) : isStrongX25519Key(raw)))
+      throw new TypeError('public key is weak or not on the curve');
     key = createPublicKey({ key: { kty: 'OKP', crv, x }, format: 'jwk' });
     if (publicCache.size > 10_000) publicCache.clear();
     publicCache.set(id, key);
@@ -83,7 +89,10 @@ export function forgetPrivateKey(publicKey: string): void {
   privateCache.delete(`Ed25519:${publicKey}`);
 }
 
-/** True when `publicKey` is a well-formed 32-byte Ed25519 or X25519 public key. */
+/**
+ * True when `publicKey` is a well-formed 32-byte Ed25519 or X25519 public key: the canonical
+ * encoding of a point on the curve, not of small order (src/crypto/curve.ts).
+ */
 export function isValidPublicKey(publicKey: unknown, crv: 'Ed25519' | 'X25519'): boolean {
   if (typeof publicKey !== 'string') return false;
   try {

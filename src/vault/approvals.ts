@@ -14,6 +14,7 @@ import {
   TAG,
   b64,
   documentHash,
+  isValidPublicKey,
   memberFingerprint,
   openFromKey,
   sealToKey,
@@ -30,7 +31,15 @@ import {
 import type { MemberCard } from '../core/documents.js';
 import { decodeDocument } from './codes.js';
 import { credentialRow, envelopeOf, rulesFor } from './credentials.js';
-import { cardIsAuthentic, enrolledMember, ownMember, unlockInPerson, unwrapMemberKeys, type PassphraseSource } from './members.js';
+import {
+  assertCardKeys,
+  cardIsAuthentic,
+  enrolledMember,
+  ownMember,
+  unlockInPerson,
+  unwrapMemberKeys,
+  type PassphraseSource,
+} from './members.js';
 import { currentPolicy } from './policy.js';
 import { approvalContext, journaledApprovals, rebuildDek, takeNextEnvelope } from './quorum.js';
 import { anchorOf, assertCurrentSplit, ephemeralKey, requestBody, requestRow, summarizeRequest, type RequestSummary } from './requests.js';
@@ -323,6 +332,13 @@ export async function approveInPerson(
 export function readBundle(text: string): RequestBundle {
   const bundle = parseDocument(RequestBundleSchema, decodeDocument('bundle', text, 'request bundle'), 'request bundle', 'BAD_BUNDLE');
   const { request, requesterCard } = bundle;
+  assertCardKeys(requesterCard, "request bundle's requester card");
+  if (!isValidPublicKey(request.genesisKey, 'Ed25519')) {
+    throw new BreakGlassError(
+      'BAD_KEY',
+      'the request names a genesis key that is not a valid Ed25519 public key; do not approve it, and tell security',
+    );
+  }
   if (b64(documentHash(TAG.request, request)) !== bundle.requestHash) {
     throw new BreakGlassError('BAD_BUNDLE', "the bundle's request does not match its hash; it was altered");
   }

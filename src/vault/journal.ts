@@ -1,6 +1,7 @@
 import type { EntryKind, JournalEntry, StoredEntry, VerifyReport } from '../core/journal.js';
 import { ENTRY_KINDS } from '../core/journal.js';
 import { BreakGlassError } from '../core/errors.js';
+import { isValidPublicKey } from '../crypto/index.js';
 import { exportLine, parseExportLine, verifyJournalEntries } from '../journal/index.js';
 import type { VaultSession } from './session.js';
 
@@ -14,6 +15,7 @@ export async function verifyJournal(
   session: VaultSession,
   options: { checkKeychain: boolean; genesisKey?: string },
 ): Promise<VerifyReport> {
+  if (options.genesisKey !== undefined) assertPinnableKey(options.genesisKey);
   const expect = { journal: session.head.journal, ...(options.genesisKey === undefined ? {} : { genesisKey: options.genesisKey }) };
   const report = await verifyJournalEntries(() => session.repo.entries(), expect);
   if (!report.ok || !options.checkKeychain) return report;
@@ -30,6 +32,19 @@ export async function verifyJournal(
   }
   // The keychain was judged against the session's head, which is newer if a writer committed meanwhile.
   return session.report.count > report.count ? session.report : report;
+}
+
+/**
+ * Refuses (BAD_KEY) a genesis key to check against that no journal could start from: a journal
+ * pinned to a weak key would prove nothing, and a mistyped key should say so, not "rewritten".
+ */
+function assertPinnableKey(genesisKey: string): void {
+  if (!isValidPublicKey(genesisKey, 'Ed25519')) {
+    throw new BreakGlassError(
+      'BAD_KEY',
+      'the genesis key to check against is not a valid Ed25519 public key (43 base64url characters, a point of large order on the curve); copy it again, whole, from where it was kept',
+    );
+  }
 }
 
 /** Entries for `journal show`, parsed from their verbatim bytes. */
@@ -82,6 +97,7 @@ export async function exportJournal(
 
 /** Verifies an exported journal with no vault, as an auditor would, pinned to its genesis key. */
 export function verifyExport(input: string | Uint8Array, genesisKey: string): Promise<VerifyReport> {
+  assertPinnableKey(genesisKey);
   const entries = parseExport(input);
   return verifyJournalEntries(() => entries, { genesisKey });
 }

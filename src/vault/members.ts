@@ -12,6 +12,7 @@ import {
   TAG,
   generateAgreementKeyPair,
   generateSigningKeyPair,
+  isValidPublicKey,
   memberFingerprint,
   memberKeyAad,
   shortFingerprint,
@@ -36,9 +37,28 @@ export function cardIsAuthentic(card: MemberCard): boolean {
   return verifyDocument(TAG.memberCard, body, sig, card.signingKey);
 }
 
+/**
+ * Refuses (BAD_KEY) a card whose keys are weak: not the canonical encoding of a curve point, or a
+ * point of small order. An identity-point signing key would verify signatures nobody made.
+ */
+export function assertCardKeys(card: MemberCard, what = 'member card'): void {
+  for (const [key, crv, name] of [
+    [card.signingKey, 'Ed25519', 'signing key'],
+    [card.agreementKey, 'X25519', 'agreement key'],
+  ] as const) {
+    if (!isValidPublicKey(key, crv)) {
+      throw new BreakGlassError(
+        'BAD_KEY',
+        `the ${what} for ${card.id} carries a ${name} that is not a valid ${crv} public key (weak, or not on the curve); ask ${card.name} for a fresh card`,
+      );
+    }
+  }
+}
+
 /** Parses and authenticates a member card from another machine. */
 export function parseCard(input: unknown, what = 'member card'): MemberCard {
   const card = parseDocument(MemberCardSchema, input, what, 'BAD_INPUT');
+  assertCardKeys(card, what);
   if (!cardIsAuthentic(card))
     throw new BreakGlassError('BAD_SIGNATURE', `${what} for ${card.id} is not signed by its own key; ask ${card.name} for a fresh card`);
   return card;

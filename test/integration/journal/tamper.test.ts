@@ -680,6 +680,17 @@ describe('tampering with the live journal of a vault made by the CLI', () => {
       expect(missing.json<{ error: { code: string } }>().error.code).toBe('BAD_ARGUMENTS');
     });
 
+    it('a genesis key to pin against that is weak or mistyped is BAD_KEY (exit 4) before the file is read: the identity point would let anyone sign', async () => {
+      const identity = Buffer.alloc(32);
+      identity[0] = 1;
+      for (const key of [b64(identity), genesisKey.slice(0, -1)]) {
+        const t = expectStatus(await verifyFile(lines.join('\n') + '\n', key), 4, `weak key ${key}`);
+        const error = t.json<{ error: { code: string; message: string } }>().error;
+        expect(error).toMatchObject({ code: 'BAD_KEY' });
+        expect(error.message).toMatch(/genesis key to check against is not a valid Ed25519 public key/);
+      }
+    });
+
     it('an export cut at the end still verifies: on its own it cannot show what is missing (receipts and holder journals do)', async () => {
       const t = expectStatus(await verifyFile(lines.slice(0, requestSeq).join('\n') + '\n'), 0, 'verify cut export');
       expect(t.json<{ report: VerifyReport }>().report).toMatchObject({ ok: true, count: requestSeq });

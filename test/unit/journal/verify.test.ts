@@ -614,3 +614,44 @@ describe('export bytes: strict UTF-8', () => {
     expectFailure(verifyEntries(parseExport(invalid), { genesisKey: key.publicKey }), 'TAMPER', 1);
   });
 });
+
+describe('weak keys: the identity point would let anyone sign', () => {
+  // R = identity, S = 0 verifies under the identity key for every message (OpenSSL does not check).
+  const identity = Buffer.alloc(32);
+  identity[0] = 1;
+  const forgedSig = Buffer.concat([identity, Buffer.alloc(32)]);
+  const identityKey = b64(identity);
+
+  it('a journal started from the identity point, every signature forged: BAD_KEY at seq 0, stored and exported', () => {
+    const journal = `j-${randomBytes(8).toString('hex')}`;
+    let head: ChainHead = { journal, nextSeq: 0, prev: '', epoch: 0 };
+    const entries: StoredEntry[] = [];
+    for (const kind of ['journal.genesis', 'policy.set', 'credential.reveal'] as const) {
+      const fields: EntryFields =
+        kind === 'journal.genesis'
+          ? { kind, actor: 'vault', subject: 'v-unit', data: { key: identityKey, vault: 'v-unit', name: 'unit' } }
+          : { kind, actor: 'mallory', subject: 'prod-db-root', data: { note: 'forged' } };
+      const entry = { ...forge(head, fields, null), sig: forgedSig };
+      entries.push(entry);
+      head = advanceHead(head, entry, kind);
+    }
+    expectFailure(verifyEntries(entries, {}), 'BAD_KEY', 0);
+    expectFailure(verifyExport(toExport(entries), identityKey), 'BAD_KEY', 0);
+  });
+
+  it('a key.rotate that certifies a small-order key: BAD_KEY at that entry', () => {
+    const j = buildJournal({ plan: ['journal.genesis', 'policy.set'] });
+    const head = j.heads[2]!;
+    const rotate = forge(
+      head,
+      { kind: 'key.rotate', actor: 'vault', subject: j.journal, data: { next: identityKey, epoch: 1 } },
+      j.keys[0]!,
+    );
+    const after = advanceHead(head, rotate, 'key.rotate');
+    const forged = {
+      ...forge(after, { kind: 'credential.reveal', actor: 'mallory', subject: 'prod-db-root', data: {} }, null),
+      sig: forgedSig,
+    };
+    expectBoth(j, [...j.entries, rotate, forged], 'BAD_KEY', 2);
+  });
+});
