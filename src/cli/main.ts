@@ -55,9 +55,15 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   try {
     const { globals, rest } = extractGlobals(argv);
     json = globals.json;
-    if (rest.length === 0 || rest[0] === '--help' || rest[0] === 'help' || rest[0] === '-h') {
+    // With --json, every outcome is exactly one JSON object on stdout, usage included.
+    if (rest.length === 0) {
+      if (json) throw new BreakGlassError('BAD_ARGUMENTS', 'no command given; see "breakglass --help"');
       process.stdout.write(`${USAGE}\n`);
-      return rest.length === 0 ? 2 : 0;
+      return 2;
+    }
+    if (rest[0] === '--help' || rest[0] === 'help' || rest[0] === '-h') {
+      process.stdout.write(json ? `${JSON.stringify({ ok: true, usage: USAGE })}\n` : `${USAGE}\n`);
+      return 0;
     }
     const found = findCommand(rest);
     if (!found) throw new BreakGlassError('BAD_ARGUMENTS', `unknown command "${rest.slice(0, 2).join(' ')}"; see "breakglass --help"`);
@@ -73,7 +79,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     // Help is asked for by an option of its own, not by an option's value ("--reason -h").
     const attached = attachDashValues(args, command.options);
     if (attached.includes('--help') || attached.includes('-h')) {
-      process.stdout.write(`usage: breakglass ${command.usage}\n      ${command.summary}\n`);
+      const usage = `usage: breakglass ${command.usage}\n      ${command.summary}`;
+      process.stdout.write(json ? `${JSON.stringify({ ok: true, usage })}\n` : `${usage}\n`);
       return 0;
     }
     let parsed: ReturnType<typeof parseArgs>;

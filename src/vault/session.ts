@@ -6,6 +6,7 @@ import { forgetPrivateKey, generateSigningKeyPair, isValidPublicKey, type Signin
 import { advanceHead, makeEntry, verifyJournalEntries, type ChainHead, type EntryFields } from '../journal/index.js';
 import type { SecretStore } from '../keychain/index.js';
 import { Evidence } from './evidence.js';
+import { checkVaultDir } from './paths.js';
 import { VaultRepository, acquireLock, mapSqliteError, openDatabase } from '../store/index.js';
 
 /** Opens the OS keychain (or the chosen store) for one vault's namespace. */
@@ -60,7 +61,8 @@ export class VaultSession {
   }
 
   /** Creates a vault in `dir`: database, journal id, genesis key in the keychain, genesis entry. */
-  static async init(dir: string, name: string, secretStore: SecretStoreFactory): Promise<VaultSession> {
+  static async init(given: string, name: string, secretStore: SecretStoreFactory): Promise<VaultSession> {
+    const dir = checkVaultDir(given);
     const dbPath = join(dir, 'vault.db');
     const { existsSync } = await import('node:fs');
     if (existsSync(dbPath)) throw new BreakGlassError('ALREADY_EXISTS', `a vault already exists at ${dir}`);
@@ -92,7 +94,8 @@ export class VaultSession {
   }
 
   /** Opens the vault in `dir` and verifies its journal; a write session holds the vault's lock. */
-  static async open(dir: string, secretStore: SecretStoreFactory, options: { write: boolean }): Promise<VaultSession> {
+  static async open(given: string, secretStore: SecretStoreFactory, options: { write: boolean }): Promise<VaultSession> {
+    const dir = checkVaultDir(given);
     const db = openDatabase(join(dir, 'vault.db'), { create: false });
     let lock: { release(): void } | null = null;
     try {

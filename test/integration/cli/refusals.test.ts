@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalToken, CustodyFile, RequestBundle } from '../../../src/core/documents.js';
@@ -255,6 +255,38 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
         });
       }
       expect(existsSync(nowhere)).toBe(false);
+    });
+
+    it('a vault path with surrounding whitespace, a control character, too long, or a file: BAD_INPUT naming it, and nothing is created anywhere', async () => {
+      const cwd = path('paths-cwd');
+      mkdirSync(cwd);
+      const file = path('paths-cwd/not-a-folder');
+      writeFileSync(file, 'x');
+      const cases: [string, RegExp][] = [
+        [' ', /starts or ends with whitespace/],
+        [' vault', /starts or ends with whitespace/],
+        ['vault ', /starts or ends with whitespace/],
+        ['vault\n', /starts or ends with whitespace/],
+        ['va\u0007ult', /control character/],
+        ['v'.repeat(1025), /longer than 1024 characters \(1025\)/],
+        [file, /exists and is not a folder/],
+      ];
+      for (const [dir, message] of cases) {
+        for (const args of [['init', '--name', 'x'], ['list']]) {
+          const error = jsonError(await run(['--vault', dir, '--json', ...args], { cwd }), 2);
+          expect(error.code, JSON.stringify(dir)).toBe('BAD_INPUT');
+          expect(error.message, JSON.stringify(dir)).toMatch(message);
+          expect(error.message).toContain('the vault folder');
+        }
+      }
+      // An empty value is a usage error of the option itself.
+      const empty = jsonError(await run(['--vault', '', '--json', 'list'], { cwd }), 2);
+      expect(empty.code).toBe('BAD_ARGUMENTS');
+      expect(empty.message).toContain('--vault');
+      // Nothing was created: not in the working folder, not at the root.
+      expect(readdirSync(cwd)).toEqual(['not-a-folder']);
+      expect(existsSync('/vault.db')).toBe(false);
+      expect(existsSync('/ /vault.db')).toBe(false);
     });
 
     it('no keychain (no Secret Service on the bus): exit 5 KEYCHAIN_UNAVAILABLE with how to start one', async () => {

@@ -17,6 +17,37 @@ describe('help and output pipes', () => {
     });
   });
 
+  it('with --json every outcome is exactly one JSON object on stdout: usage errors, help and a missing command too', async () => {
+    const cases: [string[], number, boolean][] = [
+      [[], 2, false],
+      [['help'], 0, true],
+      [['--help'], 0, true],
+      [['request', '--help'], 0, true],
+      [['nosuch'], 2, false],
+      [['journal'], 2, false],
+      [['list', '--bogus'], 2, false],
+      [['request'], 2, false],
+      [['list', 'extra'], 2, false],
+      [['--vault'], 2, false],
+    ];
+    const transcripts = await Promise.all(cases.map(([args]) => run(['--json', ...args])));
+    cases.forEach(([args, status, ok], i) => {
+      const t = transcripts[i]!;
+      const lines = t.stdout.split('\n');
+      expect({ args, status: t.status, stderr: t.stderr, lines: lines.length, last: lines[1] }).toEqual({
+        args,
+        status,
+        stderr: '',
+        lines: 2,
+        last: '',
+      });
+      const doc = JSON.parse(lines[0]!) as { ok: boolean; usage?: string; error?: { code: string } };
+      expect(doc.ok, JSON.stringify(args)).toBe(ok);
+      if (ok) expect(doc.usage).toMatch(/^usage: breakglass /);
+      else expect(doc.error?.code, JSON.stringify(args)).toBe('BAD_ARGUMENTS');
+    });
+  });
+
   it('"-h" as the value of an option is that value, not a request for help', async () => {
     const t = await run([
       '--vault',
