@@ -277,7 +277,8 @@ const VAULT_COMMANDS: readonly Command[] = [
       const card = readJsonFile(cardPath!, 'member card');
       const custody = typeof v['custody'] === 'string' ? readJsonFile(v['custody'], 'custody file') : undefined;
       return withVault(ctx, true, async (session) => {
-        const added = await addMember(session, card, custody);
+        const custodyName = typeof v['custody'] === 'string' ? `custody file ${v['custody']}` : 'custody file';
+        const added = await addMember(session, card, custody, { card: `member card ${cardPath!}`, custody: custodyName });
         ctx.say(`member ${added.id} (${added.name}) enrolled${custody ? ' with a custody copy' : ''}`);
         return { member: added.id, custody: custody !== undefined };
       });

@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
+import { assertJsonDepth } from '../core/depth.js';
 import { BreakGlassError } from '../core/errors.js';
 
 const MAX_INPUT = 1024 * 1024;
@@ -12,13 +13,47 @@ function claimStdin(what: string): void {
   stdinUsed = true;
 }
 
-function readStdin(what: string): Buffer {
+/**
+ * Reads at most `maxBytes + 1` bytes from `fd`: one byte more than allowed is enough to refuse, so
+ * an endless or huge input costs constant memory and time. Null when it is over the limit.
+ */
+function readBounded(fd: number, maxBytes: number): Buffer | null {
+  const buffer = Buffer.alloc(Math.min(maxBytes + 1, 64 * 1024));
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buffer, 0, buffer.length, null);
+    } catch (err) {
+      // A non-blocking pipe with nothing in it yet: wait for the writer, as a blocking read would.
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if ((err as NodeJS.ErrnoException).code === 'EOF') break;
+      throw err;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+    total += n;
+    if (total > maxBytes) return null;
+  }
+  return Buffer.concat(chunks, total);
+}
+
+const mib = (bytes: number): string => `${bytes / 1024 / 1024} MiB`;
+
+function readStdin(what: string, maxBytes: number): Buffer {
   claimStdin(what);
+  let bytes: Buffer | null;
   try {
-    return readFileSync(0);
+    bytes = readBounded(0, maxBytes);
   } catch (err) {
     throw new BreakGlassError('BAD_INPUT', `could not read ${what} from standard input`, {}, { cause: err });
   }
+  if (bytes === null) throw new BreakGlassError('BAD_INPUT', `${what} on standard input is larger than ${mib(maxBytes)}`);
+  return bytes;
 }
 
 /**
@@ -37,26 +72,41 @@ export async function readSecretInput(path: string, what: string): Promise<Buffe
 
 /** Reads a file named on the command line (`-` = standard input), with a size limit and a clear error. */
 export function readInputFile(path: string, what: string, maxBytes = MAX_INPUT): Buffer {
-  if (path === '-') return readStdin(what);
-  let bytes: Buffer;
+  if (path === '-') return readStdin(what, maxBytes);
+  const refuse = (why: string, cause?: unknown): never => {
+    throw new BreakGlassError('BAD_INPUT', `cannot read ${what} from ${path} (${why})`, {}, cause === undefined ? {} : { cause });
+  };
+  let fd: number;
   try {
-    bytes = readFileSync(path);
+    // Non-blocking, so a FIFO cannot hang the open; the type is checked on what was opened.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new BreakGlassError(
-      'BAD_INPUT',
-      `cannot read ${what} from ${path} (${code === 'ENOENT' ? 'no such file' : (code ?? 'error')})`,
-      {},
-      { cause: err },
-    );
+    return refuse(code === 'ENOENT' ? 'no such file' : (code ?? 'error'), err);
   }
-  if (bytes.length > maxBytes) throw new BreakGlassError('BAD_INPUT', `${what} in ${path} is larger than ${maxBytes / 1024 / 1024} MiB`);
-  return bytes;
+  try {
+    const stat = fstatSync(fd);
+    // Only a regular file: a directory, a FIFO, a socket or a device (a link to /dev/zero) is refused.
+    if (!stat.isFile()) return refuse(stat.isDirectory() ? 'it is a folder' : 'not a regular file');
+    if (stat.size > maxBytes) return refuse(`larger than ${mib(maxBytes)}`);
+    let bytes: Buffer | null;
+    try {
+      bytes = readBounded(fd, maxBytes);
+    } catch (err) {
+      return refuse((err as NodeJS.ErrnoException).code ?? 'error', err);
+    }
+    // The file grew while it was read.
+    if (bytes === null) return refuse(`larger than ${mib(maxBytes)}`);
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Reads a JSON file, or BAD_INPUT naming the file. */
 export function readJsonFile(path: string, what: string): unknown {
   const text = readInputFile(path, what).toString('utf8');
+  assertJsonDepth(text, `${what} ${path}`);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -16,23 +16,44 @@ export const IdSchema = id;
 const sealedToKey = z.strictObject({ epk: key32, iv: b64, ct: b64, tag: b64 });
 const commitment = z.strictObject({ nonce: b64, hash: b64 });
 /**
- * The scrypt costs a wrapped key may ask for: at least DESIGN.md's N=2^17, r=8, p=1, and at most 4x
- * the memory we write, so a crafted custody file can neither weaken the KDF nor make us allocate
- * gigabytes. The crypto layer enforces the same limits when it unwraps.
+ * The scrypt costs a wrapped key may ask for: exactly what this tool writes, DESIGN.md's N=2^17,
+ * r=8, p=1 (128 * N * r = 128 MiB of memory and about 0.4 s on a laptop core per unwrap). A crafted
+ * custody file can neither weaken the KDF nor make a vault laptop allocate more or wait longer.
+ * The crypto layer enforces the same limits when it unwraps.
  */
-export const KDF_LIMITS = { minN: 2 ** 17, maxN: 2 ** 19, minR: 8, maxR: 16, minP: 1, maxP: 4 } as const;
+export const KDF_LIMITS = { minN: 2 ** 17, maxN: 2 ** 17, minR: 8, maxR: 8, minP: 1, maxP: 1 } as const;
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** True when the last character of base64url for `bytes` bytes leaves the unused low bits zero. */
+function canonicalTail(text: string, bytes: number): boolean {
+  const unusedBits = [0, 4, 2][bytes % 3] as number;
+  const last = B64URL.indexOf(text.at(-1) ?? '');
+  return last >= 0 && last % (1 << unusedBits) === 0;
+}
+
+/** Canonical base64url of exactly `bytes` bytes (the last character carries no stray bits). */
+function b64Bytes(bytes: number, what: string): z.ZodString {
+  const chars = Math.ceil((bytes * 4) / 3);
+  return z
+    .string()
+    .regex(new RegExp(`^[A-Za-z0-9_-]{${chars}}$`), `must be ${what}: ${bytes} bytes as ${chars} base64url characters`)
+    .refine((text) => canonicalTail(text, bytes), `must be canonical base64url (${what}): its last character carries stray bits`);
+}
+
+/** A number that must be `value`, the one cost this version writes. */
+const exactly = (value: number, shown: string): z.ZodNumber =>
+  z.number().refine((n) => n === value, `must be ${shown}, the cost this version writes`);
+
+/** The plaintext a wrapped member key holds: the JSON of two key pairs, 4 keys of 43 characters. */
+export const MEMBER_KEYS_PLAINTEXT_BYTES = 261;
 
 const kdf = z.strictObject({
   name: z.literal('scrypt'),
-  N: z
-    .number()
-    .int()
-    .min(KDF_LIMITS.minN)
-    .max(KDF_LIMITS.maxN)
-    .refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
-  r: z.number().int().min(KDF_LIMITS.minR).max(KDF_LIMITS.maxR),
-  p: z.number().int().min(KDF_LIMITS.minP).max(KDF_LIMITS.maxP),
-  salt: b64,
+  N: exactly(KDF_LIMITS.maxN, '2^17'),
+  r: exactly(KDF_LIMITS.maxR, '8'),
+  p: exactly(KDF_LIMITS.maxP, '1'),
+  salt: b64Bytes(16, 'a 16-byte salt'),
 });
 
 /** A member's public card: who they are and their public keys, self-signed. */
@@ -49,7 +70,12 @@ export const MemberCardSchema = z.strictObject({
 export type MemberCard = z.infer<typeof MemberCardSchema>;
 
 /** A passphrase-wrapped copy of a member's private keys. */
-export const WrappedKeysSchema = z.strictObject({ kdf, iv: b64, ct: b64, tag: b64 });
+export const WrappedKeysSchema = z.strictObject({
+  kdf,
+  iv: b64Bytes(12, 'a 12-byte AES-GCM nonce'),
+  ct: b64Bytes(MEMBER_KEYS_PLAINTEXT_BYTES, 'the wrapped member keys'),
+  tag: b64Bytes(16, 'a 16-byte AES-GCM tag'),
+});
 
 /** A custody file: a member's wrapped keys, for in-person approval at a vault laptop. */
 export const CustodyFileSchema = z.strictObject({

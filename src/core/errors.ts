@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   ALREADY_EXISTS: 2,
   BAD_BUNDLE: 2,
   FOREIGN_INPUT: 2,
+  /** A document nested deeper than MAX_DEPTH (src/core/depth.ts), refused before it is parsed. */
+  TOO_DEEP: 2,
   NOT_INITIALIZED: 2,
   // 3: refused by policy or state
   POLICY_DENIED: 3,

@@ -1,5 +1,6 @@
 import type { StoredEntry } from '../core/journal.js';
 import { canonicalize } from '../core/canonical.js';
+import { jsonTooDeepAt } from '../core/depth.js';
 import { b64, fromB64 } from '../crypto/index.js';
 
 /** One JSON Lines record of an export: the entry as an object, with its hash and signature. */
@@ -23,6 +24,8 @@ export function exportLine(stored: StoredEntry): string {
 export function parseExportLine(line: string, position: number): StoredEntry {
   const raw = { seq: position, bytes: Buffer.from(line, 'utf8'), hash: Buffer.alloc(0), sig: Buffer.alloc(0) };
   let record: Partial<ExportedEntry>;
+  // Nested deeper than any entry may be: TAMPER at this line, before a parser or walk recurses.
+  if (jsonTooDeepAt(line) >= 0) return raw;
   try {
     record = JSON.parse(line) as Partial<ExportedEntry>;
   } catch {

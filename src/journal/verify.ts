@@ -1,4 +1,5 @@
 import { canonicalize } from '../core/canonical.js';
+import { MAX_DEPTH, jsonTooDeepAt } from '../core/depth.js';
 import {
   ENTRY_KINDS,
   JOURNAL_FORMAT,
@@ -35,6 +36,7 @@ class Failure extends Error {
 function parseEntry(bytes: Uint8Array): JournalEntry {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   let e: Partial<JournalEntry>;
+  if (jsonTooDeepAt(text) >= 0) throw new Failure('TAMPER', `entry nests deeper than ${MAX_DEPTH} levels`);
   try {
     e = JSON.parse(text) as Partial<JournalEntry>;
     if (canonicalize(e) !== text) throw new Error('not canonical');

@@ -1,3 +1,4 @@
+import { assertJsonDepth } from '../core/depth.js';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { BreakGlassError } from '../core/errors.js';
 
@@ -21,9 +22,21 @@ export function decodeDocument(kind: keyof typeof CODE_PREFIX, text: string, wha
       throw new BreakGlassError('BAD_BUNDLE', `this is not ${what} (it does not start with ${prefix})`);
     }
     const body = trimmed.slice(prefix.length).replace(/\s+/g, '');
+    let inflated: string;
     try {
       if (!/^[A-Za-z0-9_-]+$/.test(body)) throw new Error('not base64url');
-      return JSON.parse(inflateRawSync(Buffer.from(body, 'base64url'), { maxOutputLength: 1 << 20 }).toString('utf8'));
+      inflated = inflateRawSync(Buffer.from(body, 'base64url'), { maxOutputLength: 1 << 20 }).toString('utf8');
+    } catch (err) {
+      throw new BreakGlassError(
+        'BAD_BUNDLE',
+        `the ${what} code is damaged (a character may be missing); copy it again`,
+        {},
+        { cause: err },
+      );
+    }
+    assertJsonDepth(inflated, `the ${what} code`);
+    try {
+      return JSON.parse(inflated);
     } catch (err) {
       throw new BreakGlassError(
         'BAD_BUNDLE',
@@ -33,6 +46,7 @@ export function decodeDocument(kind: keyof typeof CODE_PREFIX, text: string, wha
       );
     }
   }
+  assertJsonDepth(trimmed, `the ${what}`);
   try {
     return JSON.parse(trimmed);
   } catch (err) {

@@ -148,10 +148,18 @@ export async function exportCustody(session: VaultSession, id: string, passphras
   return { format: 'breakglass.custody', version: 1, member: id, signingKey: card.signingKey, wrapped };
 }
 
-/** Adds (or updates the custody copy of) a member at this vault, from their card. */
-export async function addMember(session: VaultSession, cardInput: unknown, custodyInput?: unknown): Promise<MemberCard> {
-  const card = parseCard(cardInput);
-  const custody = custodyInput === undefined ? undefined : parseDocument(CustodyFileSchema, custodyInput, 'custody file');
+/**
+ * Adds (or updates the custody copy of) a member at this vault, from their card. `names` say which
+ * files the card and custody copy came from, so a damaged one is BAD_INPUT naming it.
+ */
+export async function addMember(
+  session: VaultSession,
+  cardInput: unknown,
+  custodyInput?: unknown,
+  names: { card?: string; custody?: string } = {},
+): Promise<MemberCard> {
+  const card = parseCard(cardInput, names.card ?? 'member card');
+  const custody = custodyInput === undefined ? undefined : parseDocument(CustodyFileSchema, custodyInput, names.custody ?? 'custody file');
   if (custody && (custody.member !== card.id || custody.signingKey !== card.signingKey)) {
     throw new BreakGlassError('FOREIGN_INPUT', `the custody file belongs to ${custody.member}, not to the card of ${card.id}`);
   }

@@ -1,12 +1,48 @@
-import { parse as parseYaml } from 'yaml';
+import { Lexer, parse as parseYaml } from 'yaml';
 import { canonicalize } from '../core/canonical.js';
+import { MAX_DEPTH, tooDeep } from '../core/depth.js';
 import { BreakGlassError } from '../core/errors.js';
 import { checkPolicy, type Policy, type PolicyProblem } from '../core/policy.js';
 import { b64, taggedHash } from '../crypto/index.js';
 import type { VaultSession } from './session.js';
 
+/**
+ * Refuses (TOO_DEEP) policy text that nests deeper than MAX_DEPTH, before the YAML parser (which
+ * exhausts the heap on 20,000 nested brackets) sees it. The parser's own lexer is linear and not
+ * recursive: its flow brackets are counted, stopping at the first level too deep; quoted and block
+ * scalars are single tokens, so brackets inside text do not count. Block levels each need one more
+ * column of indentation, so a line indented more than 2 * MAX_DEPTH columns is refused.
+ */
+export function assertPolicyDepth(text: string): void {
+  const what = 'the policy';
+  let line = 1;
+  let column = 0;
+  let depth = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') {
+      if (++depth > MAX_DEPTH) tooDeep(what, depth, `line ${line}`);
+    } else if (token === ']' || token === '}') {
+      depth--;
+    }
+    if (token === '\n') {
+      line++;
+      column = 0;
+    } else if (column === 0 && /^[ \t]+$/.test(token)) {
+      if (token.length > 2 * MAX_DEPTH) tooDeep(what, token.length, `line ${line} is indented ${token.length} columns`);
+      column = token.length;
+    } else {
+      column += token.length;
+      if (token.includes('\n')) {
+        line += token.split('\n').length - 1;
+        column = 0;
+      }
+    }
+  }
+}
+
 /** Reads policy text as YAML (a superset of JSON); a syntax error is a problem at the root. */
 export function parsePolicyText(text: string): { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] } {
+  assertPolicyDepth(text);
   let input: unknown;
   try {
     input = parseYaml(text, { uniqueKeys: true, maxAliasCount: 0 });

@@ -6,7 +6,8 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalToken, CustodyFile, RequestBundle } from '../../../src/core/documents.js';
@@ -229,6 +230,10 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
       const before = await snapshot(vault.vault);
       for (const [change, field] of [
         [{ N: 2 ** 20 }, 'N'],
+        // Above what this version writes, though once accepted (up to 4x): now exactly 2^17, 8, 1.
+        [{ N: 2 ** 18 }, 'N'],
+        [{ r: 16 }, 'r'],
+        [{ p: 2 }, 'p'],
         [{ N: 2 ** 16 }, 'N'],
         [{ N: 3 * 2 ** 17 }, 'N'],
         [{ r: 4 }, 'r'],
@@ -241,6 +246,31 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
         const error = jsonError(await vault.run(['--json', 'member', 'add', path('alice.card'), '--custody', file]), 2);
         expect(error.code, JSON.stringify(change)).toBe('BAD_INPUT');
         expect(error.message, JSON.stringify(change)).toContain(`wrapped.kdf.${field}`);
+      }
+      await expectUnchanged(vault.vault, before);
+    });
+
+    it('a damaged custody file (a field cut short, a stray bit, a wrong length): BAD_INPUT naming the file and field, never WRONG_PASSPHRASE', async () => {
+      const custody = readJson<CustodyFile>(path('alice.custody'));
+      const before = await snapshot(vault.vault);
+      const w = custody.wrapped;
+      // The last character of a 16-byte value carries 2 stray bits: "A" -> "B" keeps the length but is not canonical.
+      const stray = (t: string): string => t.slice(0, -1) + (t.endsWith('A') ? 'B' : t.endsWith('Q') ? 'R' : 'B');
+      const cases: [string, Record<string, unknown>][] = [
+        ['ct', { ct: w.ct.slice(0, -4) }],
+        ['ct', { ct: `${w.ct}AAAA` }],
+        ['iv', { iv: w.iv.slice(0, -1) }],
+        ['tag', { tag: w.tag.slice(0, -2) }],
+        ['tag', { tag: stray(w.tag) }],
+        ['kdf.salt', { kdf: { ...w.kdf, salt: w.kdf.salt.slice(0, -1) } }],
+        ['kdf.salt', { kdf: { ...w.kdf, salt: `${w.kdf.salt}==` } }],
+      ];
+      for (const [field, change] of cases) {
+        const file = path(`alice-damaged-${field}-${Object.values(change).length}-${cases.findIndex((c) => c[1] === change)}.custody`);
+        writeFileSync(file, JSON.stringify({ ...custody, wrapped: { ...w, ...change } }), { mode: 0o600 });
+        const error = jsonError(await vault.run(['--json', 'member', 'add', path('alice.card'), '--custody', file]), 2);
+        expect(error.code, `${field} ${JSON.stringify(change)}`).toBe('BAD_INPUT');
+        expect(error.message).toContain(`custody file ${file} is not valid: wrapped.${field}`);
       }
       await expectUnchanged(vault.vault, before);
     });
@@ -287,6 +317,32 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
       expect(readdirSync(cwd)).toEqual(['not-a-folder']);
       expect(existsSync('/vault.db')).toBe(false);
       expect(existsSync('/ /vault.db')).toBe(false);
+    });
+
+    it('an input that is not a regular file (a link to /dev/zero, a FIFO, a folder) or is too big: BAD_INPUT at once, naming it', async () => {
+      const zero = path('zero-link.yaml');
+      symlinkSync('/dev/zero', zero);
+      const fifo = path('policy.fifo');
+      execFileSync('mkfifo', [fifo]);
+      const big = path('big.yaml');
+      writeFileSync(big, Buffer.alloc(1024 * 1024 + 1, 0x20));
+      const cases: [string, RegExp][] = [
+        [zero, /\(not a regular file\)/],
+        [fifo, /\(not a regular file\)/],
+        [world.root, /\(it is a folder\)/],
+        [big, /\(larger than 1 MiB\)/],
+      ];
+      for (const [file, why] of cases) {
+        const error = jsonError(await vault.run(['--json', 'policy', 'check', file]), 2);
+        expect(error.code, file).toBe('BAD_INPUT');
+        expect(error.message, file).toMatch(why);
+        expect(error.message, file).toContain(file);
+        // Bounded: an endless device is not read to its end, and a FIFO nobody writes is not waited on
+        // (on the old code both hung until the test's timeout).
+      }
+      // The same bound holds for standard input: one byte more than the limit is refused.
+      const piped = jsonError(await vault.run(['--json', 'policy', 'check', '-'], { stdin: Buffer.alloc(1024 * 1024 + 1, 0x20) }), 2);
+      expect(piped).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/standard input is larger than 1 MiB/) });
     });
 
     it('no keychain (no Secret Service on the bus): exit 5 KEYCHAIN_UNAVAILABLE with how to start one', async () => {
