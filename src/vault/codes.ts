@@ -1,5 +1,5 @@
-import { assertJsonDepth } from '../core/depth.js';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { assertJsonDepth } from '../core/depth.js';
 import { BreakGlassError } from '../core/errors.js';
 
 /** Prefixes of the copy-pasteable text codes; the version is part of the prefix. */
@@ -21,29 +21,21 @@ export function decodeDocument(kind: keyof typeof CODE_PREFIX, text: string, wha
     if (!trimmed.startsWith(prefix)) {
       throw new BreakGlassError('BAD_BUNDLE', `this is not ${what} (it does not start with ${prefix})`);
     }
+    const damaged = (err: unknown): BreakGlassError =>
+      new BreakGlassError('BAD_BUNDLE', `the ${what} code is damaged (a character may be missing); copy it again`, {}, { cause: err });
     const body = trimmed.slice(prefix.length).replace(/\s+/g, '');
     let inflated: string;
     try {
       if (!/^[A-Za-z0-9_-]+$/.test(body)) throw new Error('not base64url');
       inflated = inflateRawSync(Buffer.from(body, 'base64url'), { maxOutputLength: 1 << 20 }).toString('utf8');
     } catch (err) {
-      throw new BreakGlassError(
-        'BAD_BUNDLE',
-        `the ${what} code is damaged (a character may be missing); copy it again`,
-        {},
-        { cause: err },
-      );
+      throw damaged(err);
     }
     assertJsonDepth(inflated, `the ${what} code`);
     try {
       return JSON.parse(inflated);
     } catch (err) {
-      throw new BreakGlassError(
-        'BAD_BUNDLE',
-        `the ${what} code is damaged (a character may be missing); copy it again`,
-        {},
-        { cause: err },
-      );
+      throw damaged(err);
     }
   }
   assertJsonDepth(trimmed, `the ${what}`);
