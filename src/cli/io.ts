@@ -105,7 +105,16 @@ export function readInputFile(path: string, what: string, maxBytes = MAX_INPUT):
 
 /** Reads a JSON file, or BAD_INPUT naming the file. */
 export function readJsonFile(path: string, what: string): unknown {
-  const text = readInputFile(path, what).toString('utf8');
+  return parseJsonText(readInputFile(path, what).toString('utf8'), what, path);
+}
+
+/**
+ * Parses the JSON text of a file (`path` names it in errors): BAD_INPUT when it is not JSON or
+ * starts with a byte-order mark, TOO_DEEP when it nests too deeply.
+ */
+export function parseJsonText(text: string, what: string, path: string): unknown {
+  if (text.startsWith('\uFEFF'))
+    throw new BreakGlassError('BAD_INPUT', `${path} starts with a byte-order mark (U+FEFF); save it without one`);
   assertJsonDepth(text, `${what} ${path}`);
   try {
     return JSON.parse(text);

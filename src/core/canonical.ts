@@ -1,16 +1,25 @@
 /**
  * RFC 8785 (JSON Canonicalization Scheme) for the values this project signs: objects with string
  * keys, arrays, strings, booleans, null and safe integers. Floats are refused so that every signed
- * document round-trips exactly through JSON.parse.
+ * document round-trips exactly through JSON.parse. Strings with a lone surrogate are refused too:
+ * RFC 8785 canonicalises I-JSON, and such a string is not Unicode text.
  */
 export type CanonicalValue = string | number | boolean | null | readonly CanonicalValue[] | { readonly [key: string]: CanonicalValue };
+
+/** In unicode mode a surrogate code point matches only when it stands alone. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function text(value: string): string {
+  if (LONE_SURROGATE.test(value)) throw new TypeError('canonical JSON: a string with a lone surrogate');
+  return JSON.stringify(value);
+}
 
 /** Serialises `value` in canonical form; throws on values outside the supported subset. */
 export function canonicalize(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return text(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
@@ -34,7 +43,7 @@ export function canonicalize(value: unknown): string {
       for (const key of keys) {
         const member = record[key];
         if (member === undefined) continue;
-        out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalize(member)}`;
+        out += `${out.length === 1 ? '' : ','}${text(key)}:${canonicalize(member)}`;
       }
       return `${out}}`;
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BreakGlassError, type ErrorCode } from './errors.js';
+import { findUnacceptableText } from './text.js';
 
 /**
  * Schemas of every document that crosses a machine boundary (cards, custody files, request bundles,
@@ -77,13 +78,18 @@ export const WrappedKeysSchema = z.strictObject({
   tag: b64Bytes(16, 'a 16-byte AES-GCM tag'),
 });
 
-/** A custody file: a member's wrapped keys, for in-person approval at a vault laptop. */
+/**
+ * A custody file: a member's wrapped keys, for in-person approval at a vault laptop, signed by the
+ * member's own signing key (version 2). The signature lets a vault tell a damaged or altered file
+ * (BAD_INPUT naming it) from a wrong passphrase, without running the KDF.
+ */
 export const CustodyFileSchema = z.strictObject({
   format: z.literal('breakglass.custody'),
-  version: z.literal(1),
+  version: z.literal(2),
   member: id,
   signingKey: key32,
   wrapped: WrappedKeysSchema,
+  sig: b64Bytes(64, 'an Ed25519 signature'),
 });
 export type CustodyFile = z.infer<typeof CustodyFileSchema>;
 
@@ -230,8 +236,17 @@ export const ReviewBodySchema = z.strictObject({
 });
 export type ReviewBody = z.infer<typeof ReviewBodySchema>;
 
-/** Parses `input` with `schema`, or throws `code` listing every failing path. */
+/**
+ * Parses `input` with `schema`, or throws `code` listing every failing path. Every string and
+ * member name must be text a signature can cover unambiguously (`unacceptableText`): no lone
+ * surrogate, noncharacter or byte-order mark.
+ */
 export function parseDocument<T>(schema: z.ZodType<T>, input: unknown, what: string, code: ErrorCode = 'BAD_INPUT'): T {
+  const bad = findUnacceptableText(input);
+  if (bad)
+    throw new BreakGlassError(code, `${what} is not valid: ${bad.path}: holds ${bad.why}`, {
+      problems: [{ path: bad.path, message: bad.why }],
+    });
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));

@@ -23,3 +23,42 @@ export function printable(text: string): string {
 export function terminalSafe(text: string): string {
   return text.replace(UNPRINTABLE_KEEPING_LAYOUT, escape);
 }
+
+/**
+ * Why `text` may not stand in a document read from outside, or null: a lone surrogate (not Unicode
+ * text at all; RFC 8785 canonicalises only I-JSON), a noncharacter (U+FDD0..U+FDEF and the last two
+ * code points of every plane, which I-JSON also forbids), or a byte-order mark U+FEFF (never
+ * silently stripped: two readers would disagree on whether it is part of the text).
+ */
+export function unacceptableText(text: string): string | null {
+  for (const char of text) {
+    const cp = char.codePointAt(0)!;
+    // Iterating by code point, a surrogate stands alone only when it has no partner.
+    if (cp >= 0xd800 && cp <= 0xdfff) return 'a lone surrogate (not Unicode text)';
+    if (cp === 0xfeff) return 'a byte-order mark (U+FEFF)';
+    if ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe) return `a Unicode noncharacter (U+${cp.toString(16).toUpperCase()})`;
+  }
+  return null;
+}
+
+/**
+ * The first string or member name in a parsed document that `unacceptableText` refuses, as its
+ * path and reason, or null. The document was depth-checked before it was parsed; the walk is
+ * bounded anyway.
+ */
+export function findUnacceptableText(value: unknown, path = '(root)', depth = 0): { path: string; why: string } | null {
+  if (typeof value === 'string') {
+    const why = unacceptableText(value);
+    return why === null ? null : { path, why };
+  }
+  if (typeof value !== 'object' || value === null || depth > 64) return null;
+  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+  for (const [key, member] of entries) {
+    const at = path === '(root)' ? key : `${path}.${key}`;
+    const whyKey = Array.isArray(value) ? null : unacceptableText(key);
+    if (whyKey !== null) return { path: at, why: `a member name with ${whyKey}` };
+    const found = findUnacceptableText(member, at, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}

@@ -4,6 +4,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 export const TAG = {
   journalEntry: 'breakglass/journal-entry/v1',
   memberCard: 'breakglass/member-card/v1',
+  custody: 'breakglass/custody/v1',
   request: 'breakglass/request/v1',
   approval: 'breakglass/approval/v1',
   review: 'breakglass/review/v1',

@@ -10,12 +10,18 @@ export function encodeTextCode(kind: keyof typeof CODE_PREFIX, document: unknown
   return CODE_PREFIX[kind] + deflateRawSync(Buffer.from(JSON.stringify(document), 'utf8')).toString('base64url');
 }
 
+/** Spaces, tabs and line breaks: what a paste may add around or inside a code. Nothing else is skipped. */
+const PASTE_SPACE = /[ \t\r\n]+/g;
+
 /**
- * Reads a document given either as a text code or as the JSON text of a file. Whitespace and line
- * breaks inside a pasted code are ignored.
+ * Reads a document given either as a text code or as the JSON text of a file. Spaces, tabs and
+ * line breaks around and inside a pasted code are ignored; a byte-order mark or any other character
+ * is not (String.trim would silently drop a U+FEFF), so such input is BAD_BUNDLE.
  */
 export function decodeDocument(kind: keyof typeof CODE_PREFIX, text: string, what: string): unknown {
-  const trimmed = text.trim();
+  const trimmed = text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+  if (trimmed.startsWith('\uFEFF'))
+    throw new BreakGlassError('BAD_BUNDLE', `the ${what} starts with a byte-order mark (U+FEFF); save it without one`);
   const prefix = CODE_PREFIX[kind];
   if (trimmed.startsWith('BGV')) {
     if (!trimmed.startsWith(prefix)) {
@@ -23,7 +29,7 @@ export function decodeDocument(kind: keyof typeof CODE_PREFIX, text: string, wha
     }
     const damaged = (err: unknown): BreakGlassError =>
       new BreakGlassError('BAD_BUNDLE', `the ${what} code is damaged (a character may be missing); copy it again`, {}, { cause: err });
-    const body = trimmed.slice(prefix.length).replace(/\s+/g, '');
+    const body = trimmed.slice(prefix.length).replace(PASTE_SPACE, '');
     let inflated: string;
     try {
       if (!/^[A-Za-z0-9_-]+$/.test(body)) throw new Error('not base64url');

@@ -144,8 +144,34 @@ export async function unwrapMemberKeys(card: MemberCard, wrapped: PassphraseWrap
 /** Writes nothing; returns a custody file for this machine's member after checking their passphrase. */
 export async function exportCustody(session: VaultSession, id: string, passphrase: string): Promise<CustodyFile> {
   const { card, wrapped } = await ownMember(session, id);
-  await unwrapMemberKeys(card, wrapped, passphrase);
-  return { format: 'breakglass.custody', version: 1, member: id, signingKey: card.signingKey, wrapped };
+  const keys = await unwrapMemberKeys(card, wrapped, passphrase);
+  const body = { format: 'breakglass.custody', version: 2, member: id, signingKey: card.signingKey, wrapped } as const;
+  return { ...body, sig: signDocument(TAG.custody, body, keys.signing) };
+}
+
+/**
+ * Parses a custody file for `card`: BAD_INPUT naming it when it is damaged (its signature by the
+ * card's key does not verify) or from an earlier version, FOREIGN_INPUT when it is another member's.
+ */
+export function parseCustody(input: unknown, card: MemberCard, what = 'custody file'): CustodyFile {
+  if (typeof input === 'object' && input !== null && (input as { version?: unknown }).version === 1) {
+    throw new BreakGlassError(
+      'BAD_INPUT',
+      `${what} was made by an earlier version, without a signature; ask ${card.name} to export it again with "breakglass member export-key"`,
+    );
+  }
+  const custody = parseDocument(CustodyFileSchema, input, what);
+  if (custody.member !== card.id || custody.signingKey !== card.signingKey) {
+    throw new BreakGlassError('FOREIGN_INPUT', `the custody file belongs to ${custody.member}, not to the card of ${card.id}`);
+  }
+  const { sig, ...body } = custody;
+  if (!verifyDocument(TAG.custody, body, sig, card.signingKey)) {
+    throw new BreakGlassError(
+      'BAD_INPUT',
+      `${what} is damaged or was altered: its signature by ${card.id}'s key does not verify; ask ${card.name} to export it again`,
+    );
+  }
+  return custody;
 }
 
 /**
@@ -159,10 +185,7 @@ export async function addMember(
   names: { card?: string; custody?: string } = {},
 ): Promise<MemberCard> {
   const card = parseCard(cardInput, names.card ?? 'member card');
-  const custody = custodyInput === undefined ? undefined : parseDocument(CustodyFileSchema, custodyInput, names.custody ?? 'custody file');
-  if (custody && (custody.member !== card.id || custody.signingKey !== card.signingKey)) {
-    throw new BreakGlassError('FOREIGN_INPUT', `the custody file belongs to ${custody.member}, not to the card of ${card.id}`);
-  }
+  const custody = custodyInput === undefined ? undefined : parseCustody(custodyInput, card, names.custody ?? 'custody file');
   const existing = session.repo.getMember(card.id);
   if (existing || session.evidence.hasCard(card.id)) {
     // Judged against the card the journal enrolled, not the database row.
@@ -212,12 +235,15 @@ export function enrolledMember(session: VaultSession, id: string): { card: Membe
       { member: id },
     );
   }
-  const custody = row.custody ? parseDocument(CustodyFileSchema, JSON.parse(row.custody), 'custody copy') : null;
-  if (custody && (custody.member !== id || custody.signingKey !== card.signingKey)) {
+  let custody: CustodyFile | null = null;
+  try {
+    custody = row.custody ? parseCustody(JSON.parse(row.custody), card, 'custody copy') : null;
+  } catch (err) {
     throw new BreakGlassError(
       'INTEGRITY_FAILURE',
-      `the custody copy of ${id} in this vault's database is for other keys than the card its journal enrolled: it was swapped by hand`,
+      `the custody copy of ${id} in this vault's database is not the one ${id} signed for the card its journal enrolled: it was swapped or altered by hand`,
       { member: id },
+      { cause: err },
     );
   }
   return { card, custody };

@@ -3,6 +3,7 @@ import { canonicalize } from '../core/canonical.js';
 import { MAX_DEPTH, tooDeep } from '../core/depth.js';
 import { BreakGlassError } from '../core/errors.js';
 import { checkPolicy, type Policy, type PolicyProblem } from '../core/policy.js';
+import { findUnacceptableText } from '../core/text.js';
 import { b64, taggedHash } from '../crypto/index.js';
 import type { VaultSession } from './session.js';
 
@@ -40,8 +41,14 @@ export function assertPolicyDepth(text: string): void {
   }
 }
 
-/** Reads policy text as YAML (a superset of JSON); a syntax error is a problem at the root. */
+/**
+ * Reads policy text as YAML (a superset of JSON); a syntax error is a problem at the root, and so
+ * is a byte-order mark (the YAML parser would drop it silently). Text that is not Unicode or holds
+ * a noncharacter (`unacceptableText`) is a problem at its path.
+ */
 export function parsePolicyText(text: string): { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] } {
+  if (text.startsWith('\uFEFF'))
+    return { ok: false, problems: [{ path: '(root)', message: 'starts with a byte-order mark (U+FEFF); save it without one' }] };
   assertPolicyDepth(text);
   let input: unknown;
   try {
@@ -49,6 +56,8 @@ export function parsePolicyText(text: string): { ok: true; policy: Policy } | { 
   } catch (err) {
     return { ok: false, problems: [{ path: '(root)', message: `not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}` }] };
   }
+  const bad = findUnacceptableText(input);
+  if (bad) return { ok: false, problems: [{ path: bad.path, message: `holds ${bad.why}` }] };
   return checkPolicy(input);
 }
 

@@ -272,6 +272,32 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
         expect(error.code, `${field} ${JSON.stringify(change)}`).toBe('BAD_INPUT');
         expect(error.message).toContain(`custody file ${file} is not valid: wrapped.${field}`);
       }
+      // Well-formed but not what alice signed: a flipped bit inside the ciphertext, salt, nonce or tag
+      // would fail only after the KDF, as a wrong passphrase. The signature names the damage at once.
+      const flip = (t: string, at: number): string => t.slice(0, at) + (t[at] === 'A' ? 'B' : 'A') + t.slice(at + 1);
+      const flips: [string, Record<string, unknown>][] = [
+        ['ct', { ct: flip(w.ct, 100) }],
+        ['iv', { iv: flip(w.iv, 3) }],
+        ['tag', { tag: flip(w.tag, 5) }],
+        ['kdf.salt', { kdf: { ...w.kdf, salt: flip(w.kdf.salt, 2) } }],
+      ];
+      for (const [field, change] of flips) {
+        const file = path(`alice-flipped-${field}.custody`);
+        writeFileSync(file, JSON.stringify({ ...custody, wrapped: { ...w, ...change } }), { mode: 0o600 });
+        const error = jsonError(await vault.run(['--json', 'member', 'add', path('alice.card'), '--custody', file]), 2);
+        expect(error, field).toMatchObject({
+          code: 'BAD_INPUT',
+          message: `custody file ${file} is damaged or was altered: its signature by alice's key does not verify; ask Alice to export it again`,
+        });
+      }
+      // A version 1 file (no signature) is refused with what to do.
+      const v1 = path('alice-v1.custody');
+      const { sig: _sig, ...unsigned } = custody;
+      writeFileSync(v1, JSON.stringify({ ...unsigned, version: 1 }), { mode: 0o600 });
+      expect(jsonError(await vault.run(['--json', 'member', 'add', path('alice.card'), '--custody', v1]), 2)).toMatchObject({
+        code: 'BAD_INPUT',
+        message: `custody file ${v1} was made by an earlier version, without a signature; ask Alice to export it again with "breakglass member export-key"`,
+      });
       await expectUnchanged(vault.vault, before);
     });
 

@@ -79,7 +79,8 @@ async function forgedMember(id: string, name: string): Promise<{ card: MemberCar
   };
   const card: MemberCard = { ...body, sig: signDocument(TAG.memberCard, body, keys.signing) };
   const wrapped = await wrapWithPassphrase('attacker passphrase 123', Buffer.from(JSON.stringify(keys)), memberKeyAad(id, card.signingKey));
-  const custody = JSON.stringify({ format: 'breakglass.custody', version: 1, member: id, signingKey: card.signingKey, wrapped });
+  const custodyBody = { format: 'breakglass.custody', version: 2, member: id, signingKey: card.signingKey, wrapped };
+  const custody = JSON.stringify({ ...custodyBody, sig: signDocument(TAG.custody, custodyBody, keys.signing) });
   return { card, custody, keys };
 }
 

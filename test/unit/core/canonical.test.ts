@@ -137,3 +137,11 @@ describe('isCanonical', () => {
     expect(isCanonical(text)).toBe(false);
   });
 });
+
+describe('canonical JSON is I-JSON', () => {
+  it('refuses a string or member name with a lone surrogate (RFC 8785 canonicalises Unicode text only)', () => {
+    expect(() => canonicalize({ name: 'a\uD800' })).toThrow('lone surrogate');
+    expect(() => canonicalize({ ['\uDC00']: 1 })).toThrow('lone surrogate');
+    expect(canonicalize({ name: '🔑' })).toBe('{"name":"🔑"}');
+  });
+});

@@ -4,6 +4,7 @@ import { BreakGlassError } from '../../../src/core/errors.js';
 import { parseExportLine } from '../../../src/journal/index.js';
 import { parsePolicyText } from '../../../src/vault/policy.js';
 import { decodeDocument } from '../../../src/vault/codes.js';
+import { parseJsonText } from '../../../src/cli/io.js';
 
 const nested = (n: number, open = '[', close = ']'): string => open.repeat(n) + close.repeat(n);
 
@@ -62,5 +63,38 @@ describe('policy YAML: deep nesting fails fast, before the YAML parser (which ex
     const text = `version: 1\nnote: "${'['.repeat(100)}"\nother: '${'{'.repeat(100)}'\nblock: |\n  ${'['.repeat(100)}\n`;
     // Not TOO_DEEP: the policy's own checks report what is wrong with it.
     expect(codeOf(() => parsePolicyText(text))).toBe('no error');
+  });
+});
+
+describe('a byte-order mark is refused, never stripped', () => {
+  it('at the start of a text code, a bundle or approval file, a policy or a JSON file: refused as such', () => {
+    const code = '\uFEFFBGV1-REQUEST:AAAA';
+    expect(codeOf(() => decodeDocument('bundle', code, 'request bundle'))).toBe(
+      'BAD_BUNDLE: the request bundle starts with a byte-order mark (U+FEFF); save it without one',
+    );
+    expect(codeOf(() => decodeDocument('approval', '\n \uFEFF{"body":{}}', 'approval'))).toBe(
+      'BAD_BUNDLE: the approval starts with a byte-order mark (U+FEFF); save it without one',
+    );
+    expect(parsePolicyText('\uFEFFversion: 1\n')).toEqual({
+      ok: false,
+      problems: [{ path: '(root)', message: 'starts with a byte-order mark (U+FEFF); save it without one' }],
+    });
+    expect(codeOf(() => parseJsonText('\uFEFF{}', 'member card', 'alice.card'))).toBe(
+      'BAD_INPUT: alice.card starts with a byte-order mark (U+FEFF); save it without one',
+    );
+  });
+
+  it('inside a pasted code: only spaces, tabs and line breaks are skipped (String.trim and \\s would drop U+FEFF and U+00A0)', () => {
+    for (const stray of ['\uFEFF', '\u00A0', '\u2028', '\u3000']) {
+      expect(codeOf(() => decodeDocument('bundle', `BGV1-REQUEST:q1YqSS0u${stray}UbJSKkvMKU1VqgUA`, 'request bundle'))).toBe(
+        'BAD_BUNDLE: the request bundle code is damaged (a character may be missing); copy it again',
+      );
+    }
+    expect(decodeDocument('bundle', ' \tBGV1-REQUEST:q1YqSS0u\r\nUbJSKkvMKU1VqgUA\n', 'request bundle')).toEqual({ test: 'value' });
+  });
+
+  it('a policy with a lone surrogate or a noncharacter in a value is a problem at its path', () => {
+    const result = parsePolicyText('version: 1\ntriggers:\n  outage: "WAN \\ud800 down"\n');
+    expect(result).toEqual({ ok: false, problems: [{ path: 'triggers.outage', message: 'holds a lone surrogate (not Unicode text)' }] });
   });
 });

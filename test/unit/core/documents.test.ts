@@ -102,3 +102,37 @@ describe('parseDocument', () => {
     expect(JSON.stringify(err.toJSON())).not.toContain(secretish);
   });
 });
+
+describe('text a signature can cover unambiguously', () => {
+  it('refuses a lone surrogate, a noncharacter or a byte-order mark in any string, naming its path', () => {
+    for (const [name, why] of [
+      ['Alice \uD800', 'a lone surrogate (not Unicode text)'],
+      ['Alice \uDC00x', 'a lone surrogate (not Unicode text)'],
+      ['\uFEFFAlice', 'a byte-order mark (U+FEFF)'],
+      ['Alice\uFDD0', 'a Unicode noncharacter (U+FDD0)'],
+      ['Alice\uFFFE', 'a Unicode noncharacter (U+FFFE)'],
+      ['Alice \u{10FFFF}', 'a Unicode noncharacter (U+10FFFF)'],
+    ] as const) {
+      const err = thrown(() => parseDocument(MemberCardSchema, { ...card(), name }, 'member card'));
+      expect(err.code).toBe('BAD_INPUT');
+      expect(err.message).toBe(`member card is not valid: name: holds ${why}`);
+    }
+  });
+
+  it('refuses them in member names and nested values too, with the code the caller chose', () => {
+    const keyed = JSON.parse('{"format":"x","\\ud800":1}') as unknown;
+    expect(thrown(() => parseDocument(MemberCardSchema, keyed, 'member card', 'BAD_BUNDLE')).message).toBe(
+      'member card is not valid: \uD800: holds a member name with a lone surrogate (not Unicode text)',
+    );
+    const nested = { body: { format: 'breakglass.approval', reason: ['ok', 'x\uFFFF'] }, sig: 'AA' };
+    const err = thrown(() => parseDocument(ApprovalTokenSchema, nested, 'approval', 'BAD_BUNDLE'));
+    expect(err.code).toBe('BAD_BUNDLE');
+    expect(err.message).toBe('approval is not valid: body.reason.1: holds a Unicode noncharacter (U+FFFF)');
+  });
+
+  it('accepts other text: accents, emoji (a surrogate pair), controls the screens escape', () => {
+    for (const name of ['Zoë Ødegård', '数据库 🔑', 'tab\there', '\u{1F600}\u{10FFFD}']) {
+      expect(parseDocument(MemberCardSchema, { ...card(), name }, 'member card').name).toBe(name);
+    }
+  });
+});
