@@ -44,7 +44,7 @@ import {
 } from '../vault/index.js';
 import { copyWithTimeout, findClipboard } from './clipboard.js';
 import { warnIfJournalSuspect, withVault, type CliContext } from './context.js';
-import { codeOrFile, confirm, readInputFile, readJsonFile, readSecretInput, withNewFile, type NewFile } from './io.js';
+import { codeOrFile, confirm, readInputFile, readJsonFile, readSecretInput, withChunkedInput, withNewFile, type NewFile } from './io.js';
 import { describeEntry, describeReport, formatTime, requestScreen } from './format.js';
 import type { WitnessView } from '../vault/index.js';
 import { SERVER_COMMANDS } from './server-commands.js';
@@ -707,7 +707,9 @@ const VAULT_COMMANDS: readonly Command[] = [
       const pinned = typeof v['genesis-key'] === 'string' ? v['genesis-key'] : undefined;
       const report =
         typeof v['file'] === 'string'
-          ? await verifyExport(readInputFile(v['file'], 'the journal export', MAX_EXPORT_BYTES), req(v, 'genesis-key'))
+          ? await withChunkedInput(v['file'], 'the journal export', MAX_EXPORT_BYTES, (chunks) =>
+              verifyExport(chunks, req(v, 'genesis-key')),
+            )
           : await withVault(ctx, false, (session) =>
               verifyJournal(session, { checkKeychain: true, ...(pinned === undefined ? {} : { genesisKey: pinned }) }),
             );

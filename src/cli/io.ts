@@ -73,31 +73,84 @@ export async function readSecretInput(path: string, what: string): Promise<Buffe
 /** Reads a file named on the command line (`-` = standard input), with a size limit and a clear error. */
 export function readInputFile(path: string, what: string, maxBytes = MAX_INPUT): Buffer {
   if (path === '-') return readStdin(what, maxBytes);
-  const refuse = (why: string, cause?: unknown): never => {
-    throw new BreakGlassError('BAD_INPUT', `cannot read ${what} from ${path} (${why})`, {}, cause === undefined ? {} : { cause });
-  };
+  const fd = openInputFile(path, what, maxBytes);
+  try {
+    let bytes: Buffer | null;
+    try {
+      bytes = readBounded(fd, maxBytes);
+    } catch (err) {
+      return refuseInput(path, what, (err as NodeJS.ErrnoException).code ?? 'error', err);
+    }
+    // The file grew while it was read.
+    if (bytes === null) return refuseInput(path, what, `larger than ${mib(maxBytes)}`);
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const refuseInput = (path: string, what: string, why: string, cause?: unknown): never => {
+  throw new BreakGlassError('BAD_INPUT', `cannot read ${what} from ${path} (${why})`, {}, cause === undefined ? {} : { cause });
+};
+
+/** Opens a regular file of at most `maxBytes` for reading, or BAD_INPUT naming it; the caller closes it. */
+function openInputFile(path: string, what: string, maxBytes: number): number {
   let fd: number;
   try {
     // Non-blocking, so a FIFO cannot hang the open; the type is checked on what was opened.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return refuse(code === 'ENOENT' ? 'no such file' : (code ?? 'error'), err);
+    return refuseInput(path, what, code === 'ENOENT' ? 'no such file' : (code ?? 'error'), err);
   }
   try {
     const stat = fstatSync(fd);
     // Only a regular file: a directory, a FIFO, a socket or a device (a link to /dev/zero) is refused.
-    if (!stat.isFile()) return refuse(stat.isDirectory() ? 'it is a folder' : 'not a regular file');
-    if (stat.size > maxBytes) return refuse(`larger than ${mib(maxBytes)}`);
-    let bytes: Buffer | null;
-    try {
-      bytes = readBounded(fd, maxBytes);
-    } catch (err) {
-      return refuse((err as NodeJS.ErrnoException).code ?? 'error', err);
-    }
-    // The file grew while it was read.
-    if (bytes === null) return refuse(`larger than ${mib(maxBytes)}`);
-    return bytes;
+    if (!stat.isFile()) refuseInput(path, what, stat.isDirectory() ? 'it is a folder' : 'not a regular file');
+    if (stat.size > maxBytes) refuseInput(path, what, `larger than ${mib(maxBytes)}`);
+    return fd;
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+/** How much of a file a chunked reader holds at once. */
+const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * A file named on the command line, read in chunks (`-` = standard input, read whole, since it
+ * cannot be read twice): the same checks as readInputFile, then `use` gets a source that reads the
+ * file from its start on each call, CHUNK_BYTES at a time, never past `maxBytes`. Closed when `use` settles.
+ */
+export async function withChunkedInput<T>(
+  path: string,
+  what: string,
+  maxBytes: number,
+  use: (chunks: () => Iterable<Uint8Array>) => Promise<T>,
+): Promise<T> {
+  if (path === '-') {
+    const bytes = readStdin(what, maxBytes);
+    return use(() => [bytes]);
+  }
+  const fd = openInputFile(path, what, maxBytes);
+  try {
+    return await use(function* () {
+      let position = 0;
+      for (;;) {
+        const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+        let n: number;
+        try {
+          n = readSync(fd, chunk, 0, CHUNK_BYTES, position);
+        } catch (err) {
+          return refuseInput(path, what, (err as NodeJS.ErrnoException).code ?? 'error', err);
+        }
+        if (n === 0) return;
+        position += n;
+        if (position > maxBytes) refuseInput(path, what, `larger than ${mib(maxBytes)}`);
+        yield chunk.subarray(0, n);
+      }
+    });
   } finally {
     closeSync(fd);
   }

@@ -62,6 +62,8 @@ export interface StoredEntry {
   readonly bytes: Uint8Array;
   readonly hash: Uint8Array;
   readonly sig: Uint8Array;
+  /** Why an export line could not be read as an entry at all (it then fails check 1, TAMPER, saying so). */
+  readonly unreadable?: string;
 }
 
 /** Why verification stopped, at the first bad entry. */

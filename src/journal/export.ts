@@ -1,6 +1,6 @@
 import type { StoredEntry } from '../core/journal.js';
 import { canonicalize } from '../core/canonical.js';
-import { jsonTooDeepAt } from '../core/depth.js';
+import { MAX_DEPTH, jsonTooDeepAt } from '../core/depth.js';
 import { b64, fromB64 } from '../crypto/index.js';
 
 /** One JSON Lines record of an export: the entry as an object, with its hash and signature. */
@@ -18,29 +18,44 @@ export function exportLine(stored: StoredEntry): string {
 
 /**
  * Reads an export line back into a stored entry. A line that does not parse, or is not exactly in
- * the form `exportLine` writes, yields an entry whose bytes are the raw line and whose hash is
- * empty, so the verifier reports TAMPER at its position.
+ * the form `exportLine` writes, yields an entry whose bytes are the raw line, whose hash is empty and
+ * which says why it is unreadable, so the verifier reports TAMPER at its position with that cause.
  */
 export function parseExportLine(line: string, position: number): StoredEntry {
-  const raw = { seq: position, bytes: Buffer.from(line, 'utf8'), hash: Buffer.alloc(0), sig: Buffer.alloc(0) };
+  const raw = (unreadable: string): StoredEntry => ({
+    seq: position,
+    bytes: Buffer.from(line, 'utf8'),
+    hash: Buffer.alloc(0),
+    sig: Buffer.alloc(0),
+    unreadable,
+  });
   let record: Partial<ExportedEntry>;
+  if (line === '') return raw('a blank line');
   // Nested deeper than any entry may be: TAMPER at this line, before a parser or walk recurses.
-  if (jsonTooDeepAt(line) >= 0) return raw;
+  if (jsonTooDeepAt(line) >= 0) return raw(`the line nests deeper than ${MAX_DEPTH} levels`);
   try {
     record = JSON.parse(line) as Partial<ExportedEntry>;
   } catch {
-    return raw;
+    return raw('the line is not JSON');
   }
-  if (typeof record !== 'object' || record === null || typeof record.entry !== 'object' || record.entry === null) return raw;
+  if (
+    typeof record !== 'object' ||
+    record === null ||
+    typeof record.entry !== 'object' ||
+    record.entry === null ||
+    Array.isArray(record.entry)
+  ) {
+    return raw('the line is not an object with an object entry');
+  }
   let bytes: Buffer;
   try {
     const text = canonicalize(record.entry);
     // Only the exact form the vault writes is read: whitespace, reordered or unknown members, other
     // escapes and duplicate keys would let two readers of one line see two different entries.
-    if (line !== exactLine(record, text)) return raw;
+    if (line !== exactLine(record, text)) return raw('the line is not in the exact form the vault writes');
     bytes = Buffer.from(text, 'utf8');
   } catch {
-    return raw;
+    return raw('the line holds a value canonical JSON cannot carry');
   }
   const seq = (record.entry as { seq?: unknown }).seq;
   // A malformed hash or signature becomes empty, so the verifier names it (TAMPER, BAD_SIGNATURE).

@@ -1,5 +1,14 @@
 /** The journal layer: entry building, chaining and signing, and verification (shared by vault, sync, server). */
 export { ENTRY_HASH_TAG, advanceHead, entryHash, makeEntry, type ChainHead, type EntryFields } from './entry.js';
 export { exportLine, parseExportLine, type ExportedEntry } from './export.js';
-export { verifyEntries, walkEntries, type VerifyExpectations } from './verify.js';
+export {
+  Failure,
+  checkEntry,
+  parseEntry,
+  startState,
+  verifyEntries,
+  walkEntries,
+  type VerifyExpectations,
+  type WalkState,
+} from './verify.js';
 export { verifyJournalEntries } from './verify-parallel.js';

@@ -18,13 +18,11 @@ export interface VerifyExpectations {
   readonly genesisKey?: string;
 }
 
-/** The number of fields of a version-1 entry (v, journal, seq, prev, epoch, kind, time, mono, run, actor, subject, data). */
-const ENTRY_FIELDS = 12;
-
 /** Wall-clock steps backwards smaller than this are ordinary clock jitter. */
 const CLOCK_TOLERANCE_MS = 2_000;
 
-class Failure extends Error {
+/** A failed check: its code and a message naming the cause. */
+export class Failure extends Error {
   constructor(
     readonly code: VerifyFailureCode,
     message: string,
@@ -33,43 +31,63 @@ class Failure extends Error {
   }
 }
 
-function parseEntry(bytes: Uint8Array): JournalEntry {
+/** The fields of a version-1 entry and the type each must have. */
+const FIELD_TYPES: readonly (readonly [keyof JournalEntry, 'integer' | 'string' | 'object'])[] = [
+  ['journal', 'string'],
+  ['seq', 'integer'],
+  ['prev', 'string'],
+  ['epoch', 'integer'],
+  ['kind', 'string'],
+  ['time', 'integer'],
+  ['mono', 'integer'],
+  ['run', 'string'],
+  ['actor', 'string'],
+  ['subject', 'string'],
+  ['data', 'object'],
+];
+
+const hasType = (value: unknown, type: 'integer' | 'string' | 'object'): boolean =>
+  type === 'integer'
+    ? Number.isSafeInteger(value)
+    : type === 'string'
+      ? typeof value === 'string'
+      : typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Checks 2 and 3 of docs/journal-format.md on an entry's bytes, in this order, each failure naming
+ * its real cause: not the canonical JSON of an object (TAMPER); `v` an integer below 1 (DOWNGRADE,
+ * whatever else the entry holds), above 1 or not an integer (TAMPER); then a field missing or of the
+ * wrong type, an unknown kind, or a field version 1 does not have (TAMPER). Shared by every verifier.
+ */
+export function parseEntry(bytes: Uint8Array): JournalEntry {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  let e: Partial<JournalEntry>;
+  let e: Record<string, unknown>;
   if (jsonTooDeepAt(text) >= 0) throw new Failure('TAMPER', `entry nests deeper than ${MAX_DEPTH} levels`);
   try {
-    e = JSON.parse(text) as Partial<JournalEntry>;
+    e = JSON.parse(text) as Record<string, unknown>;
     if (canonicalize(e) !== text) throw new Error('not canonical');
   } catch {
     throw new Failure('TAMPER', 'entry bytes are not canonical JSON');
   }
-  const wellFormed =
-    typeof e === 'object' &&
-    e !== null &&
-    Number.isSafeInteger(e.v) &&
-    typeof e.journal === 'string' &&
-    Number.isSafeInteger(e.seq) &&
-    typeof e.prev === 'string' &&
-    Number.isSafeInteger(e.epoch) &&
-    (ENTRY_KINDS as readonly string[]).includes(e.kind as string) &&
-    Number.isSafeInteger(e.time) &&
-    Number.isSafeInteger(e.mono) &&
-    typeof e.run === 'string' &&
-    typeof e.actor === 'string' &&
-    typeof e.subject === 'string' &&
-    typeof e.data === 'object' &&
-    e.data !== null &&
-    !Array.isArray(e.data);
-  if (!wellFormed) {
-    if (Number.isSafeInteger(e.v) && (e.v as number) < JOURNAL_FORMAT) {
-      throw new Failure('DOWNGRADE', `entry has format ${e.v}, older than ${JOURNAL_FORMAT}`);
-    }
-    throw new Failure('TAMPER', 'entry does not have the fields of a journal entry');
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new Failure('TAMPER', 'entry is not a JSON object');
+  const v = e['v'];
+  if (!Number.isSafeInteger(v)) throw new Failure('TAMPER', 'entry has no integer format version v');
+  if ((v as number) < JOURNAL_FORMAT) throw new Failure('DOWNGRADE', `entry has format ${v as number}, older than ${JOURNAL_FORMAT}`);
+  if ((v as number) > JOURNAL_FORMAT) throw new Failure('TAMPER', `entry format ${v as number} is newer than this verifier`);
+  for (const [field, type] of FIELD_TYPES) {
+    if (!hasType(e[field], type))
+      throw new Failure(
+        'TAMPER',
+        `entry field ${field} is missing or not ${type === 'integer' ? 'an integer' : `a${type === 'object' ? 'n' : ''} ${type}`}`,
+      );
   }
+  if (!(ENTRY_KINDS as readonly string[]).includes(e['kind'] as string))
+    throw new Failure('TAMPER', 'entry has a kind this format does not define');
   // Exactly the fields of the format: a field this verifier does not know could carry a meaning it
   // cannot check (a newer format says so in `v`).
-  if (Object.keys(e).length !== ENTRY_FIELDS) throw new Failure('TAMPER', 'entry has fields that a version-1 entry does not have');
-  return e as JournalEntry;
+  const extra = Object.keys(e).find((k) => k !== 'v' && !FIELD_TYPES.some(([f]) => f === k));
+  if (extra !== undefined) throw new Failure('TAMPER', 'entry has a field that a version-1 entry does not have');
+  return e as unknown as JournalEntry;
 }
 
 /**
@@ -83,6 +101,96 @@ export function verifyEntries(entries: Iterable<StoredEntry>, expect: VerifyExpe
   return walkEntries(entries, expect, (key, stored) => verifyBytes(key, stored.hash, stored.sig));
 }
 
+/** Where a walk stands: what the next entry must continue. */
+export interface WalkState {
+  /** The journal id: pinned, or learned from entry 0 (null before it). */
+  readonly journal: string | null;
+  /** The genesis key: pinned, or learned from entry 0 (null before it). */
+  readonly genesisKey: string | null;
+  readonly nextSeq: number;
+  /** The base64url hash of the previous entry; "" before entry 0. */
+  readonly prev: string;
+  readonly epoch: number;
+  /** The key of the current epoch; null only before entry 0. */
+  readonly epochKey: string | null;
+  readonly last: Pick<JournalEntry, 'time' | 'mono' | 'run'> | null;
+}
+
+/** The state before entry 0, with what is pinned. */
+export function startState(expect: VerifyExpectations): WalkState {
+  return { journal: expect.journal ?? null, genesisKey: null, nextSeq: 0, prev: '', epoch: 0, epochKey: null, last: null };
+}
+
+/**
+ * Checks 1-11 of docs/journal-format.md on one stored entry as the continuation of `s`, and the
+ * clock flag; throws a Failure at the first that fails. Every verifier (the walk below, the parallel
+ * verifier through it, and the server's incremental ingest) runs exactly this.
+ */
+export function checkEntry(
+  s: WalkState,
+  stored: StoredEntry,
+  pinnedGenesisKey: string | undefined,
+  checkSignature: (epochKey: string, stored: StoredEntry) => boolean,
+): { state: WalkState; entry: JournalEntry; epochKey: string; flag: VerifyFlag | null } {
+  if (stored.unreadable !== undefined) throw new Failure('TAMPER', stored.unreadable);
+  if (!bytesEqual(entryHash(stored.bytes), stored.hash)) throw new Failure('TAMPER', 'entry bytes do not match the stored hash');
+  const e = parseEntry(stored.bytes);
+  if (stored.seq !== e.seq) throw new Failure('GAP', `entry stored at seq ${stored.seq} says seq ${e.seq}`);
+  const journal = s.journal ?? e.journal;
+  if (e.journal !== journal) throw new Failure('CHAIN_BREAK', `entry belongs to journal ${e.journal}`);
+  if (e.seq !== s.nextSeq) throw new Failure('GAP', `expected seq ${s.nextSeq}, found ${e.seq}`);
+  if (e.prev !== s.prev) throw new Failure('CHAIN_BREAK', 'prev does not match the hash of the previous entry');
+  if (e.epoch !== s.epoch) throw new Failure('EPOCH_MISMATCH', `entry claims epoch ${e.epoch}, chain is at epoch ${s.epoch}`);
+  let { genesisKey, epochKey } = s;
+  if (e.seq === 0) {
+    const key = e.data['key'];
+    if (e.kind !== 'journal.genesis' || !isValidPublicKey(key, 'Ed25519')) {
+      throw new Failure('BAD_KEY', 'first entry is not a genesis entry with a valid key');
+    }
+    if (pinnedGenesisKey !== undefined && key !== pinnedGenesisKey) {
+      throw new Failure('BAD_KEY', 'genesis key differs from the pinned genesis key');
+    }
+    genesisKey = key as string;
+    epochKey = genesisKey;
+  } else if (e.kind === 'journal.genesis') {
+    throw new Failure('BAD_KEY', 'a genesis entry after the start of the journal');
+  }
+  if (epochKey === null || !checkSignature(epochKey, stored)) {
+    throw new Failure('BAD_SIGNATURE', `signature does not verify under the epoch ${s.epoch} key`);
+  }
+  const last = s.last;
+  let flag: VerifyFlag | null = null;
+  if (last && e.time < last.time - CLOCK_TOLERANCE_MS) {
+    flag = { seq: e.seq, code: 'CLOCK_ANOMALY', message: `wall clock went back ${last.time - e.time} ms` };
+  } else if (last && last.run === e.run && Math.abs(e.time - last.time - (e.mono - last.mono)) > CLOCK_TOLERANCE_MS) {
+    flag = { seq: e.seq, code: 'CLOCK_ANOMALY', message: 'wall clock and monotonic clock disagree within one run' };
+  }
+  const signedBy = epochKey;
+  let epoch = s.epoch;
+  if (e.kind === 'key.rotate') {
+    const next = e.data['next'];
+    if (!isValidPublicKey(next, 'Ed25519') || e.data['epoch'] !== epoch + 1) {
+      throw new Failure('BAD_KEY', 'key.rotate does not certify a valid next key for the next epoch');
+    }
+    epoch += 1;
+    epochKey = next as string;
+  }
+  return {
+    state: {
+      journal,
+      genesisKey,
+      nextSeq: e.seq + 1,
+      prev: b64(stored.hash),
+      epoch,
+      epochKey,
+      last: { time: e.time, mono: e.mono, run: e.run },
+    },
+    entry: e,
+    epochKey: signedBy,
+    flag,
+  };
+}
+
 /**
  * The walk behind `verifyEntries`, with the signature check supplied by the caller: the parallel
  * verifier records each (key, entry) here and checks the signatures on worker threads.
@@ -92,80 +200,32 @@ export function walkEntries(
   expect: VerifyExpectations,
   checkSignature: (epochKey: string, stored: StoredEntry) => boolean,
 ): VerifyReport {
-  let journal: string | null = expect.journal ?? null;
-  let expectedSeq = 0;
-  let prev = '';
-  let epoch = 0;
-  let epochKey: string | null = null;
-  let genesisKey: string | null = null;
-  let last: JournalEntry | null = null;
+  let s = startState(expect);
   const flags: VerifyFlag[] = [];
   let position = 0;
 
   const report = (failure: VerifyReport['failure']): VerifyReport => ({
     ok: failure === null,
-    journal,
-    count: expectedSeq,
-    headSeq: expectedSeq - 1,
-    headHash: prev === '' ? null : prev,
-    epoch,
-    epochKey,
-    genesisKey,
+    journal: s.journal,
+    count: s.nextSeq,
+    headSeq: s.nextSeq - 1,
+    headHash: s.prev === '' ? null : s.prev,
+    epoch: s.epoch,
+    epochKey: s.epochKey,
+    genesisKey: s.genesisKey,
     failure,
     flags,
   });
 
   for (const stored of entries) {
-    // Name the failing entry by the seq it should have had, which survives tampering with its bytes.
-    const at = expectedSeq;
     position += 1;
     try {
-      if (!bytesEqual(entryHash(stored.bytes), stored.hash)) {
-        throw new Failure('TAMPER', 'entry bytes do not match the stored hash');
-      }
-      const e = parseEntry(stored.bytes);
-      if (e.v < JOURNAL_FORMAT) throw new Failure('DOWNGRADE', `entry has format ${e.v}, older than ${JOURNAL_FORMAT}`);
-      if (e.v > JOURNAL_FORMAT) throw new Failure('TAMPER', `entry format ${e.v} is newer than this verifier`);
-      if (stored.seq !== e.seq) throw new Failure('GAP', `entry stored at seq ${stored.seq} says seq ${e.seq}`);
-      if (journal === null) journal = e.journal;
-      if (e.journal !== journal) throw new Failure('CHAIN_BREAK', `entry belongs to journal ${e.journal}`);
-      if (e.seq !== expectedSeq) throw new Failure('GAP', `expected seq ${expectedSeq}, found ${e.seq}`);
-      if (e.prev !== prev) throw new Failure('CHAIN_BREAK', 'prev does not match the hash of the previous entry');
-      if (e.epoch !== epoch) throw new Failure('EPOCH_MISMATCH', `entry claims epoch ${e.epoch}, chain is at epoch ${epoch}`);
-      if (e.seq === 0) {
-        const key = e.data['key'];
-        if (e.kind !== 'journal.genesis' || !isValidPublicKey(key, 'Ed25519')) {
-          throw new Failure('BAD_KEY', 'first entry is not a genesis entry with a valid key');
-        }
-        if (expect.genesisKey !== undefined && key !== expect.genesisKey) {
-          throw new Failure('BAD_KEY', 'genesis key differs from the pinned genesis key');
-        }
-        genesisKey = key as string;
-        epochKey = genesisKey;
-      } else if (e.kind === 'journal.genesis') {
-        throw new Failure('BAD_KEY', 'a genesis entry after the start of the journal');
-      }
-      if (!checkSignature(epochKey!, stored)) {
-        throw new Failure('BAD_SIGNATURE', `signature does not verify under the epoch ${epoch} key`);
-      }
-      if (last && e.time < last.time - CLOCK_TOLERANCE_MS) {
-        flags.push({ seq: e.seq, code: 'CLOCK_ANOMALY', message: `wall clock went back ${last.time - e.time} ms` });
-      } else if (last && last.run === e.run && Math.abs(e.time - last.time - (e.mono - last.mono)) > CLOCK_TOLERANCE_MS) {
-        flags.push({ seq: e.seq, code: 'CLOCK_ANOMALY', message: 'wall clock and monotonic clock disagree within one run' });
-      }
-      if (e.kind === 'key.rotate') {
-        const next = e.data['next'];
-        if (!isValidPublicKey(next, 'Ed25519') || e.data['epoch'] !== epoch + 1) {
-          throw new Failure('BAD_KEY', 'key.rotate does not certify a valid next key for the next epoch');
-        }
-        epoch += 1;
-        epochKey = next as string;
-      }
-      prev = b64(stored.hash);
-      expectedSeq += 1;
-      last = e;
+      const next = checkEntry(s, stored, expect.genesisKey, checkSignature);
+      if (next.flag) flags.push(next.flag);
+      s = next.state;
     } catch (err) {
-      if (err instanceof Failure) return report({ seq: at, code: err.code, message: err.message });
+      // Named by the seq it should have had, which survives tampering with its bytes.
+      if (err instanceof Failure) return report({ seq: s.nextSeq, code: err.code, message: err.message });
       throw err;
     }
   }

@@ -95,39 +95,113 @@ export async function exportJournal(
   return { lines, tailProven };
 }
 
-/** Verifies an exported journal with no vault, as an auditor would, pinned to its genesis key. */
-export function verifyExport(input: string | Uint8Array, genesisKey: string): Promise<VerifyReport> {
-  assertPinnableKey(genesisKey);
-  const entries = parseExport(input);
-  return verifyJournalEntries(() => entries, { genesisKey });
-}
+/**
+ * An export's bytes: whole, or a source of its chunks in order that reads them afresh on each call
+ * (a file read in pieces, so a verifier holds one chunk and one line at a time).
+ */
+export type ExportInput = string | Uint8Array | (() => Iterable<Uint8Array>);
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The lines of an export's bytes; a line that is not valid UTF-8 becomes one that cannot parse (TAMPER). */
-function exportLines(bytes: Uint8Array): string[] {
-  const lines: string[] = [];
-  for (let start = 0; start <= bytes.length;) {
-    let end = bytes.indexOf(0x0a, start);
-    if (end < 0) end = bytes.length;
-    try {
-      lines.push(strictUtf8.decode(bytes.subarray(start, end)));
-    } catch {
-      // Read leniently, invalid bytes would become U+FFFD: another reader would see other text.
-      lines.push('\u0000 not valid UTF-8');
-    }
-    start = end + 1;
-  }
-  return lines;
-}
+/** The longest line a verifier reads: far beyond any entry (a card, a request or a review is a few KiB). */
+export const MAX_EXPORT_LINE_BYTES = 1024 * 1024;
 
 /**
- * The entries of a JSON Lines export, one per line (a line that does not parse fails as TAMPER).
- * Bytes are read as strict UTF-8, line by line.
+ * Verifies an exported journal with no vault, as an auditor would, pinned to its genesis key. Lines
+ * are read and checked one at a time, stopping at the first failure: an export of junk fails at
+ * its first line, whatever its size. An export whose last entry is not a `key.rotate` stops inside
+ * a transaction (the vault closes every one with a rotation): GAP at the seq after its last entry.
  */
-export function parseExport(input: string | Uint8Array): StoredEntry[] {
-  const lines = typeof input === 'string' ? input.split('\n') : exportLines(input);
-  if (lines[lines.length - 1] === '') lines.pop();
-  // A CR before the LF (the file went through a Windows tool) is a line ending, not part of the line.
-  return lines.map((line, i) => parseExportLine(line.endsWith('\r') ? line.slice(0, -1) : line, i));
+export async function verifyExport(input: ExportInput, genesisKey: string): Promise<VerifyReport> {
+  assertPinnableKey(genesisKey);
+  let last: StoredEntry | null = null;
+  const report = await verifyJournalEntries(
+    function* () {
+      for (const entry of exportEntries(input)) {
+        last = entry;
+        yield entry;
+      }
+    },
+    { genesisKey },
+  );
+  if (!report.ok || last === null) return report;
+  const kind = (JSON.parse(Buffer.from((last as StoredEntry).bytes).toString('utf8')) as { kind: string }).kind;
+  if (kind === 'key.rotate') return report;
+  return {
+    ...report,
+    ok: false,
+    failure: {
+      seq: report.count,
+      code: 'GAP',
+      message: `the export ends inside a transaction (its last entry, seq ${report.headSeq}, is not the key.rotate that closes every transaction): entries were cut from its end`,
+    },
+  };
+}
+
+// ignoreBOM keeps a leading U+FEFF in the text (by default the decoder drops it silently).
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The lines of an export's chunks. A line ends at LF, and a CR just before that LF is part of the
+ * line ending; the last line needs no LF, and a CR at its very end (no LF after it) is part of the
+ * line. A line that is not strict UTF-8, or longer than MAX_EXPORT_LINE_BYTES, comes out as null
+ * with the reason, so it fails as TAMPER at its position.
+ */
+function* exportLines(chunks: Iterable<Uint8Array>): Generator<{ text: string } | { unreadable: string }> {
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let overlong = false;
+  const finish = (terminated: boolean): { text: string } | { unreadable: string } => {
+    const whole = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    if (overlong) {
+      overlong = false;
+      return { unreadable: `the line is longer than ${MAX_EXPORT_LINE_BYTES / 1024 / 1024} MiB` };
+    }
+    const end = terminated && whole.length > 0 && whole[whole.length - 1] === 0x0d ? whole.length - 1 : whole.length;
+    try {
+      return { text: strictUtf8.decode(whole.subarray(0, end)) };
+    } catch {
+      // Read leniently, invalid bytes would become U+FFFD: another reader would see other text.
+      return { unreadable: 'the line is not valid UTF-8' };
+    }
+  };
+  for (const chunk of chunks) {
+    let start = 0;
+    while (start <= chunk.length) {
+      const lf = chunk.indexOf(0x0a, start);
+      const end = lf < 0 ? chunk.length : lf;
+      if (!overlong && end > start) {
+        if (pendingBytes + (end - start) > MAX_EXPORT_LINE_BYTES) {
+          overlong = true;
+          pending = [];
+          pendingBytes = 0;
+        } else {
+          // A copy: the chunk's memory may be reused for the next read.
+          pending.push(Uint8Array.prototype.slice.call(chunk, start, end));
+          pendingBytes += end - start;
+        }
+      }
+      if (lf < 0) break;
+      yield finish(true);
+      start = lf + 1;
+    }
+  }
+  if (pendingBytes > 0 || overlong) yield finish(false);
+}
+
+/** The entries of an export, one per line, read lazily. */
+function* exportEntries(input: ExportInput): Generator<StoredEntry> {
+  const chunks = typeof input === 'function' ? input() : [typeof input === 'string' ? Buffer.from(input, 'utf8') : input];
+  let position = 0;
+  for (const line of exportLines(chunks)) {
+    yield 'text' in line
+      ? parseExportLine(line.text, position)
+      : { seq: position, bytes: new Uint8Array(0), hash: new Uint8Array(0), sig: new Uint8Array(0), unreadable: line.unreadable };
+    position += 1;
+  }
+}
+
+/** The entries of a JSON Lines export, one per line (a line that does not parse fails as TAMPER). */
+export function parseExport(input: ExportInput): StoredEntry[] {
+  return [...exportEntries(input)];
 }

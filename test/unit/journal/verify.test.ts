@@ -14,7 +14,7 @@ import {
   type ChainHead,
   type EntryFields,
 } from '../../../src/journal/index.js';
-import { parseExport } from '../../../src/vault/journal.js';
+import { parseExport, verifyExport as verifyExportFile } from '../../../src/vault/journal.js';
 
 /*
  * The tamper table of issue 3 on a small real journal: real Ed25519 keys, real key.rotate entries,
@@ -653,5 +653,105 @@ describe('weak keys: the identity point would let anyone sign', () => {
       sig: forgedSig,
     };
     expectBoth(j, [...j.entries, rotate, forged], 'BAD_KEY', 2);
+  });
+});
+
+describe('an export, read as the document settles it (docs/journal-format.md)', () => {
+  const j = buildJournal();
+  const genesis = j.keys[0]!.publicKey;
+  const text = toExport(j.entries);
+  const lines = text.split('\n').filter((l) => l !== '');
+  const failureOf = async (input: string | Uint8Array | (() => Iterable<Uint8Array>)): Promise<unknown> => {
+    const r = await verifyExportFile(input, genesis);
+    return r.ok ? { ok: true, count: r.count } : { code: r.failure!.code, seq: r.failure!.seq, message: r.failure!.message };
+  };
+
+  it('a genuine export verifies: with LF, CRLF, and no LF after the last line', async () => {
+    expect(await failureOf(text)).toEqual({ ok: true, count: 8 });
+    expect(await failureOf(lines.join('\r\n') + '\r\n')).toEqual({ ok: true, count: 8 });
+    expect(await failureOf(lines.join('\n'))).toEqual({ ok: true, count: 8 });
+  });
+
+  it('a CR at the very end with no LF after it is part of the last line: TAMPER there, saying why', async () => {
+    expect(await failureOf(lines.join('\n') + '\r')).toEqual({
+      code: 'TAMPER',
+      seq: 7,
+      message: 'the line is not in the exact form the vault writes',
+    });
+  });
+
+  it('a byte-order mark is part of the first line, never stripped; a blank line is TAMPER at its position', async () => {
+    expect(await failureOf('\uFEFF' + text)).toEqual({ code: 'TAMPER', seq: 0, message: 'the line is not JSON' });
+    const blank = [...lines.slice(0, 3), '', ...lines.slice(3)].join('\n');
+    expect(await failureOf(blank)).toEqual({ code: 'TAMPER', seq: 3, message: 'a blank line' });
+  });
+
+  it('an export that ends inside a transaction (its last entry is not a key.rotate): GAP after its last entry', async () => {
+    expect(await failureOf(lines.slice(0, 4).join('\n'))).toEqual({
+      code: 'GAP',
+      seq: 4,
+      message:
+        'the export ends inside a transaction (its last entry, seq 3, is not the key.rotate that closes every transaction): entries were cut from its end',
+    });
+    // Cut at a transaction boundary, it verifies: only a receipt or the holders' journals show the cut.
+    expect(await failureOf(lines.slice(0, 6).join('\n'))).toEqual({ ok: true, count: 6 });
+  });
+
+  it('a non-string sig is an empty signature (BAD_SIGNATURE, check 10); a non-string hash fails check 1 (TAMPER)', async () => {
+    const record = JSON.parse(lines[1]!) as { entry: unknown; hash: string; sig: string };
+    const entry = canonicalize(record.entry);
+    for (const sig of ['5', 'null', '{}', '[]', 'true']) {
+      const line = `{"entry":${entry},"hash":"${record.hash}","sig":${sig}}`;
+      expect(await failureOf([lines[0], line, ...lines.slice(2)].join('\n'))).toMatchObject({ code: 'BAD_SIGNATURE', seq: 1 });
+    }
+    const line = `{"entry":${entry},"hash":5,"sig":"${record.sig}"}`;
+    expect(await failureOf([lines[0], line, ...lines.slice(2)].join('\n'))).toMatchObject({ code: 'TAMPER', seq: 1 });
+  });
+
+  it('read line by line and stopped at the first failure: 64 MiB of junk after a bad first line costs one line', async () => {
+    let chunksRead = 0;
+    const junk = Buffer.alloc(1024 * 1024, 0x41);
+    const source = function* (): Generator<Uint8Array> {
+      yield Buffer.from('not an entry\n');
+      for (let i = 0; i < 64; i++) {
+        chunksRead += 1;
+        yield junk;
+      }
+    };
+    expect(await failureOf(source)).toEqual({ code: 'TAMPER', seq: 0, message: 'the line is not JSON' });
+    // The walk stopped at line 0: at most the chunk holding the start of line 1 was read.
+    expect(chunksRead).toBeLessThanOrEqual(1);
+  });
+
+  it('a line longer than 1 MiB is TAMPER at its position, without holding it', async () => {
+    const source = function* (): Generator<Uint8Array> {
+      yield Buffer.from(lines[0] + '\n');
+      for (let i = 0; i < 3; i++) yield Buffer.alloc(512 * 1024, 0x41);
+      yield Buffer.from('\n' + lines.slice(2).join('\n'));
+    };
+    expect(await failureOf(source)).toEqual({ code: 'TAMPER', seq: 1, message: 'the line is longer than 1 MiB' });
+  });
+
+  it('check 3 names the real cause: v below 1 is DOWNGRADE whatever else is missing; a missing field is named', async () => {
+    const head = j.heads[1]!;
+    const fields: EntryFields = { kind: 'policy.set', actor: 'vault', subject: 'x', data: {} };
+    const withEntry = async (entry: StoredEntry): Promise<unknown> =>
+      await failureOf(
+        [lines[0], `{"entry":${Buffer.from(entry.bytes).toString('utf8')},"hash":"${b64(entry.hash)}","sig":"${b64(entry.sig)}"}`].join(
+          '\n',
+        ),
+      );
+    const old = forge(head, fields, j.keys[0]!, { v: 0, data: undefined, run: undefined });
+    expect(await withEntry(old)).toMatchObject({ code: 'DOWNGRADE', seq: 1, message: 'entry has format 0, older than 1' });
+    const noRun = forge(head, fields, j.keys[0]!, { run: undefined });
+    expect(await withEntry(noRun)).toMatchObject({ code: 'TAMPER', seq: 1, message: 'entry field run is missing or not a string' });
+    const newer = forge(head, fields, j.keys[0]!, { v: 2, extra: 1 });
+    expect(await withEntry(newer)).toMatchObject({ code: 'TAMPER', seq: 1, message: 'entry format 2 is newer than this verifier' });
+    const extra = forge(head, fields, j.keys[0]!, { extra: 1 });
+    expect(await withEntry(extra)).toMatchObject({
+      code: 'TAMPER',
+      seq: 1,
+      message: 'entry has a field that a version-1 entry does not have',
+    });
   });
 });
