@@ -8,7 +8,8 @@ import { canonicalize } from '../../src/core/canonical.js';
 import { assertJsonDepth } from '../../src/core/depth.js';
 import { ApprovalTokenSchema, parseDocument, type ApprovalToken } from '../../src/core/documents.js';
 import { BreakGlassError } from '../../src/core/errors.js';
-import { ReceiptSchema } from '../../src/core/sync-api.js';
+import { EnrolRequestSchema, ReceiptSchema } from '../../src/core/sync-api.js';
+import { checkGenesis } from '../../src/server/routes/enroll.js';
 import { TAG, verifyDocument } from '../../src/crypto/index.js';
 import { exportLine } from '../../src/journal/export.js';
 import { parseJsonText } from '../../src/cli/io.js';
@@ -155,6 +156,30 @@ export function targets(seeds: Seeds): AnyTarget[] {
     },
     oracle: 'same',
   };
+  const firstLine = seeds.exportText.slice(0, seeds.exportText.indexOf('\n'));
+  const journal = (JSON.parse(firstLine) as { entry: { journal: string } }).entry.journal;
+  const enrolSeed = { journal, genesis: firstLine, name: 'fuzz crash cart' };
+  const enrolment: FuzzTarget = {
+    name: 'enrolment',
+    seeds: [Buffer.from(JSON.stringify(enrolSeed), 'utf8')],
+    inputs: documentInputs([enrolSeed], (doc) => JSON.stringify(doc)),
+    // What the server does with POST /api/v1/enroll: the body's schema, then the genesis entry
+    // verified pinned to the journal id. The device's name is its own word, not signed.
+    parse: (input) => {
+      const body = text(input);
+      assertJsonDepth(body, 'the request body');
+      let json: unknown;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        throw new BreakGlassError('MALFORMED_BODY', 'the request body is not JSON');
+      }
+      const request = parseDocument(EnrolRequestSchema, json, 'the enrolment', 'MALFORMED_BODY');
+      const { genesis, genesisKey, kind } = checkGenesis(request);
+      return canonicalize({ journal: request.journal, genesisKey, kind, entry: exportLine(genesis) });
+    },
+    oracle: 'same',
+  };
   return [
     policyYaml,
     policyJson,
@@ -165,6 +190,7 @@ export function targets(seeds: Seeds): AnyTarget[] {
     approvalFile,
     approvalCode,
     receipt,
+    enrolment,
     exportTarget(seeds),
     cliTarget(),
   ];

@@ -1,6 +1,7 @@
 /** Enrolment: a one-time enrolment token, the device's journal id and genesis entry; the server pins both. */
 import type { FastifyPluginAsync } from 'fastify';
 import { BreakGlassError } from '../../core/errors.js';
+import type { StoredEntry } from '../../core/journal.js';
 import { EnrolRequestSchema, EnrolResponseSchema, type EnrolRequest } from '../../core/sync-api.js';
 import { b64 } from '../../crypto/index.js';
 import { parseExportLine, verifyEntries } from '../../journal/index.js';
@@ -8,6 +9,24 @@ import { newDeviceCredential, requireToken } from '../auth.js';
 import { signReceipt } from '../receipts.js';
 import type { RoutePluginOptions } from '../services.js';
 import { errorResponses } from './common.js';
+
+/**
+ * The genesis entry an enrolment carries, checked by the project's own verifier pinned to the
+ * journal id the device names; JOURNAL_REJECTED naming the failed check otherwise.
+ */
+export function checkGenesis(body: EnrolRequest): { genesis: StoredEntry; genesisKey: string; kind: string } {
+  const genesis = parseExportLine(body.genesis, 0);
+  const report = verifyEntries([genesis], { journal: body.journal });
+  if (!report.ok) {
+    const f = report.failure!;
+    throw new BreakGlassError('JOURNAL_REJECTED', `the genesis entry does not verify: ${f.code} at seq ${f.seq} (${f.message})`, {
+      seq: f.seq,
+      failure: f.code,
+    });
+  }
+  const entry = JSON.parse(Buffer.from(genesis.bytes).toString('utf8')) as { kind: string };
+  return { genesis, genesisKey: report.genesisKey!, kind: entry.kind };
+}
 
 export const enrollRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, { services }) => {
   const { storage, clock, key } = services;
@@ -27,22 +46,12 @@ export const enrollRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, 
       const now = clock();
       const token = await requireToken(request, storage, ['enroll'], now);
       const body = request.body as EnrolRequest;
-      // The project's own verifier, pinned to the journal id the device names.
-      const genesis = parseExportLine(body.genesis, 0);
-      const report = verifyEntries([genesis], { journal: body.journal });
-      if (!report.ok) {
-        const f = report.failure!;
-        throw new BreakGlassError('JOURNAL_REJECTED', `the genesis entry does not verify: ${f.code} at seq ${f.seq} (${f.message})`, {
-          seq: f.seq,
-          failure: f.code,
-        });
-      }
-      const entry = JSON.parse(Buffer.from(genesis.bytes).toString('utf8')) as { kind: string };
+      const { genesis, genesisKey, kind } = checkGenesis(body);
       const device = newDeviceCredential();
       const outcome = await storage.enrol(
         {
           tokenId: token.id,
-          genesisKey: report.genesisKey!,
+          genesisKey,
           device: {
             id: device.id,
             journal: body.journal,
@@ -57,8 +66,8 @@ export const enrollRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, 
             sig: b64(genesis.sig),
             bytes: Buffer.from(genesis.bytes),
             epoch: 0,
-            epochKey: report.genesisKey!,
-            kind: entry.kind,
+            epochKey: genesisKey,
+            kind,
           },
         },
         now,

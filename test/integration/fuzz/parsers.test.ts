@@ -20,6 +20,7 @@ const NAMES = [
   'approval',
   'approval-code',
   'receipt',
+  'enrolment',
   'journal-export',
   'cli-args',
 ];
