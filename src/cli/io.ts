@@ -1,4 +1,18 @@
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { assertJsonDepth } from '../core/depth.js';
@@ -182,29 +196,44 @@ export function codeOrFile(arg: string, what: string): string {
   return readInputFile(arg, what).toString('utf8');
 }
 
-/** A new file, created (owner-only, never overwriting) before the command changes anything. */
+/** A new file, reserved (owner-only, never overwriting) before the command changes anything; whole or absent after a crash. */
 export interface NewFile {
   readonly path: string;
   /** Writes all of `data`, flushed to disk; on any failure the file is removed and IO_ERROR thrown. */
   write(data: string | Uint8Array): void;
-  /** Removes the file unless it was written (the command failed before it had anything to write). */
+  /** Removes the temporary file unless it was written (the command failed before it had anything to write). */
   abandon(): void;
 }
 
 const errnoOf = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'error';
 
 /**
- * Creates `path` now, empty and owner-only, so that a command fails before it journals or decrypts
- * anything when its output cannot be created (it exists, its folder does not, the disk is read-only).
+ * Reserves `path` for a new file, owner-only and never overwriting, so that a command fails before
+ * it journals or decrypts anything when its output cannot be created (it exists, its folder does
+ * not, the folder is read-only). The bytes go to a temporary file beside it (`.NAME.RANDOM.partial`),
+ * which `write` fsyncs and then links into place (refusing a name that appeared meanwhile), and
+ * fsyncs the folder: after a crash at any point, `path` is either absent or whole, never empty or
+ * cut short. A leftover `.partial` file is all a crash can leave.
  */
 export function reserveNewFile(path: string): NewFile {
   if (path === '') throw new BreakGlassError('BAD_ARGUMENTS', 'the output file name is empty');
+  const exists = (): boolean => {
+    try {
+      lstatSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const taken = (): BreakGlassError => new BreakGlassError('BAD_INPUT', `${path} already exists; choose another file or remove it first`);
+  if (exists()) throw taken();
+  const folder = dirname(resolve(path));
+  const temp = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
   let fd: number;
   try {
-    fd = openSync(path, 'wx', 0o600);
+    fd = openSync(temp, 'wx', 0o600);
   } catch (err) {
     const code = errnoOf(err);
-    if (code === 'EEXIST') throw new BreakGlassError('BAD_INPUT', `${path} already exists; choose another file or remove it first`);
     if (code === 'ENOENT') throw new BreakGlassError('BAD_INPUT', `the folder of ${path} does not exist`);
     throw new BreakGlassError('IO_ERROR', `cannot create ${path} (${code})`, {}, { cause: err });
   }
@@ -218,7 +247,7 @@ export function reserveNewFile(path: string): NewFile {
     try {
       close();
     } finally {
-      rmSync(path, { force: true });
+      rmSync(temp, { force: true });
     }
   };
   return {
@@ -231,7 +260,6 @@ export function reserveNewFile(path: string): NewFile {
         for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
         fsyncSync(fd);
         close();
-        written = true;
       } catch (err) {
         remove();
         throw new BreakGlassError(
@@ -241,11 +269,61 @@ export function reserveNewFile(path: string): NewFile {
           { cause: err },
         );
       }
+      try {
+        publish(temp, path);
+        written = true;
+      } catch (err) {
+        remove();
+        if (errnoOf(err) === 'EEXIST') throw taken();
+        throw new BreakGlassError(
+          'IO_ERROR',
+          `could not move ${path} into place (${errnoOf(err)}); nothing was left under that name`,
+          {},
+          { cause: err },
+        );
+      } finally {
+        rmSync(temp, { force: true });
+      }
+      syncFolder(folder);
     },
     abandon() {
       if (!written) remove();
     },
   };
+}
+
+/**
+ * Puts the finished file `temp` at `path`: a hard link, which fails if `path` exists. A file system
+ * without hard links (FAT on a USB stick) gets a rename instead, after checking again that `path`
+ * is free (a race there could replace a file made in the same instant; nothing else can).
+ */
+function publish(temp: string, path: string): void {
+  try {
+    linkSync(temp, path);
+  } catch (err) {
+    const code = errnoOf(err);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    try {
+      lstatSync(path);
+    } catch {
+      renameSync(temp, path);
+      return;
+    }
+    throw Object.assign(new Error(`${path} exists`), { code: 'EEXIST' });
+  }
+}
+
+/** Flushes a folder's entries (the new name) to disk; a file system that cannot is left as it is. */
+function syncFolder(folder: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(folder, constants.O_RDONLY);
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a folder (EINVAL); the file itself is already on disk.
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 /** Runs `use` with a reserved new file; if it fails before writing the file, the file is removed. */

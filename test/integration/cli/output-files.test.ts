@@ -4,11 +4,11 @@
  * all. A full disk and a read-only folder are real tmpfs mounts (root can mount them here; where it
  * cannot, those two tests are skipped and say so).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectStatus } from '../../helpers/cli.js';
+import { BIN, expectStatus } from '../../helpers/cli.js';
 import { buildWorld, type World } from '../../helpers/world.js';
 import { expectSecretEqual, expectUnchanged, journal, jsonError, snapshot } from './vault-state.js';
 
@@ -95,6 +95,51 @@ describe('files the CLI writes: created before anything changes, written whole o
     expect(existsSync(bundle)).toBe(false);
   });
 
+  it('killed at any moment, a command leaves its --out file whole or absent, never empty or cut short', async () => {
+    const folder = join(world.root, 'kills');
+    mkdirSync(folder);
+    const exportTo = (out: string): { done: Promise<number | null>; kill(): void } => {
+      const child = spawn(process.execPath, [BIN, '--vault', world.vault.vault, 'journal', 'export', '--out', out], { stdio: 'ignore' });
+      return { done: new Promise((res) => child.on('close', (code) => res(code))), kill: () => child.kill('SIGKILL') };
+    };
+    // The kill delays are drawn across the time an export takes on this machine now, measured, so
+    // a busy machine moves the window and the kills together.
+    const t0 = performance.now();
+    const first = exportTo(join(folder, 'whole.jsonl'));
+    expect(await first.done).toBe(0);
+    const duration = performance.now() - t0;
+    const whole = readFileSync(join(folder, 'whole.jsonl'), 'utf8');
+    let seed = 20_261_202;
+    const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const outcomes = { absent: 0, whole: 0, leftovers: 0 };
+    for (let i = 0; i < 30; i++) {
+      const out = join(folder, `export-${i}.jsonl`);
+      const run = exportTo(out);
+      await new Promise((res) => setTimeout(res, random() * duration * 1.2));
+      run.kill();
+      await run.done;
+      if (existsSync(out)) {
+        const text = readFileSync(out, 'utf8');
+        // Whole: every line of the journal as it was, and at least as far as the first export.
+        expect(text.length, `export-${i}`).toBeGreaterThanOrEqual(whole.length);
+        expect(text.startsWith(whole), `export-${i}`).toBe(true);
+        expect(text.endsWith('\n'), `export-${i}`).toBe(true);
+        outcomes.whole++;
+      } else {
+        outcomes.absent++;
+      }
+      for (const name of readdirSync(folder).filter((n) => n.startsWith(`.export-${i}.jsonl.`))) {
+        expect(name).toMatch(/\.partial$/);
+        rmSync(join(folder, name));
+        outcomes.leftovers++;
+      }
+    }
+    console.log(`output kills: ${JSON.stringify(outcomes)} over an export of ${duration.toFixed(0)} ms`);
+    expect(outcomes.absent + outcomes.whole).toBe(30);
+    // A finished export leaves nothing but its file.
+    expect(readdirSync(folder).filter((n) => n.startsWith('.'))).toEqual([]);
+  }, 180_000);
+
   it.skipIf(!canMount)('a read-only folder: IO_ERROR (exit 5) before anything is journaled or decrypted', async () => {
     const ro = tmpfs(world.root, 'read-only', 'size=64k,ro')!;
     const before = await snapshot(world.vault.vault);
@@ -113,7 +158,7 @@ describe('files the CLI writes: created before anything changes, written whole o
       expect(t.status, t.stderr).toBe(5);
       expect(t.stderr).toContain(`IO_ERROR: could not write ${out} (ENOSPC); the incomplete file was removed.`);
       expect(t.stderr).toContain('The export is journaled and the window is still open');
-      expect(readdirSync(small)).toEqual([]);
+      expect(readdirSync(small)).toEqual([]); // no partial file, under its name or the temporary one
       // Fail closed: the entry was committed before the first byte was written.
       expect(journal(world.vault.vault, seqBefore).map((e) => e.kind)).toEqual(['credential.export', 'key.rotate']);
 
