@@ -79,7 +79,10 @@ async function judge<I>(
     }
   } catch (err) {
     if (err instanceof BreakGlassError && KNOWN_CODES.has(err.code)) {
-      if (stats) stats.rejected[err.code] = (stats.rejected[err.code] ?? 0) + 1;
+      // A journal verdict is counted by the check that failed (JOURNAL_TAMPERED/GAP, ...).
+      const verify = (err.details as { verify?: unknown }).verify;
+      const key = typeof verify === 'string' ? `${err.code}/${verify}` : err.code;
+      if (stats) stats.rejected[key] = (stats.rejected[key] ?? 0) + 1;
     } else {
       if (stats) stats.crashes++;
       problem = `crashed: ${err instanceof BreakGlassError ? `${err.code}: ${err.message}` : ((err as Error)?.stack ?? String(err))}`.slice(
