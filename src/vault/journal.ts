@@ -158,6 +158,8 @@ function* exportLines(chunks: Iterable<Uint8Array>): Generator<{ text: string } 
       return { unreadable: `the line is longer than ${MAX_EXPORT_LINE_BYTES / 1024 / 1024} MiB` };
     }
     const end = terminated && whole.length > 0 && whole[whole.length - 1] === 0x0d ? whole.length - 1 : whole.length;
+    // The limit is on the line, not its ending: a CR before the LF does not count.
+    if (end > MAX_EXPORT_LINE_BYTES) return { unreadable: `the line is longer than ${MAX_EXPORT_LINE_BYTES / 1024 / 1024} MiB` };
     try {
       return { text: strictUtf8.decode(whole.subarray(0, end)) };
     } catch {
@@ -171,7 +173,8 @@ function* exportLines(chunks: Iterable<Uint8Array>): Generator<{ text: string } 
       const lf = chunk.indexOf(0x0a, start);
       const end = lf < 0 ? chunk.length : lf;
       if (!overlong && end > start) {
-        if (pendingBytes + (end - start) > MAX_EXPORT_LINE_BYTES) {
+        // One byte over the limit is held, in case it is the CR of a CRLF.
+        if (pendingBytes + (end - start) > MAX_EXPORT_LINE_BYTES + 1) {
           overlong = true;
           pending = [];
           pendingBytes = 0;

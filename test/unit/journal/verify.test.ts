@@ -732,6 +732,18 @@ describe('an export, read as the document settles it (docs/journal-format.md)', 
     expect(await failureOf(source)).toEqual({ code: 'TAMPER', seq: 1, message: 'the line is longer than 1 MiB' });
   });
 
+  it('the 1 MiB limit is on the line, not its ending: exactly 1 MiB before a CR LF is read (and fails as not JSON)', async () => {
+    const line = 'A'.repeat(1024 * 1024);
+    for (const ending of ['\n', '\r\n']) {
+      expect(await failureOf(`${lines[0]}${ending}${line}${ending}`)).toEqual({ code: 'TAMPER', seq: 1, message: 'the line is not JSON' });
+      expect(await failureOf(`${lines[0]}${ending}${line}A${ending}`)).toEqual({
+        code: 'TAMPER',
+        seq: 1,
+        message: 'the line is longer than 1 MiB',
+      });
+    }
+  });
+
   it('check 3 names the real cause: v below 1 is DOWNGRADE whatever else is missing; a missing field is named', async () => {
     const head = j.heads[1]!;
     const fields: EntryFields = { kind: 'policy.set', actor: 'vault', subject: 'x', data: {} };
