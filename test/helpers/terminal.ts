@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { BIN } from './cli.js';
+import { requireTool } from './tools.js';
 
 /** What a run on a terminal showed (stdout and stderr together, as a terminal shows them) and its exit status. */
 export interface TerminalRun {
@@ -15,6 +16,7 @@ const quote = (arg: string): string => `'${arg.replaceAll("'", "'\\''")}'`;
  * (Enter), or send "\x03" (Ctrl-C).
  */
 export function runOnTerminal(args: readonly string[], steps: readonly { prompt: string; type: string }[]): Promise<TerminalRun> {
+  requireTool('script', 'bsdutils');
   return new Promise((resolve, reject) => {
     const command = [process.execPath, BIN, ...args].map(quote).join(' ');
     const child = spawn('script', ['-qefc', command, '/dev/null'], {

@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectStatus, run } from '../../helpers/cli.js';
+import { requireTool } from '../../helpers/tools.js';
 import { buildWorld, type World } from '../../helpers/world.js';
 import { expectUnchanged, journal, jsonError, snapshot } from './vault-state.js';
 
@@ -37,6 +38,8 @@ describe('unseal --copy with a real clipboard (Xvfb + xclip)', () => {
   }
 
   beforeAll(async () => {
+    requireTool('Xvfb', 'xvfb');
+    requireTool('xclip', 'xclip');
     // -displayfd lets Xvfb pick a free display and tell us its number.
     const server = spawn('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '640x480x24'], {
       stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
