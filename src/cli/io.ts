@@ -217,16 +217,8 @@ const errnoOf = (err: unknown): string => (err as NodeJS.ErrnoException).code ??
  */
 export function reserveNewFile(path: string): NewFile {
   if (path === '') throw new BreakGlassError('BAD_ARGUMENTS', 'the output file name is empty');
-  const exists = (): boolean => {
-    try {
-      lstatSync(path);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const taken = (): BreakGlassError => new BreakGlassError('BAD_INPUT', `${path} already exists; choose another file or remove it first`);
-  if (exists()) throw taken();
+  if (nameTaken(path)) throw taken();
   const folder = dirname(resolve(path));
   const temp = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
   let fd: number;
@@ -273,7 +265,6 @@ export function reserveNewFile(path: string): NewFile {
         publish(temp, path);
         written = true;
       } catch (err) {
-        remove();
         if (errnoOf(err) === 'EEXIST') throw taken();
         throw new BreakGlassError(
           'IO_ERROR',
@@ -282,6 +273,7 @@ export function reserveNewFile(path: string): NewFile {
           { cause: err },
         );
       } finally {
+        // Linked (or failed): the temporary name goes either way.
         rmSync(temp, { force: true });
       }
       syncFolder(folder);
@@ -303,13 +295,18 @@ function publish(temp: string, path: string): void {
   } catch (err) {
     const code = errnoOf(err);
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
-    try {
-      lstatSync(path);
-    } catch {
-      renameSync(temp, path);
-      return;
-    }
-    throw Object.assign(new Error(`${path} exists`), { code: 'EEXIST' });
+    if (nameTaken(path)) throw Object.assign(new Error(`${path} exists`), { code: 'EEXIST' });
+    renameSync(temp, path);
+  }
+}
+
+/** True when something (a file, a folder, a dangling link) already has the name `path`. */
+function nameTaken(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -16,19 +16,18 @@ export function exportLine(stored: StoredEntry): string {
   return `{"entry":${text},"hash":${JSON.stringify(b64(stored.hash))},"sig":${JSON.stringify(b64(stored.sig))}}`;
 }
 
+/** The stand-in for an export line that cannot be read as an entry: it fails check 1 (TAMPER), saying `why`. */
+export function unreadableEntry(position: number, why: string, bytes: Uint8Array = new Uint8Array(0)): StoredEntry {
+  return { seq: position, bytes, hash: new Uint8Array(0), sig: new Uint8Array(0), unreadable: why };
+}
+
 /**
  * Reads an export line back into a stored entry. A line that does not parse, or is not exactly in
  * the form `exportLine` writes, yields an entry whose bytes are the raw line, whose hash is empty and
  * which says why it is unreadable, so the verifier reports TAMPER at its position with that cause.
  */
 export function parseExportLine(line: string, position: number): StoredEntry {
-  const raw = (unreadable: string): StoredEntry => ({
-    seq: position,
-    bytes: Buffer.from(line, 'utf8'),
-    hash: Buffer.alloc(0),
-    sig: Buffer.alloc(0),
-    unreadable,
-  });
+  const raw = (why: string): StoredEntry => unreadableEntry(position, why, Buffer.from(line, 'utf8'));
   let record: Partial<ExportedEntry>;
   if (line === '') return raw('a blank line');
   // Nested deeper than any entry may be: TAMPER at this line, before a parser or walk recurses.

@@ -1,6 +1,6 @@
 /** The journal layer: entry building, chaining and signing, and verification (shared by vault, sync, server). */
 export { ENTRY_HASH_TAG, advanceHead, entryHash, makeEntry, type ChainHead, type EntryFields } from './entry.js';
-export { exportLine, parseExportLine, type ExportedEntry } from './export.js';
+export { exportLine, parseExportLine, unreadableEntry, type ExportedEntry } from './export.js';
 export {
   Failure,
   checkEntry,

@@ -2,7 +2,7 @@ import type { EntryKind, JournalEntry, StoredEntry, VerifyReport } from '../core
 import { ENTRY_KINDS } from '../core/journal.js';
 import { BreakGlassError } from '../core/errors.js';
 import { isValidPublicKey } from '../crypto/index.js';
-import { exportLine, parseExportLine, verifyJournalEntries } from '../journal/index.js';
+import { exportLine, parseExportLine, unreadableEntry, verifyJournalEntries } from '../journal/index.js';
 import type { VaultSession } from './session.js';
 
 /**
@@ -142,8 +142,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /**
  * The lines of an export's chunks. A line ends at LF, and a CR just before that LF is part of the
  * line ending; the last line needs no LF, and a CR at its very end (no LF after it) is part of the
- * line. A line that is not strict UTF-8, or longer than MAX_EXPORT_LINE_BYTES, comes out as null
- * with the reason, so it fails as TAMPER at its position.
+ * line. A line that is not strict UTF-8, or longer than MAX_EXPORT_LINE_BYTES, comes out as the
+ * reason it is unreadable, so it fails as TAMPER at its position.
  */
 function* exportLines(chunks: Iterable<Uint8Array>): Generator<{ text: string } | { unreadable: string }> {
   let pending: Uint8Array[] = [];
@@ -197,9 +197,7 @@ function* exportEntries(input: ExportInput): Generator<StoredEntry> {
   const chunks = typeof input === 'function' ? input() : [typeof input === 'string' ? Buffer.from(input, 'utf8') : input];
   let position = 0;
   for (const line of exportLines(chunks)) {
-    yield 'text' in line
-      ? parseExportLine(line.text, position)
-      : { seq: position, bytes: new Uint8Array(0), hash: new Uint8Array(0), sig: new Uint8Array(0), unreadable: line.unreadable };
+    yield 'text' in line ? parseExportLine(line.text, position) : unreadableEntry(position, line.unreadable);
     position += 1;
   }
 }

@@ -61,6 +61,17 @@ const sortedJson = (value: unknown): string =>
 /** How the CLI reads a file: its bytes as UTF-8 text. */
 const text = (input: Buffer): string => input.toString('utf8');
 
+/** A JSON body from the network, as the sync client and the server read one: depth first, then JSON.parse. */
+function jsonBody(input: Buffer, what: string, code: 'BAD_RECEIPT' | 'MALFORMED_BODY'): unknown {
+  const body = text(input);
+  assertJsonDepth(body, what);
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new BreakGlassError(code, `${what} is not JSON`);
+  }
+}
+
 /** A target of either kind of input: file bytes, or a command line. */
 export type AnyTarget = FuzzTarget<Buffer> | FuzzTarget<string[]>;
 
@@ -150,15 +161,7 @@ export function targets(seeds: Seeds): AnyTarget[] {
     seeds: seeds.receipts.map((r) => Buffer.from(JSON.stringify(r), 'utf8')),
     inputs: documentInputs(seeds.receipts.map(asJson), (doc) => JSON.stringify(doc)),
     parse: (input) => {
-      const body = text(input);
-      assertJsonDepth(body, 'the receipt');
-      let json: unknown;
-      try {
-        json = JSON.parse(body);
-      } catch {
-        throw new BreakGlassError('BAD_RECEIPT', 'the receipt is not JSON');
-      }
-      const r = parseDocument(ReceiptSchema, json, "the server's receipt", 'BAD_RECEIPT');
+      const r = parseDocument(ReceiptSchema, jsonBody(input, 'the receipt', 'BAD_RECEIPT'), "the server's receipt", 'BAD_RECEIPT');
       verifyReceipt(r, seeds.receiptExpect);
       return canonicalize(r);
     },
@@ -174,14 +177,7 @@ export function targets(seeds: Seeds): AnyTarget[] {
     // What the server does with POST /api/v1/enroll: the body's schema, then the genesis entry
     // verified pinned to the journal id. The device's name is its own word, not signed.
     parse: (input) => {
-      const body = text(input);
-      assertJsonDepth(body, 'the request body');
-      let json: unknown;
-      try {
-        json = JSON.parse(body);
-      } catch {
-        throw new BreakGlassError('MALFORMED_BODY', 'the request body is not JSON');
-      }
+      const json = jsonBody(input, 'the request body', 'MALFORMED_BODY');
       const request = parseDocument(EnrolRequestSchema, json, 'the enrolment', 'MALFORMED_BODY');
       const { genesis, genesisKey, kind } = checkGenesis(request);
       return canonicalize({ journal: request.journal, genesisKey, kind, entry: exportLine(genesis) });
@@ -324,6 +320,7 @@ function cliTarget(): FuzzTarget<string[]> {
       const m = JSON.parse(meaning) as {
         globals: Record<string, string | boolean>;
         usage?: string;
+        status?: number;
         command?: string[];
         values?: Record<string, string | boolean>;
         positionals?: string[];
@@ -335,11 +332,8 @@ function cliTarget(): FuzzTarget<string[]> {
         const usageOf = COMMANDS.find((c) => m.usage!.startsWith(`usage: breakglass ${c.usage}\n`));
         return [
           ...globals,
-          ...(usageOf
-            ? [...usageOf.words, '--help']
-            : m.usage && m.command === undefined && (m as { status?: number }).status === 0
-              ? ['--help']
-              : []),
+          // A command's usage, the general usage asked for (status 0), or no command at all (status 2).
+          ...(usageOf ? [...usageOf.words, '--help'] : m.status === 0 ? ['--help'] : []),
         ];
       }
       const options = Object.entries(m.values!).flatMap(([k, v]) =>

@@ -301,6 +301,29 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
       await expectUnchanged(vault.vault, before);
     });
 
+    it('a byte-order mark or a noncharacter in a card or policy: refused naming the file or field, never stripped, nothing changed', async () => {
+      const before = await snapshot(vault.vault);
+      const cardText = readFileSync(path('alice.card'), 'utf8');
+      const bomCard = path('alice-bom.card');
+      writeFileSync(bomCard, `\uFEFF${cardText}`, { mode: 0o600 });
+      expect(jsonError(await vault.run(['--json', 'member', 'add', bomCard]), 2)).toMatchObject({
+        code: 'BAD_INPUT',
+        message: `${bomCard} starts with a byte-order mark (U+FEFF); save it without one`,
+      });
+      const oddCard = path('alice-nonchar.card');
+      writeFileSync(oddCard, JSON.stringify({ ...JSON.parse(cardText), name: 'Alice\uFFFE' }), { mode: 0o600 });
+      expect(jsonError(await vault.run(['--json', 'member', 'add', oddCard]), 2)).toMatchObject({
+        code: 'BAD_INPUT',
+        message: `member card ${oddCard} is not valid: name: holds a Unicode noncharacter (U+FFFE)`,
+      });
+      const bomPolicy = path('policy-bom.yaml');
+      writeFileSync(bomPolicy, `\uFEFF${examplePolicy()}`, { mode: 0o600 });
+      const policyError = jsonError(await vault.run(['--json', 'policy', 'set', bomPolicy]), 2);
+      expect(policyError.code).toBe('POLICY_INVALID');
+      expect(policyError.message).toContain('(root): starts with a byte-order mark (U+FEFF); save it without one');
+      await expectUnchanged(vault.vault, before);
+    });
+
     it('a vault folder that does not exist: exit 2 NOT_INITIALIZED, and no folder is created', async () => {
       const nowhere = path('no-vault-here');
       for (const args of [['list'], ['member', 'list'], ['journal', 'verify']]) {
