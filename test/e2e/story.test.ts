@@ -164,6 +164,9 @@ describe.sequential('the break-glass story in the app', () => {
       }
       await b.getByRole('button', { name: 'Show the request' }).click();
       const facts = b.getByRole('region', { name: /^Request .*, signed by its requester$/ });
+      // Polled for this round's own reason: the previous round's request can still be on screen
+      // (with the same warning) until the new one renders, which takes a while on a loaded machine.
+      await expect.poll(() => facts.innerText(), { timeout: 20_000 }).toContain(`WAN down, IdP unreachable (${carrier})`);
       await expect.poll(() => facts.innerText()).toContain('BREAK GLASS: this approval OPENS prod-db-root');
       const shown = await facts.innerText();
       for (const fact of [
