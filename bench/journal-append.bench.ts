@@ -125,6 +125,20 @@ export async function benchJournalAppend(): Promise<void> {
       target: '>=0.8x',
       pass: journalRate / rawRate >= 0.8,
     });
+    // The target as restated in issue 9: against the floor, which is what this machine allows. Each
+    // side is taken against the raw commits paired with it, so a change of load between the two
+    // phases falls out of the ratio.
+    const ofFloor = journalRate / rawRate / floorRatio;
+    report({
+      name: 'journal.append.floor',
+      value: journalRate / rawRate,
+      unit: 'x raw',
+      limit: floorRatio,
+      limitUnit: 'x raw',
+      ratio: ofFloor,
+      target: '>=0.9x',
+      pass: ofFloor >= 0.9,
+    });
     report({
       name: 'journal.append.p99',
       value: jl.p99,

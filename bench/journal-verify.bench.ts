@@ -49,7 +49,7 @@ function epochKeyPair(): SigningKeyPair {
 }
 
 /** Writes a vault-shaped journal of exactly `total` entries: genesis, then (entry, key.rotate) pairs. */
-async function buildJournal(db: Db, total: number): Promise<string> {
+export async function buildJournal(db: Db, total: number): Promise<string> {
   const repo = new VaultRepository(db);
   const journal = `j-${randomBytes(8).toString('hex')}`;
   let key: SigningKeyPair = epochKeyPair();

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchJournalAppend } from './journal-append.bench.js';
+import { benchJournalOpen } from './journal-open.bench.js';
 import { benchJournalVerify } from './journal-verify.bench.js';
 import { benchKdf } from './kdf.bench.js';
 import { benchServerBacklog } from './server-backlog.bench.js';
@@ -32,6 +33,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   kdf: { run: benchKdf, limitSeconds: 90 },
   'journal-append': { run: benchJournalAppend, limitSeconds: 90 },
   'journal-verify': { run: benchJournalVerify, limitSeconds: 240 },
+  'journal-open': { run: benchJournalOpen, limitSeconds: 300 },
   unseal: { run: benchUnseal, limitSeconds: 240 },
   'server-ingest': { run: benchServerIngest, limitSeconds: 300 },
   'server-load': { run: benchServerLoad, limitSeconds: 400 },

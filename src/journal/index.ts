@@ -8,6 +8,7 @@ export {
   startState,
   verifyEntries,
   walkEntries,
+  type VerifiedHead,
   type VerifyExpectations,
   type WalkState,
 } from './verify.js';

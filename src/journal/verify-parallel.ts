@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { StoredEntry, VerifyReport } from '../core/journal.js';
+import { verifyBytes } from '../crypto/index.js';
 import { verifyEntries, walkEntries, type VerifyExpectations } from './verify.js';
 
 /** Below this many entries, starting worker threads costs more than it saves. */
@@ -57,48 +58,74 @@ function* take<T>(items: Iterable<T>, count: number): Generator<T> {
 /**
  * Verifies a journal with the same result as `verifyEntries`, checking signatures on worker threads
  * for large journals: one pass does every other check and collects (epoch key, hash, signature);
- * the workers check the signatures; if anything failed, the entries up to the first failure are
- * verified again in order, so the report (failing seq, code, head) is exactly the sequential one.
- * `source` is called again for that second pass, so it must yield the same entries each time.
+ * the signatures are checked (on workers when there are many); if anything failed, the entries up to
+ * the first failure are verified again in order, so the report (failing seq, code, head) is exactly
+ * the sequential one. `source` is called again for that second pass, so it must yield the same
+ * entries each time.
+ *
+ * With `expect.verified` (a head verified before), only the signatures after it are checked; when
+ * that fails, the journal is verified again in full, and a failure found so is the one reported: it
+ * names the first bad entry, where the anchored pass can only see that the chain no longer leads to
+ * the verified head.
  */
 export async function verifyJournalEntries(
   source: () => Iterable<StoredEntry>,
   expect: VerifyExpectations = {},
   options: { threads?: number; minEntries?: number } = {},
 ): Promise<VerifyReport> {
+  if (expect.verified === undefined) return verifyOnce(source, expect, options);
+  const anchored = await verifyOnce(source, expect, options);
+  if (anchored.ok) return anchored;
+  const { verified: _, ...unanchored } = expect;
+  const full = await verifyOnce(source, unanchored, options);
+  return full.ok ? anchored : full;
+}
+
+async function verifyOnce(
+  source: () => Iterable<StoredEntry>,
+  expect: VerifyExpectations,
+  options: { threads?: number; minEntries?: number },
+): Promise<VerifyReport> {
   const threads = Math.max(1, options.threads ?? Math.min(availableParallelism(), 8));
   const keys: string[] = [];
   const hashes: Uint8Array[] = [];
   const sigs: Uint8Array[] = [];
+  // The seq of each collected signature's entry: the walk checked that it is its position.
+  const seqs: number[] = [];
   let firstMalformed = -1;
   const structural = walkEntries(source(), expect, (key, stored) => {
     if (stored.sig.length !== 64 && firstMalformed < 0) firstMalformed = keys.length;
     keys.push(key);
     hashes.push(stored.hash);
     sigs.push(stored.sig.length === 64 ? stored.sig : new Uint8Array(64));
+    seqs.push(stored.seq);
     return true;
   });
   const checked = keys.length;
-  if (checked < (options.minEntries ?? PARALLEL_MIN_ENTRIES) || threads === 1) return verifyEntries(source(), expect);
-
-  const size = Math.ceil(checked / threads);
-  const chunks = Array.from({ length: Math.ceil(checked / size) }, (_, c) => {
-    const from = c * size;
-    const to = Math.min(checked, from + size);
-    // Fresh (never pooled) memory, since it is transferred to the worker.
-    const h = new Uint8Array((to - from) * 32);
-    const s = new Uint8Array((to - from) * 64);
-    for (let i = from; i < to; i++) {
-      h.set(hashes[i]!, (i - from) * 32);
-      s.set(sigs[i]!, (i - from) * 64);
-    }
-    return checkChunk(keys.slice(from, to), h, s).then((bad) => (bad < 0 ? -1 : from + bad));
-  });
-  const bads = (await Promise.all(chunks)).filter((b) => b >= 0);
+  const bads: number[] = [];
+  if (checked < (options.minEntries ?? PARALLEL_MIN_ENTRIES) || threads === 1) {
+    const bad = keys.findIndex((key, i) => !verifyBytes(key, hashes[i]!, sigs[i]!));
+    if (bad >= 0) bads.push(bad);
+  } else {
+    const size = Math.ceil(checked / threads);
+    const chunks = Array.from({ length: Math.ceil(checked / size) }, (_, c) => {
+      const from = c * size;
+      const to = Math.min(checked, from + size);
+      // Fresh (never pooled) memory, since it is transferred to the worker.
+      const h = new Uint8Array((to - from) * 32);
+      const s = new Uint8Array((to - from) * 64);
+      for (let i = from; i < to; i++) {
+        h.set(hashes[i]!, (i - from) * 32);
+        s.set(sigs[i]!, (i - from) * 64);
+      }
+      return checkChunk(keys.slice(from, to), h, s).then((bad) => (bad < 0 ? -1 : from + bad));
+    });
+    bads.push(...(await Promise.all(chunks)).filter((b) => b >= 0));
+  }
   if (firstMalformed >= 0) bads.push(firstMalformed);
   if (bads.length === 0) return structural;
-  // A signature failed at position `first`: the sequential walk over the entries up to it names it
-  // (or an earlier structural failure, which the walk reaches first in the same order).
-  const first = Math.min(...bads);
+  // A signature failed at the entry with seq `first`: the sequential walk over the entries up to it
+  // names it (or an earlier structural failure, which the walk reaches first in the same order).
+  const first = seqs[Math.min(...bads)]!;
   return verifyEntries(take(source(), first + 1), expect);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BreakGlassError, invariant } from '../core/errors.js';
 import type { StoredEntry, VerifyReport } from '../core/journal.js';
 import { forgetPrivateKey, generateSigningKeyPair, isValidPublicKey, type SigningKeyPair } from '../crypto/index.js';
-import { advanceHead, makeEntry, verifyJournalEntries, type ChainHead, type EntryFields } from '../journal/index.js';
+import { advanceHead, makeEntry, verifyJournalEntries, type ChainHead, type EntryFields, type VerifiedHead } from '../journal/index.js';
 import type { SecretStore } from '../keychain/index.js';
 import { Evidence } from './evidence.js';
 import { checkVaultDir } from './paths.js';
@@ -14,6 +14,33 @@ export type SecretStoreFactory = (namespace: string) => Promise<SecretStore>;
 
 const EPOCH_ACCOUNT = 'journal-epoch:';
 const epochAccount = (epoch: number): string => `${EPOCH_ACCOUNT}${epoch}`;
+/**
+ * The head up to which this vault has verified its journal, signatures included: a write session
+ * re-checks the hash chain of every entry at open, but signatures only after it, so opening costs the
+ * same at any journal size. It sits with the epoch keys: whoever can change it can sign as the vault.
+ */
+const VERIFIED_ACCOUNT = 'journal-verified';
+
+interface Anchor {
+  readonly journal: string;
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** The anchor kept in `secrets`, or undefined when there is none or it is unreadable (a full verify then). */
+async function readAnchor(secrets: SecretStore, journal: string): Promise<VerifiedHead | undefined> {
+  try {
+    const value = JSON.parse((await secrets.get(VERIFIED_ACCOUNT)) ?? 'null') as Partial<Anchor> | null;
+    if (value?.journal === journal && Number.isSafeInteger(value.seq) && typeof value.hash === 'string')
+      return { seq: value.seq as number, hash: value.hash };
+  } catch {
+    // fall through: without a readable anchor the journal is verified in full
+  }
+  return undefined;
+}
+
+const anchorOf = (report: VerifyReport): string =>
+  JSON.stringify({ journal: report.journal ?? '', seq: report.headSeq, hash: report.headHash ?? '' } satisfies Anchor);
 
 /** Appends one entry inside a commit and returns it as stored (its seq and hash anchor other records). */
 export type Append = (fields: EntryFields) => StoredEntry;
@@ -107,8 +134,22 @@ export class VaultSession {
           `${dir} holds no vault (its database is empty); run "breakglass init --name NAME" or restore it from a backup`,
         );
       const journal = repo.getMeta('journal_id') ?? undefined;
-      const { report, evidence } = await verifyWithEvidence(repo, journal);
-      return new VaultSession(dir, repo, secretStore, report, evidence, lock);
+      // A write session trusts the head it verified last time (read before any entry is read, so it
+      // is never ahead of what the reading sees); a reader, which may hold no keychain, checks all.
+      let secrets: SecretStore | null = null;
+      let anchor: VerifiedHead | undefined;
+      if (lock && journal !== undefined) {
+        secrets = await secretStore(repo.getMeta('vault_id') ?? '').catch(() => null);
+        anchor = secrets ? await readAnchor(secrets, journal) : undefined;
+      }
+      const { report, evidence } = await verifyWithEvidence(repo, journal, anchor);
+      const session = new VaultSession(dir, repo, secretStore, report, evidence, lock);
+      if (secrets && report.ok && report.headSeq !== anchor?.seq) {
+        session.#secrets = secrets;
+        // Best effort: without it, the next open verifies the signatures from the old anchor on.
+        await secrets.set(VERIFIED_ACCOUNT, anchorOf(report)).catch(() => undefined);
+      }
+      return session;
     } catch (err) {
       lock?.release();
       db.close();
@@ -319,8 +360,11 @@ export class VaultSession {
     const following = generateSigningKeyPair();
     // The commit stands even if the keychain fails now: the next write session erases the stale key, and
     // the next commit stores a next key itself.
+    const verified = anchorOf(this.#report);
     this.#settling = Promise.all([
       secrets.delete(epochAccount(startHead.epoch)).catch(() => false),
+      // Entries this session signed, on a journal it verified: the next open need not check them again.
+      secrets.set(VERIFIED_ACCOUNT, verified).catch(() => undefined),
       secrets.set(epochAccount(head.epoch + 1), JSON.stringify(following)).then(
         () => {
           this.#next = following;
@@ -362,6 +406,7 @@ export class VaultSession {
 async function verifyWithEvidence(
   repo: VaultRepository,
   journal: string | undefined,
+  verified?: VerifiedHead,
 ): Promise<{ report: VerifyReport; evidence: Evidence }> {
   const evidence = new Evidence();
   let first = true;
@@ -380,7 +425,7 @@ async function verifyWithEvidence(
       first = false;
       return tapped();
     },
-    journal === undefined ? {} : { journal },
+    journal === undefined ? {} : verified === undefined ? { journal } : { journal, verified },
   );
   invariant(!report.ok || seen >= report.count, 'the evidence pass read the whole verified journal');
   return { report, evidence };
