@@ -839,6 +839,9 @@ async function rewriteJournal(vault: Laptop, vaultId: string): Promise<void> {
     const ks = new KeytarSecretStore(vaultId);
     for (const account of await ks.list()) if (account.startsWith('journal-epoch:')) await ks.delete(account);
     await ks.set(`journal-epoch:${head.epoch}`, JSON.stringify(key));
+    // The keychain is the attacker's too: without this, the vault's own next write session refuses
+    // the rewrite (its verified head is not in the new chain), and the holder's check goes untested.
+    await ks.delete('journal-verified');
   } finally {
     db.close();
   }
