@@ -86,16 +86,18 @@ export async function benchJournalOpen(): Promise<void> {
         info(
           `${size.toLocaleString('en')} entries: first open (every signature) ${fmt(firstMs, 1)} ms; open from the verified head ${fmt(openMs, 1)} ms (median of ${OPENS}: ${times.map((t) => fmt(t, 0)).join(' ')}); SHA-256 of the same bytes ${fmt(hashMs, 1)} ms`,
         );
-        report({
-          name: `journal.open.${size / 1000}k`,
-          value: openMs,
-          unit: 'ms',
-          limit: hashMs,
-          limitUnit: 'ms',
-          ratio,
-          target: size === 100_000 ? `<${TARGET_100K_SECONDS * 1000}ms` : 'flat',
-          pass: size === 100_000 ? openMs < TARGET_100K_SECONDS * 1000 : true,
-        });
+        // The smaller sizes have no target of their own: they feed the growth target below.
+        if (size === 100_000)
+          report({
+            name: 'journal.open.100k',
+            value: openMs,
+            unit: 'ms',
+            limit: hashMs,
+            limitUnit: 'ms',
+            ratio,
+            target: `<${TARGET_100K_SECONDS * 1000}ms`,
+            pass: openMs < TARGET_100K_SECONDS * 1000,
+          });
       } finally {
         cleanup();
       }

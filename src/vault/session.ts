@@ -144,8 +144,8 @@ export class VaultSession {
       }
       const { report, evidence } = await verifyWithEvidence(repo, journal, anchor);
       const session = new VaultSession(dir, repo, secretStore, report, evidence, lock);
+      session.#secrets = secrets;
       if (secrets && report.ok && report.headSeq !== anchor?.seq) {
-        session.#secrets = secrets;
         // Best effort: without it, the next open verifies the signatures from the old anchor on.
         await secrets.set(VERIFIED_ACCOUNT, anchorOf(report)).catch(() => undefined);
       }
