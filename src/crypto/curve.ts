@@ -10,8 +10,7 @@
  */
 
 const P = 2n ** 255n - 19n;
-const D = mod(-121665n * inverse(121666n));
-const SQRT_M1 = power(2n, (P - 1n) / 4n);
+const D = mod(-121665n * power(121666n, P - 2n));
 
 function mod(a: bigint): bigint {
   const r = a % P;
@@ -30,62 +29,66 @@ function power(base: bigint, exp: bigint): bigint {
   return result;
 }
 
-function inverse(a: bigint): bigint {
-  return power(a, P - 2n);
-}
-
 function littleEndian(bytes: Uint8Array): bigint {
   let n = 0n;
   for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i] as number);
   return n;
 }
 
-interface Point {
-  readonly x: bigint;
-  readonly y: bigint;
+/**
+ * The Jacobi symbol (a/n) for odd n > 0: 1 when a is a nonzero square mod a prime n, -1 when it
+ * is not, 0 when n divides a. About 150 steps of Euclid's algorithm, five times faster here than
+ * Euler's criterion (a^((p-1)/2), 250 squarings), and a vault checks one key per transaction.
+ */
+function jacobi(value: bigint, modulus: bigint): number {
+  let a = value % modulus;
+  let n = modulus;
+  let t = 1;
+  while (a !== 0n) {
+    let low = Number(a & 0xffffffffn);
+    while (low === 0) {
+      a >>= 32n;
+      low = Number(a & 0xffffffffn);
+    }
+    const zeros = 31 - Math.clz32(low & -low);
+    if (zeros > 0) {
+      a >>= BigInt(zeros);
+      const r = Number(n & 7n);
+      if ((zeros & 1) === 1 && (r === 3 || r === 5)) t = -t;
+    }
+    [a, n] = [n, a];
+    if (Number(a & 3n) === 3 && Number(n & 3n) === 3) t = -t;
+    a %= n;
+  }
+  return n === 1n ? t : 0;
 }
 
-/** Decodes an Ed25519 point, or null when the encoding is not canonical or not on the curve. */
-function decodeEd25519(bytes: Uint8Array): Point | null {
-  if (bytes.length !== 32) return null;
-  const last = bytes[31] as number;
-  const sign = last >> 7;
-  const copy = Uint8Array.from(bytes);
-  copy[31] = last & 0x7f;
-  const y = littleEndian(copy);
-  if (y >= P) return null;
-  const u = mod(y * y - 1n);
-  const v = mod(D * y * y + 1n);
-  // x = u v^3 (u v^7)^((p-5)/8), then fix up by sqrt(-1) (RFC 8032 5.1.3 step 3).
-  let x = mod(u * power(v, 3n) * power(u * power(v, 7n), (P - 5n) / 8n));
-  const check = mod(v * x * x);
-  if (check === mod(-u)) x = mod(x * SQRT_M1);
-  else if (check !== u) return null;
-  if (x === 0n && sign === 1) return null;
-  if (Number(x & 1n) !== sign) x = P - x;
-  return { x, y };
-}
+// The y-coordinates of the eight points of small order: the identity (y = 1), the point of
+// order 2 (y = -1), the two of order 4 (y = 0) and the four of order 8 (y = ±Y8). A point's
+// order depends only on y, because (x, y) and (-x, y) have the same order.
+const Y8 = 0x7a03ac9277fdc74ec6cc392cfa53202a0f67100d760b3cba4fd84d3d706a17c7n;
+const SMALL_ORDER_Y = new Set<bigint>([0n, 1n, P - 1n, Y8, P - Y8]);
 
-/** Doubles a point in projective coordinates (X:Y:Z), a = -1 (dbl-2008-bbjlp): no inversions. */
-function double([X, Y, Z]: readonly [bigint, bigint, bigint]): [bigint, bigint, bigint] {
-  const B = mod((X + Y) * (X + Y));
-  const C = mod(X * X);
-  const Dy = mod(Y * Y);
-  const E = mod(-C);
-  const F = mod(E + Dy);
-  const H = mod(Z * Z);
-  const J = mod(F - 2n * H);
-  return [mod((B - C - Dy) * J), mod(F * (E - Dy)), mod(F * J)];
-}
-
-/** True when `raw` is a canonical Ed25519 point encoding, on the curve, not of small order. */
+/**
+ * True when `raw` is a canonical Ed25519 point encoding, on the curve, not of small order.
+ *
+ * RFC 8032 section 5.1.3 decodes y (canonical when y < p) and then x from x^2 = u/v with
+ * u = y^2 - 1 and v = d y^2 + 1; a point exists exactly when u/v is a square mod p, which is when
+ * u v is (v is never 0: -1/d is not a square). Both signs of x are canonical except for x = 0,
+ * whose y = ±1 are of small order anyway. So the check needs y alone: y < p, y not one of the
+ * small-order y-coordinates, and (u v / p) = 1. The full decoder, as the RFC writes it, is the
+ * oracle of this function's tests.
+ */
 export function isStrongEd25519Key(raw: Uint8Array): boolean {
-  const point = decodeEd25519(raw);
-  if (!point) return false;
-  // The small-order points are exactly those with 8P = identity, (0 : Z : Z) projectively.
-  let q: [bigint, bigint, bigint] = [point.x, point.y, 1n];
-  for (let i = 0; i < 3; i++) q = double(q);
-  return !(q[0] === 0n && q[1] === q[2]);
+  if (raw.length !== 32) return false;
+  const copy = Uint8Array.from(raw);
+  copy[31] = (copy[31] as number) & 0x7f;
+  const y = littleEndian(copy);
+  if (y >= P || SMALL_ORDER_Y.has(y)) return false;
+  const yy = (y * y) % P;
+  const u = mod(yy - 1n);
+  const v = (D * yy + 1n) % P;
+  return jacobi((u * v) % P, P) === 1;
 }
 
 // The u-coordinates of the points of order 1, 2, 4 and 8 on Curve25519, below p.

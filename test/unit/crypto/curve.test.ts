@@ -1,4 +1,4 @@
-import { createPublicKey, verify as rawVerify } from 'node:crypto';
+import { createPublicKey, randomBytes, verify as rawVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BreakGlassError } from '../../../src/core/errors.js';
 import { isStrongEd25519Key, isStrongX25519Key } from '../../../src/crypto/curve.js';
@@ -70,6 +70,77 @@ describe('Ed25519 public keys are checked before they are trusted', () => {
       const { publicKey } = generateSigningKeyPair();
       expect(isValidPublicKey(publicKey, 'Ed25519')).toBe(true);
     }
+  });
+});
+
+// The oracle: RFC 8032 section 5.1.3 decoding as the RFC writes it (x from a square root, with
+// the sqrt(-1) fix-up and the sign rule), then the small-order test 8P = identity by three
+// doublings. Slow (a 252-bit exponentiation per key), independent of the Jacobi-symbol shortcut.
+const P25519 = 2n ** 255n - 19n;
+const modP = (a: bigint): bigint => ((a % P25519) + P25519) % P25519;
+function powP(base: bigint, exp: bigint): bigint {
+  let result = 1n;
+  let b = modP(base);
+  for (let e = exp; e > 0n; e >>= 1n) {
+    if (e & 1n) result = (result * b) % P25519;
+    b = (b * b) % P25519;
+  }
+  return result;
+}
+function referenceIsStrong(bytes: Uint8Array): boolean {
+  const d = modP(-121665n * powP(121666n, P25519 - 2n));
+  const sign = (bytes[31] as number) >> 7;
+  let y = 0n;
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? (bytes[i] as number) & 0x7f : (bytes[i] as number));
+  if (y >= P25519) return false;
+  const u = modP(y * y - 1n);
+  const v = modP(d * y * y + 1n);
+  let x = modP(u * powP(v, 3n) * powP(u * powP(v, 7n), (P25519 - 5n) / 8n));
+  const check = modP(v * x * x);
+  if (check === modP(-u)) x = modP(x * powP(2n, (P25519 - 1n) / 4n));
+  else if (check !== u) return false;
+  if (x === 0n && sign === 1) return false;
+  if (Number(x & 1n) !== sign) x = P25519 - x;
+  let [X, Y, Z] = [x, y, 1n];
+  for (let i = 0; i < 3; i++) {
+    const B = modP((X + Y) * (X + Y));
+    const C = modP(X * X);
+    const Dy = modP(Y * Y);
+    const E = modP(-C);
+    const F = modP(E + Dy);
+    const J = modP(F - 2n * modP(Z * Z));
+    [X, Y, Z] = [modP((B - C - Dy) * J), modP(F * (E - Dy)), modP(F * J)];
+  }
+  return !(X === 0n && Y === Z);
+}
+
+describe('the fast Ed25519 key check agrees with the RFC 8032 decoder', () => {
+  it('on 2,000 random strings, 2,000 small y, every small-order point and its neighbours', () => {
+    const cases: Uint8Array[] = [...SMALL_ORDER, ...NON_CANONICAL].map(hex);
+    for (let i = 0; i < 2000; i++) cases.push(randomBytes(32));
+    for (let i = 0; i < 2000; i++) {
+      const small = Buffer.alloc(32);
+      small.writeUInt16LE(i, 0);
+      if (i % 2 === 1) small[31] = 0x80;
+      cases.push(small);
+    }
+    // Near p (y = p - k and p + k) and near each small-order y, with both signs.
+    for (const h of SMALL_ORDER) {
+      for (const delta of [-2, -1, 1, 2]) {
+        const b = Buffer.from(hex(h));
+        b[0] = ((b[0] as number) + delta) & 0xff;
+        cases.push(b);
+      }
+    }
+    let accepted = 0;
+    for (const c of cases) {
+      const expected = referenceIsStrong(c);
+      expect(isStrongEd25519Key(c), Buffer.from(c).toString('hex')).toBe(expected);
+      if (expected) accepted++;
+    }
+    // About half of all y decode: the sample is not all one answer.
+    expect(accepted).toBeGreaterThan(cases.length / 4);
+    expect(accepted).toBeLessThan((cases.length * 3) / 4);
   });
 });
 
