@@ -8,8 +8,9 @@ export {
   startState,
   verifyEntries,
   walkEntries,
+  type EntryObserver,
   type VerifiedHead,
   type VerifyExpectations,
   type WalkState,
 } from './verify.js';
-export { verifyJournalEntries } from './verify-parallel.js';
+export { verifyJournalEntries, type VerifyOptions } from './verify-parallel.js';

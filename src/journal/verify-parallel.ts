@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { StoredEntry, VerifyReport } from '../core/journal.js';
 import { verifyBytes } from '../crypto/index.js';
-import { verifyEntries, walkEntries, type VerifyExpectations } from './verify.js';
+import { verifyEntries, walkEntries, type EntryObserver, type VerifyExpectations } from './verify.js';
 
 /** Below this many entries, starting worker threads costs more than it saves. */
 const PARALLEL_MIN_ENTRIES = 2_000;
@@ -71,21 +71,28 @@ function* take<T>(items: Iterable<T>, count: number): Generator<T> {
 export async function verifyJournalEntries(
   source: () => Iterable<StoredEntry>,
   expect: VerifyExpectations = {},
-  options: { threads?: number; minEntries?: number } = {},
+  options: VerifyOptions = {},
 ): Promise<VerifyReport> {
   if (expect.verified === undefined) return verifyOnce(source, expect, options);
   const anchored = await verifyOnce(source, expect, options);
   if (anchored.ok) return anchored;
   const { verified: _, ...unanchored } = expect;
-  const full = await verifyOnce(source, unanchored, options);
+  const { observe: __, ...again } = options;
+  const full = await verifyOnce(source, unanchored, again);
   return full.ok ? anchored : full;
 }
 
-async function verifyOnce(
-  source: () => Iterable<StoredEntry>,
-  expect: VerifyExpectations,
-  options: { threads?: number; minEntries?: number },
-): Promise<VerifyReport> {
+export interface VerifyOptions {
+  readonly threads?: number;
+  readonly minEntries?: number;
+  /**
+   * Shown every entry of the first pass that passed the checks other than its signature, which is
+   * checked after the pass; a caller must use what it saw only when the report is ok.
+   */
+  readonly observe?: EntryObserver;
+}
+
+async function verifyOnce(source: () => Iterable<StoredEntry>, expect: VerifyExpectations, options: VerifyOptions): Promise<VerifyReport> {
   const threads = Math.max(1, options.threads ?? Math.min(availableParallelism(), 8));
   const keys: string[] = [];
   const hashes: Uint8Array[] = [];
@@ -93,14 +100,19 @@ async function verifyOnce(
   // The seq of each collected signature's entry: the walk checked that it is its position.
   const seqs: number[] = [];
   let firstMalformed = -1;
-  const structural = walkEntries(source(), expect, (key, stored) => {
-    if (stored.sig.length !== 64 && firstMalformed < 0) firstMalformed = keys.length;
-    keys.push(key);
-    hashes.push(stored.hash);
-    sigs.push(stored.sig.length === 64 ? stored.sig : new Uint8Array(64));
-    seqs.push(stored.seq);
-    return true;
-  });
+  const structural = walkEntries(
+    source(),
+    expect,
+    (key, stored) => {
+      if (stored.sig.length !== 64 && firstMalformed < 0) firstMalformed = keys.length;
+      keys.push(key);
+      hashes.push(stored.hash);
+      sigs.push(stored.sig.length === 64 ? stored.sig : new Uint8Array(64));
+      seqs.push(stored.seq);
+      return true;
+    },
+    options.observe,
+  );
   const checked = keys.length;
   const bads: number[] = [];
   if (checked < (options.minEntries ?? PARALLEL_MIN_ENTRIES) || threads === 1) {

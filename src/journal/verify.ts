@@ -60,6 +60,9 @@ const FIELD_TYPES: readonly (readonly [keyof JournalEntry, 'integer' | 'string' 
   ['data', 'object'],
 ];
 
+const FIELDS = new Set<string>(['v', ...FIELD_TYPES.map(([field]) => field)]);
+const KINDS = new Set<string>(ENTRY_KINDS);
+
 const hasType = (value: unknown, type: 'integer' | 'string' | 'object'): boolean =>
   type === 'integer'
     ? Number.isSafeInteger(value)
@@ -97,12 +100,10 @@ export function parseEntry(bytes: Uint8Array, options: { verifiedBefore?: boolea
         `entry field ${field} is missing or not ${type === 'integer' ? 'an integer' : `a${type === 'object' ? 'n' : ''} ${type}`}`,
       );
   }
-  if (!(ENTRY_KINDS as readonly string[]).includes(e['kind'] as string))
-    throw new Failure('TAMPER', 'entry has a kind this format does not define');
+  if (!KINDS.has(e['kind'] as string)) throw new Failure('TAMPER', 'entry has a kind this format does not define');
   // Exactly the fields of the format: a field this verifier does not know could carry a meaning it
   // cannot check (a newer format says so in `v`).
-  const extra = Object.keys(e).find((k) => k !== 'v' && !FIELD_TYPES.some(([f]) => f === k));
-  if (extra !== undefined) throw new Failure('TAMPER', 'entry has a field that a version-1 entry does not have');
+  for (const k in e) if (!FIELDS.has(k)) throw new Failure('TAMPER', 'entry has a field that a version-1 entry does not have');
   return e as unknown as JournalEntry;
 }
 
@@ -210,14 +211,19 @@ export function checkEntry(
   };
 }
 
+/** Sees each entry that passed its checks, parsed, in journal order (a failing entry is never shown). */
+export type EntryObserver = (entry: JournalEntry, stored: StoredEntry) => void;
+
 /**
  * The walk behind `verifyEntries`, with the signature check supplied by the caller: the parallel
- * verifier records each (key, entry) here and checks the signatures on worker threads.
+ * verifier records each (key, entry) here and checks the signatures on worker threads. `observe`
+ * lets a reader of the journal (a vault's evidence) use the entry this walk already parsed.
  */
 export function walkEntries(
   entries: Iterable<StoredEntry>,
   expect: VerifyExpectations,
   checkSignature: (epochKey: string, stored: StoredEntry) => boolean,
+  observe?: EntryObserver,
 ): VerifyReport {
   let s = startState(expect);
   const flags: VerifyFlag[] = [];
@@ -246,6 +252,7 @@ export function walkEntries(
         throw new Failure('TAMPER', `entry is not the one this vault verified at seq ${anchor.seq} (the head kept with its keychain)`);
       if (next.flag) flags.push(next.flag);
       s = next.state;
+      observe?.(next.entry, stored);
     } catch (err) {
       // Named by the seq it should have had, which survives tampering with its bytes.
       if (err instanceof Failure) return report({ seq: s.nextSeq, code: err.code, message: err.message });

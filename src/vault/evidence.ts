@@ -97,17 +97,25 @@ export class Evidence {
   #genesis: { vault: string; name: string } | null = null;
   #broken: string | null = null;
 
-  /** Reads one verified entry; entries must come in journal order. */
-  add(stored: StoredEntry): void {
-    const bytes = Buffer.from(stored.bytes.buffer, stored.bytes.byteOffset, stored.bytes.byteLength);
-    if (bytes.includes(KEY_ROTATE)) return;
-    const entry = JSON.parse(bytes.toString('utf8')) as JournalEntry;
+  /**
+   * Reads one verified entry; entries must come in journal order. `parsed` is the entry its verifier
+   * already parsed from `stored.bytes`. Once an entry cannot be read, nothing it gates may be decided,
+   * so later entries are not read either.
+   */
+  add(stored: StoredEntry, parsed?: JournalEntry): void {
+    if (this.#broken !== null) return;
+    let entry = parsed;
+    if (entry === undefined) {
+      const bytes = Buffer.from(stored.bytes.buffer, stored.bytes.byteOffset, stored.bytes.byteLength);
+      if (bytes.includes(KEY_ROTATE)) return;
+      entry = JSON.parse(bytes.toString('utf8')) as JournalEntry;
+    }
     if (!INTERESTING.has(entry.kind)) return;
     try {
-      this.#apply(entry, Buffer.from(stored.hash).toString('base64url'));
+      this.#apply(entry, b64(stored.hash));
     } catch (err) {
       // A signed entry this version cannot read: nothing it gates may be decided.
-      this.#broken ??= `entry ${entry.seq} (${entry.kind}) cannot be read: ${(err as Error).message}`;
+      this.#broken = `entry ${entry.seq} (${entry.kind}) cannot be read: ${(err as Error).message}`;
     }
   }
 
@@ -311,6 +319,7 @@ export class Evidence {
 
   /** True when the journal enrolled `id` (the database row may still have been edited). */
   hasCard(id: string): boolean {
+    this.#assertReadable();
     return this.#cards.has(id);
   }
 

@@ -409,23 +409,17 @@ async function verifyWithEvidence(
   verified?: VerifiedHead,
 ): Promise<{ report: VerifyReport; evidence: Evidence }> {
   const evidence = new Evidence();
-  let first = true;
   let seen = 0;
-  const tapped = function* (): Generator<StoredEntry> {
-    for (const stored of repo.entries()) {
-      seen += 1;
-      yield stored;
-      // Only after the verifier took it and asked for the next one: an entry that fails is never read.
-      evidence.add(stored);
-    }
-  };
   const report = await verifyJournalEntries(
-    () => {
-      if (!first) return repo.entries();
-      first = false;
-      return tapped();
-    },
+    () => repo.entries(),
     journal === undefined ? {} : verified === undefined ? { journal } : { journal, verified },
+    {
+      // The entry the verifier parsed; an entry that fails a check is never shown.
+      observe: (entry, stored) => {
+        seen += 1;
+        evidence.add(stored, entry);
+      },
+    },
   );
   invariant(!report.ok || seen >= report.count, 'the evidence pass read the whole verified journal');
   return { report, evidence };

@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { StoredEntry } from '../../../src/core/journal.js';
 import { generateSigningKeyPair, signBytes, type SigningKeyPair } from '../../../src/crypto/index.js';
-import { advanceHead, entryHash, makeEntry, verifyEntries, verifyJournalEntries, type ChainHead } from '../../../src/journal/index.js';
+import {
+  advanceHead,
+  entryHash,
+  makeEntry,
+  parseEntry,
+  verifyEntries,
+  verifyJournalEntries,
+  type ChainHead,
+} from '../../../src/journal/index.js';
 
 // The parallel verifier must give exactly the sequential report (code, seq, head, flags) on every
 // journal, good or bad: it checks signatures on worker threads, then re-walks up to any failure.
@@ -67,6 +75,21 @@ describe('verifyJournalEntries (signatures on worker threads)', () => {
     const sequential = verifyEntries(list);
     for (const threads of [2, 3]) {
       expect(await verifyJournalEntries(() => list, {}, { threads, minEntries: 0 })).toEqual(sequential);
+    }
+  });
+
+  // A vault reads its evidence from the entries the verifier parsed: every entry that passed, in order,
+  // each exactly as its bytes say, and never the entry that failed or anything after it.
+  it.each([
+    ['an intact journal', entries, 90],
+    ['flipped bytes at 33', entries.map((e, i) => (i === 33 ? { ...e, bytes: flip(e.bytes, 50) } : e)), 33],
+    ['a deleted entry at 45', entries.filter((_, i) => i !== 45), 45],
+  ] as const)('observe on %s: the entries before the first failure, parsed, in order', async (_name, list, passed) => {
+    for (const threads of [1, 2]) {
+      const seen: [number, unknown][] = [];
+      await verifyJournalEntries(() => list, {}, { threads, minEntries: 0, observe: (entry, stored) => seen.push([stored.seq, entry]) });
+      expect(seen.map(([seq]) => seq)).toEqual(list.slice(0, passed).map((e) => e.seq));
+      expect(seen.map(([, entry]) => entry)).toEqual(list.slice(0, passed).map((e) => parseEntry(e.bytes)));
     }
   });
 

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { BreakGlassError } from '../../../src/core/errors.js';
+import { generateSigningKeyPair } from '../../../src/crypto/index.js';
+import { advanceHead, makeEntry, parseEntry, type ChainHead, type EntryFields } from '../../../src/journal/index.js';
+import { Evidence } from '../../../src/vault/evidence.js';
+
+// Evidence is read from the verified journal. An entry it cannot read makes every decision it gates
+// INTEGRITY_FAILURE, whatever comes after it; it must not answer from the entries before it.
+describe('Evidence', () => {
+  const key = generateSigningKeyPair();
+  const journal = (fields: EntryFields[]) => {
+    let head: ChainHead = { journal: `j-${randomBytes(8).toString('hex')}`, nextSeq: 0, prev: '', epoch: 0 };
+    return fields.map((f) => {
+      const entry = makeEntry(head, f, key);
+      head = advanceHead(head, entry, f.kind);
+      return entry;
+    });
+  };
+  const genesis: EntryFields = {
+    kind: 'journal.genesis',
+    actor: 'vault',
+    subject: 'v-1',
+    data: { key: key.publicKey, vault: 'v-1', name: 'lab' },
+  };
+
+  it('reads the parsed entry the verifier gives it exactly as it reads the bytes', () => {
+    const entries = journal([genesis]);
+    const fromBytes = new Evidence();
+    const fromParsed = new Evidence();
+    for (const e of entries) {
+      fromBytes.add(e);
+      fromParsed.add(e, parseEntry(e.bytes));
+    }
+    expect(fromParsed.vault).toEqual({ vault: 'v-1', name: 'lab' });
+    expect(fromBytes.vault).toEqual(fromParsed.vault);
+  });
+
+  it('after an entry it cannot read, every question is INTEGRITY_FAILURE naming that entry, hasCard included', () => {
+    const entries = journal([genesis, { kind: 'member.add', actor: 'vault', subject: 'mallory', data: { card: { id: 'mallory' } } }]);
+    const evidence = new Evidence();
+    for (const e of entries) evidence.add(e);
+    for (const ask of [() => evidence.hasCard('alice'), () => evidence.vault, () => evidence.policyHash, () => evidence.liveRequests()]) {
+      let err: unknown;
+      try {
+        ask();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(BreakGlassError);
+      expect((err as BreakGlassError).code).toBe('INTEGRITY_FAILURE');
+      expect((err as Error).message).toContain('entry 1 (member.add) cannot be read');
+    }
+  });
+});
