@@ -57,39 +57,42 @@ export async function benchJournalAppend(): Promise<void> {
     for (const f of fieldsFor(WARMUP)) append(f);
     for (let i = 0; i < WARMUP; i++) raw.commit(rawRow.bytes, rawRow.hash, rawRow.sig);
 
-    // Pairs of commits, raw and journal in alternating order, so that load from other processes
-    // (this machine is shared) falls on both sides alike. Then, in each round, pairs of raw and
-    // floor commits the same way: measured apart, so the floor's signing does not disturb the
-    // caches the journal's commits find (interleaved, it cost the journal 0.02-0.07 of its ratio).
+    // Triples of commits (raw, floor, journal) in rotating order, so that load from other processes
+    // (this machine is shared) and the state of the caches fall on all three alike. Measured in
+    // separate phases instead, the floor moved by a tenth of its ratio between runs, more than the
+    // target leaves.
     const journalSamples: number[] = [];
     const rawSamples: number[] = [];
     const floorSamples: number[] = [];
-    const floorRawSamples: number[] = [];
-    const roundRatios: number[] = [];
+    const rawRatios: number[] = [];
+    const floorRatios: number[] = [];
     const commitRaw = (): number => raw.commit(rawRow.bytes, rawRow.hash, rawRow.sig);
     const commitFloor = (): number => raw.commitSigned(rawRow.bytes, rawRow.hash, rawRow.hash);
     for (let r = 0; r < ROUNDS; r++) {
       const fields = fieldsFor(PER_ROUND);
       let rawMs = 0;
+      let floorMs = 0;
       let journalMs = 0;
       for (let i = 0; i < PER_ROUND; i++) {
-        const rawFirst = i % 2 === 0;
-        const a = rawFirst ? commitRaw() : append(fields[i]!);
-        const b = rawFirst ? append(fields[i]!) : commitRaw();
-        const [rawOne, journalOne] = rawFirst ? [a, b] : [b, a];
-        rawSamples.push(rawOne);
-        journalSamples.push(journalOne);
-        rawMs += rawOne;
-        journalMs += journalOne;
+        for (let k = 0; k < 3; k++) {
+          const which = (i + k) % 3;
+          if (which === 0) {
+            const t = commitRaw();
+            rawSamples.push(t);
+            rawMs += t;
+          } else if (which === 1) {
+            const t = commitFloor();
+            floorSamples.push(t);
+            floorMs += t;
+          } else {
+            const t = append(fields[i]!);
+            journalSamples.push(t);
+            journalMs += t;
+          }
+        }
       }
-      roundRatios.push(rawMs / journalMs);
-      for (let i = 0; i < PER_ROUND / 2; i++) {
-        const rawFirst = i % 2 === 0;
-        const a = rawFirst ? commitRaw() : commitFloor();
-        const b = rawFirst ? commitFloor() : commitRaw();
-        floorRawSamples.push(rawFirst ? a : b);
-        floorSamples.push(rawFirst ? b : a);
-      }
+      rawRatios.push(rawMs / journalMs);
+      floorRatios.push(floorMs / journalMs);
     }
 
     const jl = latency(journalSamples);
@@ -98,17 +101,12 @@ export async function benchJournalAppend(): Promise<void> {
     const journalRate = 1000 / jl.mean;
     const rawRate = 1000 / rl.mean;
     const floorRate = 1000 / fl.mean;
-    const floorRawRate = 1000 / latency(floorRawSamples).mean;
     info(`raw SQLite WAL/FULL commit:  ${fmt(rawRate, 0)} commits/s   ${fmtLatency(rl)}`);
-    info(
-      `raw commit + 1 raw Ed25519 signature inside it: ${fmt(floorRate, 0)} commits/s   ${fmtLatency(fl)} (against raw ${fmt(floorRawRate, 0)}/s in its own pairs)`,
-    );
+    info(`raw commit + 1 raw Ed25519 signature inside it (the floor): ${fmt(floorRate, 0)} commits/s   ${fmtLatency(fl)}`);
     info(`journal append (sign+commit): ${fmt(journalRate, 0)} entries/s   ${fmtLatency(jl)}`);
-    info(`per-round ratio journal/raw: ${roundRatios.map((x) => fmt(x, 2)).join(' ')} (median ${fmt(median(roundRatios), 3)})`);
-    const floorRatio = floorRate / floorRawRate;
-    info(
-      `signing every entry as it commits can reach at most ${fmt(floorRatio, 3)}x raw here; the journal reaches ${fmt(journalRate / rawRate / floorRatio, 3)}x of that bound`,
-    );
+    info(`per-round rate journal/raw: ${rawRatios.map((x) => fmt(x, 2)).join(' ')} (median ${fmt(median(rawRatios), 3)})`);
+    info(`per-round rate journal/floor: ${floorRatios.map((x) => fmt(x, 2)).join(' ')} (median ${fmt(median(floorRatios), 3)})`);
+    info(`signing every entry as it commits can reach at most ${fmt(floorRate / rawRate, 3)}x raw here`);
 
     const check = verifyEntries(repo.entries(), { journal });
     if (!check.ok || check.count !== head.nextSeq)
@@ -121,20 +119,19 @@ export async function benchJournalAppend(): Promise<void> {
       unit: '/s',
       limit: rawRate,
       limitUnit: '/s',
-      ratio: journalRate / rawRate,
+      ratio: median(rawRatios),
       target: '>=0.8x',
-      pass: journalRate / rawRate >= 0.8,
+      pass: median(rawRatios) >= 0.8,
     });
-    // The target as restated in issue 9: against the floor, which is what this machine allows. Each
-    // side is taken against the raw commits paired with it, so a change of load between the two
-    // phases falls out of the ratio.
-    const ofFloor = journalRate / rawRate / floorRatio;
+    // The target as restated in issue 9: against the floor, which is what this machine allows; the
+    // median of the rounds' ratios, each round's three sides measured side by side.
+    const ofFloor = median(floorRatios);
     report({
       name: 'journal.append.floor',
-      value: journalRate / rawRate,
-      unit: 'x raw',
-      limit: floorRatio,
-      limitUnit: 'x raw',
+      value: journalRate,
+      unit: '/s',
+      limit: floorRate,
+      limitUnit: '/s',
       ratio: ofFloor,
       target: '>=0.9x',
       pass: ofFloor >= 0.9,

@@ -14,6 +14,19 @@ function text(value: string): string {
   return JSON.stringify(value);
 }
 
+// Keys repeat across documents (every journal entry has the same dozen): the text of short ones,
+// once checked, is kept (a bounded number, so documents from outside cannot grow it without end).
+const keyTexts = new Map<string, string>();
+
+function keyText(key: string): string {
+  let out = keyTexts.get(key);
+  if (out === undefined) {
+    out = text(key);
+    if (keyTexts.size < 4_096 && key.length <= 64) keyTexts.set(key, out);
+  }
+  return out;
+}
+
 /** Serialises `value` in canonical form; throws on values outside the supported subset. */
 export function canonicalize(value: unknown): string {
   if (value === null) return 'null';
@@ -43,7 +56,7 @@ export function canonicalize(value: unknown): string {
       for (const key of keys) {
         const member = record[key];
         if (member === undefined) continue;
-        out += `${out.length === 1 ? '' : ','}${text(key)}:${canonicalize(member)}`;
+        out += `${out.length === 1 ? '' : ','}${keyText(key)}:${canonicalize(member)}`;
       }
       return `${out}}`;
     }

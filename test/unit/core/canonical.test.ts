@@ -139,9 +139,18 @@ describe('isCanonical', () => {
 });
 
 describe('canonical JSON is I-JSON', () => {
+  it('member names read the same the first time and every time after (their text is remembered)', () => {
+    const doc = { 'a"b': 1, 'line\nbreak': 2, ['\u00e9']: 3, ['x'.repeat(100)]: 4 };
+    const first = canonicalize(doc);
+    expect(first).toBe(`{"a\\"b":1,"line\\nbreak":2,"${'x'.repeat(100)}":4,"\u00e9":3}`);
+    for (let i = 0; i < 3; i++) expect(canonicalize(doc)).toBe(first);
+  });
+
   it('refuses a string or member name with a lone surrogate (RFC 8785 canonicalises Unicode text only)', () => {
     expect(() => canonicalize({ name: 'a\uD800' })).toThrow('lone surrogate');
     expect(() => canonicalize({ ['\uDC00']: 1 })).toThrow('lone surrogate');
+    // Member names are remembered once checked: a refused one is refused every time.
+    expect(() => canonicalize({ ['\uDC00']: 2 })).toThrow('lone surrogate');
     expect(canonicalize({ name: '🔑' })).toBe('{"name":"🔑"}');
   });
 });
