@@ -8,8 +8,9 @@
  * the end a quorum opens the credential through the CLI.
  *
  * CRASH_TRIALS raises the number of kills (default 200) for a longer run; CRASH_SEED replays the
- * delays of a failed run (the seed is in every failure message); CRASH_PROFILE=1 prints a line per
- * trial (op, delay, how long the child ran and the checks took).
+ * delays of a failed run as fractions of a span that adapts to the machine (see killSpan; the seed
+ * and each delay are in every failure message); CRASH_PROFILE=1 prints a line per trial (op, delay,
+ * span, first step, how long the child ran and the checks took).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,7 +26,21 @@ import { buildWorld, type World } from '../../helpers/world.js';
 const CHILD = resolve(import.meta.dirname, '../../../dist/test/helpers/crash-child.js');
 const TRIALS = Number(process.env['CRASH_TRIALS'] ?? 200);
 const SEED = process.env['CRASH_SEED'] !== undefined ? Number(process.env['CRASH_SEED']) : Math.floor(Math.random() * 2 ** 32);
-const MAX_DELAY_MS = 300;
+/**
+ * Kill delays are a seeded fraction of a span that adapts to the machine: at least this, and three
+ * times the median time a world's children took from READY to their first step's line. On a busy
+ * machine a step takes longer, so the kills move later with it and the worlds still make progress.
+ */
+const MIN_SPAN_MS = 300;
+const MAX_SPAN_MS = 10_000;
+
+/** The span a world's kill delays are drawn from, given the first-step times its children showed. */
+function killSpan(firstSteps: readonly number[]): number {
+  if (firstSteps.length === 0) return MIN_SPAN_MS;
+  const sorted = [...firstSteps].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return Math.round(Math.min(MAX_SPAN_MS, Math.max(MIN_SPAN_MS, 3 * median)));
+}
 
 type Op = 'append' | 'reveal' | 'cancel' | 'lifecycle';
 
@@ -47,6 +62,8 @@ interface ChildRun {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly ready: boolean;
+  /** Milliseconds from READY to the first COMMITTED or REVEALED line, if one came before the kill. */
+  readonly firstStepMs: number | null;
 }
 
 /** A child started ahead of its trial: loaded, waiting for `go` before it opens the vault. */
@@ -70,6 +87,8 @@ function startChild(vault: string, op: Op, secretSha256: string): PendingChild {
   let pending = '';
   let stderr = '';
   let ready = false;
+  let readyAt = 0;
+  let firstStepMs: number | null = null;
   let delay = 0;
   let killTimer: NodeJS.Timeout | undefined;
   let hangTimer: NodeJS.Timeout | undefined;
@@ -81,8 +100,11 @@ function startChild(vault: string, op: Op, secretSha256: string): PendingChild {
       pending = pending.slice(i + 1);
       if (line === 'LOADED') continue;
       lines.push(line);
+      if (ready && firstStepMs === null && (line.startsWith('COMMITTED ') || line.startsWith('REVEALED ')))
+        firstStepMs = performance.now() - readyAt;
       if (!ready && line.startsWith('READY ')) {
         ready = true;
+        readyAt = performance.now();
         clearTimeout(hangTimer);
         killTimer = setTimeout(() => child.kill('SIGKILL'), delay);
       }
@@ -97,7 +119,7 @@ function startChild(vault: string, op: Op, secretSha256: string): PendingChild {
       clearTimeout(hangTimer);
       clearTimeout(killTimer);
       // A line cut short by the kill was never complete, so it never counted.
-      resolvePromise({ lines, stderr, code, signal, ready });
+      resolvePromise({ lines, stderr, code, signal, ready, firstStepMs });
     });
   });
   return {
@@ -275,20 +297,24 @@ describe(`crash injection: ${TRIALS} SIGKILLs at random points (seed ${SEED})`, 
           const random = prng(w.seed);
           const secretSha256 = createHash('sha256').update(w.world.secret).digest('hex');
           let next: PendingChild | null = startChild(w.vault, w.schedule[0]!, secretSha256);
+          // The last first-step times of this world's children, by op (steps differ in cost).
+          const firstSteps = new Map<Op, number[]>();
           try {
             for (const [trial, op] of w.schedule.entries()) {
               if (stop) return;
               const current: PendingChild = next!;
               next = trial + 1 < w.schedule.length ? startChild(w.vault, w.schedule[trial + 1]!, secretSha256) : null;
-              const delay = Math.floor(random() * (MAX_DELAY_MS + 1));
-              const where = `world ${index} trial ${trial} op ${op} delay ${delay} ms (replay with CRASH_SEED=${SEED} CRASH_TRIALS=${TRIALS})`;
+              const span = killSpan(firstSteps.get(op) ?? []);
+              const delay = Math.floor(random() * (span + 1));
+              const where = `world ${index} trial ${trial} op ${op} delay ${delay} ms of ${span} (replay the fractions with CRASH_SEED=${SEED} CRASH_TRIALS=${TRIALS})`;
               const t0 = performance.now();
               const run = await current.go(delay);
+              if (run.firstStepMs !== null) firstSteps.set(op, [...(firstSteps.get(op) ?? []), run.firstStepMs].slice(-15));
               const t1 = performance.now();
               await checkAfterKill(w, run, w.stats, where);
               if (process.env['CRASH_PROFILE'] === '1')
                 console.log(
-                  `w${index} ${op} delay ${delay} run ${(t1 - t0).toFixed(0)} check ${(performance.now() - t1).toFixed(0)} lines ${run.lines.length}`,
+                  `w${index} ${op} delay ${delay}/${span} first step ${run.firstStepMs?.toFixed(0) ?? '-'} run ${(t1 - t0).toFixed(0)} check ${(performance.now() - t1).toFixed(0)} lines ${run.lines.length}`,
                 );
               w.stats.trials += 1;
             }
