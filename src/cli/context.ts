@@ -34,6 +34,9 @@ const GLOBAL_WITH_VALUE: Record<string, keyof GlobalOptions> = {
   '--passphrase-file': 'passphraseFile',
 };
 
+/** The global options' names, for "did you mean". */
+export const GLOBAL_FLAGS: readonly string[] = ['json', ...Object.keys(GLOBAL_WITH_VALUE).map((f) => f.slice(2))];
+
 /** Pulls the global options out of argv, leaving the command's own words and options. */
 export function extractGlobals(argv: readonly string[]): { globals: GlobalOptions; rest: string[] } {
   const globals: GlobalOptions = { json: false };
@@ -41,6 +44,7 @@ export function extractGlobals(argv: readonly string[]): { globals: GlobalOption
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--json') {
+      if (globals.json) throw new BreakGlassError('BAD_ARGUMENTS', '--json is given twice; give it once');
       globals.json = true;
       continue;
     }
@@ -50,6 +54,8 @@ export function extractGlobals(argv: readonly string[]): { globals: GlobalOption
     if (key) {
       const value = inline ?? argv[++i];
       if (value === undefined || value === '') throw new BreakGlassError('BAD_ARGUMENTS', `${flag} needs a value`);
+      if ((globals as unknown as Record<string, string | undefined>)[key] !== undefined)
+        throw new BreakGlassError('BAD_ARGUMENTS', `${flag} is given twice; give it once`);
       (globals as unknown as Record<string, string>)[key] = value;
       continue;
     }

@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BreakGlassError, exitStatusFor } from '../core/errors.js';
 import { printable } from '../core/text.js';
 import { COMMANDS, type Command } from './commands.js';
-import { extractGlobals, makeContext, type GlobalOptions } from './context.js';
+import { GLOBAL_FLAGS, extractGlobals, makeContext, type GlobalOptions } from './context.js';
+import { didYouMean, withHint } from './suggest.js';
 
 const USAGE = `usage: breakglass [--vault DIR] [--json] [--keystore os|file:PATH [--keystore-passphrase-file FILE]] [--passphrase-file FILE|-] COMMAND
 
@@ -10,6 +13,49 @@ ${COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}
 
 Exit status: 0 ok, 2 bad input, 3 refused by policy or state, 4 integrity failure,
 5 environment (no keychain, vault busy), 1 anything else.`;
+
+/** This build's version, from the package.json above this module (dist/src/cli or src/cli). */
+export function cliVersion(): string {
+  for (let dir = import.meta.dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'break-glass-vault' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not here: look one folder up
+    }
+  }
+  return 'unknown';
+}
+
+const isHelp = (arg: string | undefined): boolean => arg === '--help' || arg === '-h';
+
+/** The first words of commands, for "did you mean". */
+const TOP_WORDS = [...new Set(COMMANDS.map((c) => c.words[0]!))];
+
+/** The commands under a first word ("policy": check, set, show), or none when it is not a group. */
+const groupOf = (word: string | undefined): Command[] => COMMANDS.filter((c) => c.words[0] === word && c.words.length > 1);
+
+function groupUsage(word: string, group: readonly Command[]): string {
+  const root = COMMANDS.find((c) => c.words.length === 1 && c.words[0] === word);
+  return `usage: breakglass ${word} COMMAND\n\n${[...(root ? [root] : []), ...group].map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}`;
+}
+
+/**
+ * The options a command's usage shows outside brackets: the ones it cannot run without. A usage
+ * with alternatives at its top level ("approve A | approve B") names none.
+ */
+export function requiredOptions(usage: string): string[] {
+  let bare = usage;
+  for (let before = ''; before !== bare;) {
+    before = bare;
+    bare = bare.replace(/\[[^[\]]*\]/g, '');
+  }
+  if (bare.includes(' | ')) return [];
+  return [...bare.matchAll(/--([a-z][a-z0-9-]*)/g)].map((m) => m[1]!);
+}
+
+/** The positional arguments of a usage that are not optional, by name ("REQUEST"). */
+const requiredPositionals = (command: Command): string[] => command.positionals.filter((p) => !p.endsWith('?'));
 
 function findCommand(rest: readonly string[]): { command: Command; args: string[] } | null {
   // The longest run of leading words that names a command wins ("request export" over "request").
@@ -52,6 +98,7 @@ export function attachDashValues(args: readonly string[], options: Command['opti
 /** What a command line asks for: a usage text to print, or a command to run with its parsed arguments. */
 export type CommandLine =
   | { readonly kind: 'usage'; readonly globals: GlobalOptions; readonly usage: string; readonly status: 0 | 2 }
+  | { readonly kind: 'version'; readonly globals: GlobalOptions; readonly version: string }
   | {
       readonly kind: 'run';
       readonly globals: GlobalOptions;
@@ -72,31 +119,64 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     return { kind: 'usage', globals, usage: USAGE, status: 2 };
   }
   if (rest[0] === '--help' || rest[0] === 'help' || rest[0] === '-h') return { kind: 'usage', globals, usage: USAGE, status: 0 };
+  if (rest[0] === '--version') {
+    if (rest.length > 1) throw new BreakGlassError('BAD_ARGUMENTS', '--version takes nothing after it');
+    return { kind: 'version', globals, version: cliVersion() };
+  }
   const found = findCommand(rest);
-  if (!found) throw new BreakGlassError('BAD_ARGUMENTS', `unknown command "${rest.slice(0, 2).join(' ')}"; see "breakglass --help"`);
+  if (!found) {
+    const group = groupOf(rest[0]);
+    if (group.length > 0 && isHelp(rest[1]) && rest.length === 2)
+      return { kind: 'usage', globals, usage: groupUsage(rest[0]!, group), status: 0 };
+    throw unknownCommand(rest);
+  }
   const { command, args } = found;
-  // "request exprot": a command that takes no words after its name was given one.
-  if (command.positionals.length === 0 && args[0] !== undefined && !args[0].startsWith('-')) {
-    const near = COMMANDS.filter((c) => c.words[0] === command.words[0]).map((c) => `"${c.words.join(' ')}"`);
+  const usage = `usage: breakglass ${command.usage}`;
+  const group = groupOf(command.words[0]);
+  // "request exprot": a group's own command that takes no words after its name was given one.
+  if (
+    command.words.length === 1 &&
+    group.length > 0 &&
+    command.positionals.length === 0 &&
+    args[0] !== undefined &&
+    !args[0].startsWith('-')
+  ) {
+    const subs = group.map((c) => c.words.slice(1).join(' '));
+    const hint =
+      didYouMean(args[0], subs, (s) => `"${command.words[0]!} ${s}"`) ||
+      `; the ${command.words[0]!} commands are ${[command, ...group].map((c) => `"${c.words.join(' ')}"`).join(', ')};`;
     throw new BreakGlassError(
       'BAD_ARGUMENTS',
-      `unknown command "${[...command.words, args[0]].join(' ')}"; did you mean ${near.join(', ')}? see "breakglass --help"`,
+      withHint(`unknown command "${[...command.words, args[0]].join(' ')}"`, hint, `see "breakglass ${command.words[0]!} --help"`),
     );
   }
   // Help is asked for by an option of its own, not by an option's value ("--reason -h").
   const attached = attachDashValues(args, command.options);
-  if (attached.includes('--help') || attached.includes('-h')) {
-    return { kind: 'usage', globals, usage: `usage: breakglass ${command.usage}\n      ${command.summary}`, status: 0 };
+  if (attached.some(isHelp)) {
+    const others =
+      command.words.length === 1 && group.length > 0
+        ? `\n      other ${command.words[0]!} commands: ${group.map((c) => c.words.join(' ')).join(', ')}`
+        : '';
+    return { kind: 'usage', globals, usage: `${usage}\n      ${command.summary}${others}`, status: 0 };
   }
+  checkOptions(command, attached, usage);
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: attached, options: command.options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new BreakGlassError('BAD_ARGUMENTS', `${(err as Error).message.split('\n')[0]}; usage: breakglass ${command.usage}`);
+  } catch {
+    // checkOptions names every way a line can fail here; this is the last word, without the runtime's text.
+    throw new BreakGlassError('BAD_ARGUMENTS', `the options are not in the form "--name value"; ${usage}`);
   }
-  const required = command.positionals.filter((p) => !p.endsWith('?')).length;
-  if (parsed.positionals.length < required || parsed.positionals.length > command.positionals.length) {
-    throw new BreakGlassError('BAD_ARGUMENTS', `usage: breakglass ${command.usage}`);
+  const missing = [
+    ...requiredPositionals(command).slice(parsed.positionals.length),
+    ...requiredOptions(command.usage)
+      .filter((name) => parsed.values[name] === undefined || parsed.values[name] === '')
+      .map((name) => `--${name}`),
+  ];
+  if (missing.length > 0) throw new BreakGlassError('BAD_ARGUMENTS', `missing ${listed(missing)}; ${usage}`, { missing });
+  if (parsed.positionals.length > command.positionals.length) {
+    const extra = parsed.positionals.slice(command.positionals.length);
+    throw new BreakGlassError('BAD_ARGUMENTS', `"${extra[0]!}" is one argument too many; ${usage}`);
   }
   return {
     kind: 'run',
@@ -107,12 +187,92 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   };
 }
 
+const listed = (names: readonly string[]): string =>
+  names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]!}`;
+
+/** BAD_ARGUMENTS for a line no command matches: a group without its command, a mistyped word or option. */
+function unknownCommand(rest: readonly string[]): BreakGlassError {
+  const [first, second] = rest as [string, string | undefined];
+  if (first.startsWith('-')) {
+    const name = first.replace(/^-+/, '').split('=')[0]!;
+    return new BreakGlassError(
+      'BAD_ARGUMENTS',
+      withHint(
+        `unknown option ${first.split('=')[0]!} before the command`,
+        didYouMean(name, [...GLOBAL_FLAGS, 'help', 'version'], (s) => `--${s}`),
+        'see "breakglass --help"',
+      ),
+    );
+  }
+  const group = groupOf(first);
+  if (group.length > 0) {
+    const subs = group.map((c) => c.words[1]!);
+    if (second === undefined || second.startsWith('-')) {
+      return new BreakGlassError(
+        'BAD_ARGUMENTS',
+        `"${first}" needs one of its commands: ${group.map((c) => `"${c.words.join(' ')}"`).join(', ')}; see "breakglass ${first} --help"`,
+      );
+    }
+    return new BreakGlassError(
+      'BAD_ARGUMENTS',
+      withHint(
+        `unknown command "${first} ${second}"`,
+        didYouMean(second, subs, (s) => `"${first} ${s}"`),
+        `see "breakglass ${first} --help"`,
+      ),
+    );
+  }
+  return new BreakGlassError(
+    'BAD_ARGUMENTS',
+    withHint(`unknown command "${first}"`, didYouMean(first, TOP_WORDS), 'see "breakglass --help"'),
+  );
+}
+
+/**
+ * Every option on the line is the command's own, given once, with a value exactly when it takes
+ * one; BAD_ARGUMENTS naming the first that is not, in words (never the parser's own text).
+ */
+function checkOptions(command: Command, args: readonly string[], usage: string): void {
+  const seen = new Set<string>();
+  const own = Object.keys(command.options);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return;
+    if (arg === '-' || !arg.startsWith('-')) continue;
+    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : arg.slice(1);
+    const spec = arg.startsWith('--') && Object.hasOwn(command.options, name) ? command.options[name] : undefined;
+    if (!spec) {
+      throw new BreakGlassError(
+        'BAD_ARGUMENTS',
+        withHint(
+          `unknown option ${arg.split('=')[0]!} for "breakglass ${command.words.join(' ')}"`,
+          didYouMean(name, [...own, ...GLOBAL_FLAGS], (s) => `--${s}`),
+          usage,
+        ),
+      );
+    }
+    if (seen.has(name)) throw new BreakGlassError('BAD_ARGUMENTS', `--${name} is given twice; give it once; ${usage}`);
+    seen.add(name);
+    if (spec.type === 'boolean' && arg.includes('=')) throw new BreakGlassError('BAD_ARGUMENTS', `--${name} takes no value; ${usage}`);
+    if (spec.type === 'string' && !arg.includes('=')) {
+      const next = args[i + 1];
+      if (next === undefined || next === '--' || (next.startsWith('-') && next !== '-'))
+        throw new BreakGlassError('BAD_ARGUMENTS', `--${name} needs a value; ${usage}`);
+      i += 1;
+    }
+  }
+}
+
 /** Runs the CLI with `argv` (without node and the script) and returns the exit status. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   let json = argv.includes('--json');
   try {
     const line = parseCommandLine(argv);
     json = line.globals.json;
+    if (line.kind === 'version') {
+      process.stdout.write(json ? `${JSON.stringify({ ok: true, version: line.version })}\n` : `breakglass ${line.version}\n`);
+      return 0;
+    }
     if (line.kind === 'usage') {
       process.stdout.write(json ? `${JSON.stringify({ ok: true, usage: line.usage })}\n` : `${line.usage}\n`);
       return line.status;

@@ -296,6 +296,7 @@ function cliTarget(): FuzzTarget<string[]> {
   const parse = (argv: string[]): string => {
     const line = parseCommandLine(argv);
     if (line.kind === 'usage') return canonicalize({ globals: { ...line.globals }, usage: line.usage, status: line.status });
+    if (line.kind === 'version') return canonicalize({ globals: { ...line.globals }, version: line.version });
     for (const [name, value] of Object.entries(line.values)) {
       const declared = line.command.options[name];
       if (!declared || typeof value !== (declared.type === 'string' ? 'string' : 'boolean'))
@@ -321,6 +322,7 @@ function cliTarget(): FuzzTarget<string[]> {
         globals: Record<string, string | boolean>;
         usage?: string;
         status?: number;
+        version?: string;
         command?: string[];
         values?: Record<string, string | boolean>;
         positionals?: string[];
@@ -328,12 +330,14 @@ function cliTarget(): FuzzTarget<string[]> {
       const globals = Object.entries(m.globals).flatMap(([k, v]) =>
         k === 'json' ? (v ? ['--json'] : []) : [`${GLOBAL_FLAGS[k]}=${v as string}`],
       );
+      if (m.version !== undefined) return [...globals, '--version'];
       if (m.usage !== undefined) {
         const usageOf = COMMANDS.find((c) => m.usage!.startsWith(`usage: breakglass ${c.usage}\n`));
+        const group = /^usage: breakglass ([a-z-]+) COMMAND\n/.exec(m.usage)?.[1];
         return [
           ...globals,
-          // A command's usage, the general usage asked for (status 0), or no command at all (status 2).
-          ...(usageOf ? [...usageOf.words, '--help'] : m.status === 0 ? ['--help'] : []),
+          // A command's usage, a group's, the general usage asked for (status 0), or no command at all (status 2).
+          ...(usageOf ? [...usageOf.words, '--help'] : group ? [group, '--help'] : m.status === 0 ? ['--help'] : []),
         ];
       }
       const options = Object.entries(m.values!).flatMap(([k, v]) =>

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { COMMANDS } from '../../../src/cli/commands.js';
 import { BIN, run } from '../../helpers/cli.js';
 
@@ -8,13 +11,103 @@ describe('help and output pipes', () => {
     const transcripts = await Promise.all(COMMANDS.map((c) => run([...c.words, '--help'])));
     COMMANDS.forEach((c, i) => {
       const t = transcripts[i]!;
+      // A group's own command ("request") names the group's other commands too.
+      const others = COMMANDS.filter((o) => c.words.length === 1 && o.words.length > 1 && o.words[0] === c.words[0]);
       expect({ command: c.words.join(' '), status: t.status, stdout: t.stdout, stderr: t.stderr }).toEqual({
         command: c.words.join(' '),
         status: 0,
-        stdout: `usage: breakglass ${c.usage}\n      ${c.summary}\n`,
+        stdout: `usage: breakglass ${c.usage}\n      ${c.summary}\n${others.length ? `      other ${c.words[0]!} commands: ${others.map((o) => o.words.join(' ')).join(', ')}\n` : ''}`,
         stderr: '',
       });
     });
+  });
+
+  it('GROUP --help lists the commands of every group (breakglass policy --help), and --version prints the version', async () => {
+    const groups = [
+      ...new Set(
+        COMMANDS.filter((c) => c.words.length > 1 && !COMMANDS.some((r) => r.words.length === 1 && r.words[0] === c.words[0])).map(
+          (c) => c.words[0]!,
+        ),
+      ),
+    ];
+    expect(groups).toEqual(expect.arrayContaining(['member', 'policy', 'journal', 'approval', 'shares']));
+    const transcripts = await Promise.all(groups.map((g) => run([g, '--help'])));
+    groups.forEach((g, i) => {
+      const t = transcripts[i]!;
+      const listed = COMMANDS.filter((c) => c.words[0] === g).map((c) => `  ${c.usage}\n      ${c.summary}`);
+      expect({ g, status: t.status, stdout: t.stdout, stderr: t.stderr }).toEqual({
+        g,
+        status: 0,
+        stdout: `usage: breakglass ${g} COMMAND\n\n${listed.join('\n')}\n`,
+        stderr: '',
+      });
+    });
+    const version = (JSON.parse(readFileSync(join(import.meta.dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
+    expect(await run(['--version'])).toMatchObject({ status: 0, stdout: `breakglass ${version}\n`, stderr: '' });
+    expect(await run(['--json', '--version'])).toMatchObject({
+      status: 0,
+      stdout: `${JSON.stringify({ ok: true, version })}\n`,
+      stderr: '',
+    });
+  });
+
+  // A tired person mistypes: each line gets one message that names what is wrong and the way out, in
+  // the tool's words (never the argument parser's), exit 2, and nothing is created anywhere.
+  it('mistyped commands and flags: did you mean; repeated flags refused; every missing argument named at once', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'bgv-usage-'));
+    const vault = join(home, 'vault');
+    try {
+      const cases: [string[], string][] = [
+        [['lisst'], 'unknown command "lisst"; did you mean "list"? see "breakglass --help"'],
+        [['reqeust'], 'unknown command "reqeust"; did you mean "request"? see "breakglass --help"'],
+        [['policy'], '"policy" needs one of its commands: "policy check", "policy set", "policy show"; see "breakglass policy --help"'],
+        [['policy', 'shwo'], 'unknown command "policy shwo"; did you mean "policy show"? see "breakglass policy --help"'],
+        [['journal', 'zzz'], 'unknown command "journal zzz"; see "breakglass journal --help"'],
+        [
+          ['request', 'bogus'],
+          'unknown command "request bogus"; the request commands are "request", "request export", "request cancel", "request show"; see "breakglass request --help"',
+        ],
+        [['list', '--valt', '/tmp/x'], 'unknown option --valt for "breakglass list"; did you mean --vault? usage: breakglass list'],
+        [['list', '-x'], 'unknown option -x for "breakglass list"; usage: breakglass list'],
+        [['--jsn', 'list'], 'unknown option --jsn before the command; did you mean --json? see "breakglass --help"'],
+        [['list', 'extra'], '"extra" is one argument too many; usage: breakglass list'],
+        [['journal', 'show', '--since'], '--since needs a value; usage: breakglass journal show [--since SEQ] [--kind KIND]'],
+        [['journal', 'export', '--out=x', '--force=yes'], '--force takes no value; usage: breakglass journal export --out FILE [--force]'],
+        [
+          ['request', '--credential', 'a', '--credential', 'b'],
+          '--credential is given twice; give it once; usage: breakglass request --credential ID --trigger NAME --reason TEXT --incident REF --requester ID',
+        ],
+        [['--vault', vault, '--vault', vault, 'list'], '--vault is given twice; give it once'],
+        [['list', '--json'], '--json is given twice; give it once'],
+        [
+          ['request', '--trigger', 't'],
+          'missing --credential, --reason, --incident and --requester; usage: breakglass request --credential ID --trigger NAME --reason TEXT --incident REF --requester ID',
+        ],
+        [['request', 'export'], 'missing REQUEST, --holder and --out; usage: breakglass request export REQUEST --holder ID --out FILE'],
+      ];
+      const transcripts = await Promise.all(
+        cases.map(([args]) => run(['--vault', vault, '--json', ...args].slice(args[0] === '--vault' ? 2 : 0))),
+      );
+      cases.forEach(([args, message], i) => {
+        const t = transcripts[i]!;
+        expect({ args, status: t.status, stderr: t.stderr, out: JSON.parse(t.stdout) as unknown }).toEqual({
+          args,
+          status: 2,
+          stderr: '',
+          out: { ok: false, error: { code: 'BAD_ARGUMENTS', message, details: expect.any(Object) as unknown } },
+        });
+      });
+      // Without --json: the same sentence on one line of stderr.
+      const t = await run(['--vault', vault, 'lisst']);
+      expect([t.status, t.stdout, t.stderr]).toEqual([
+        2,
+        '',
+        'breakglass: BAD_ARGUMENTS: unknown command "lisst"; did you mean "list"? see "breakglass --help"\n',
+      ]);
+      expect(existsSync(vault)).toBe(false);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('with --json every outcome is exactly one JSON object on stdout: usage errors, help and a missing command too', async () => {
