@@ -61,6 +61,8 @@ export interface Command {
   readonly summary: string;
   readonly options: Record<string, { type: 'string' | 'boolean' }>;
   readonly positionals: readonly string[];
+  /** A command that runs until stopped handles Ctrl-C itself (a graceful stop); any other is CANCELLED by it. */
+  readonly handlesInterrupt?: true;
   run(ctx: CliContext, v: Values, args: string[]): Promise<Record<string, unknown>>;
 }
 

@@ -215,6 +215,14 @@ const errnoOf = (err: unknown): string => (err as NodeJS.ErrnoException).code ??
  * fsyncs the folder: after a crash at any point, `path` is either absent or whole, never empty or
  * cut short. A leftover `.partial` file is all a crash can leave.
  */
+/** Removers of the temporary files of outputs not yet written, for an interrupted command. */
+const pendingFiles = new Set<() => void>();
+
+/** Removes every output file this process reserved and has not written (Ctrl-C mid-command). */
+export function abandonPendingFiles(): void {
+  for (const remove of pendingFiles) remove();
+}
+
 export function reserveNewFile(path: string): NewFile {
   if (path === '') throw new BreakGlassError('BAD_ARGUMENTS', 'the output file name is empty');
   const taken = (): BreakGlassError => new BreakGlassError('BAD_INPUT', `${path} already exists; choose another file or remove it first`);
@@ -236,12 +244,14 @@ export function reserveNewFile(path: string): NewFile {
     open = false;
   };
   const remove = (): void => {
+    pendingFiles.delete(remove);
     try {
       close();
     } finally {
       rmSync(temp, { force: true });
     }
   };
+  pendingFiles.add(remove);
   return {
     path,
     write(data) {
@@ -261,6 +271,7 @@ export function reserveNewFile(path: string): NewFile {
           { cause: err },
         );
       }
+      pendingFiles.delete(remove);
       try {
         publish(temp, path);
         written = true;
@@ -379,8 +390,12 @@ export async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await new Promise<string>((resolve) => {
-      rl.on('SIGINT', () => resolve('no'));
+    const answer = await new Promise<string>((resolve, reject) => {
+      // Ctrl-C stops the command, as everywhere; Ctrl-D (no answer) is a no.
+      rl.on('SIGINT', () => {
+        process.stderr.write('\n');
+        reject(new BreakGlassError('CANCELLED', 'cancelled at the prompt'));
+      });
       rl.on('close', () => resolve('no'));
       rl.question(`${question} [y/N] `, resolve);
     });

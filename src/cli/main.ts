@@ -5,6 +5,7 @@ import { BreakGlassError, exitStatusFor } from '../core/errors.js';
 import { printable } from '../core/text.js';
 import { COMMANDS, type Command } from './commands.js';
 import { GLOBAL_FLAGS, extractGlobals, makeContext, type GlobalOptions } from './context.js';
+import { abandonPendingFiles } from './io.js';
 import { didYouMean, withHint } from './suggest.js';
 
 const USAGE = `usage: breakglass [--vault DIR] [--json] [--keystore os|file:PATH [--keystore-passphrase-file FILE]] [--passphrase-file FILE|-] COMMAND
@@ -12,7 +13,7 @@ const USAGE = `usage: breakglass [--vault DIR] [--json] [--keystore os|file:PATH
 ${COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}
 
 Exit status: 0 ok, 2 bad input, 3 refused by policy or state, 4 integrity failure,
-5 environment (no keychain, vault busy), 1 anything else.`;
+5 environment (no keychain, vault busy), 130 stopped by Ctrl-C, 1 anything else.`;
 
 /** This build's version, from the package.json above this module (dist/src/cli or src/cli). */
 export function cliVersion(): string {
@@ -277,9 +278,22 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stdout.write(json ? `${JSON.stringify({ ok: true, usage: line.usage })}\n` : `${line.usage}\n`);
       return line.status;
     }
-    const result = await line.command.run(makeContext(line.globals), line.values, line.positionals);
-    if (json) process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);
-    return 0;
+    const interrupted = (): void => {
+      // Between two steps (a commit is synchronous, so never inside one): what was committed stays,
+      // the next write session settles the rest, and no output is left half made.
+      abandonPendingFiles();
+      if (!json) process.stderr.write('\n');
+      reportError(new BreakGlassError('CANCELLED', 'interrupted (Ctrl-C); what was already done is in the journal'), json);
+      process.exit(exitStatusFor('CANCELLED'));
+    };
+    if (!line.command.handlesInterrupt) process.on('SIGINT', interrupted);
+    try {
+      const result = await line.command.run(makeContext(line.globals), line.values, line.positionals);
+      if (json) process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);
+      return 0;
+    } finally {
+      process.off('SIGINT', interrupted);
+    }
   } catch (err) {
     return reportError(err, json);
   }

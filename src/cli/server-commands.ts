@@ -73,6 +73,7 @@ function untilStopped(): Promise<string> {
 export const SERVER_COMMANDS: readonly Command[] = [
   {
     words: ['server'],
+    handlesInterrupt: true,
     usage: 'server --data DIR [--listen HOST:PORT] [--database URL] [--admin-token-file FILE] [--tls-cert FILE --tls-key FILE]',
     summary: 'run the central journal server (SQLite in DIR, or PostgreSQL with --database / DATABASE_URL)',
     options: { data: S, listen: S, database: S, 'admin-token-file': S, 'tls-cert': S, 'tls-key': S },

@@ -38,6 +38,7 @@ function parsePort(value: string | boolean | undefined): number {
 export const UI_COMMANDS: readonly Command[] = [
   {
     words: ['ui'],
+    handlesInterrupt: true,
     usage: 'ui [--port N] [--no-open] [--demo]',
     summary: 'the app in a browser, served on 127.0.0.1 with a per-run token; --demo on a fresh demo world',
     options: { port: { type: 'string' }, 'no-open': { type: 'boolean' }, demo: { type: 'boolean' } },

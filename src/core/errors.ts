@@ -26,9 +26,10 @@ export const ERROR_CODES = {
   REVIEW_REQUIRED: 3,
   ROTATION_REQUIRED: 3,
   WINDOW_CLOSED: 3,
-  CANCELLED: 3,
   /** A person answered no at a confirmation: their decision, not a policy refusal. */
   DECLINED: 3,
+  // 130: stopped by the person at the keyboard (Ctrl-C), by the shells' convention (128 + SIGINT)
+  CANCELLED: 130,
   // 4: integrity failure
   BAD_SHARE: 4,
   BAD_SIGNATURE: 4,

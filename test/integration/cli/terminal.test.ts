@@ -2,10 +2,12 @@
  * The CLI on a real terminal (a pseudo-terminal from util-linux `script`): a secret or passphrase
  * given as "-" is typed at a prompt that does not show it, and Ctrl-C there stops the command.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSPHRASES, expectStatus } from '../../helpers/cli.js';
+import { BIN, PASSPHRASES, expectStatus } from '../../helpers/cli.js';
 import { runOnTerminal } from '../../helpers/terminal.js';
 import { buildWorld, requestArgs, type World } from '../../helpers/world.js';
 import { expectNoSecret, expectSecretEqual, expectUnchanged, journal, snapshot } from './vault-state.js';
@@ -46,12 +48,49 @@ describe('typing at a terminal', () => {
     await expectUnchanged(world.vault.vault, before);
   });
 
-  it('Ctrl-C at the prompt stops the command: exit 3 CANCELLED, nothing changed', async () => {
+  it('Ctrl-C at the prompt stops the command: exit 130 CANCELLED, nothing changed', async () => {
     const before = await snapshot(world.vault.vault);
     const t = await onVault(seal, [{ prompt: 'the secret (not shown; one line): ', type: '\x03' }]);
-    expect(t.status, t.screen).toBe(3);
+    expect(t.status, t.screen).toBe(130);
     expect(t.screen).toContain('CANCELLED: cancelled at the prompt');
     await expectUnchanged(world.vault.vault, before);
+  });
+
+  it('Ctrl-C while a command waits (here for a server that never answers): exit 130 CANCELLED on a line of its own; the vault is free again', async () => {
+    const before = await snapshot(world.vault.vault);
+    const sockets: Socket[] = [];
+    let connected!: () => void;
+    const arrived = new Promise<void>((resolve) => (connected = resolve));
+    const server = createServer((socket) => {
+      sockets.push(socket);
+      connected();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const tokenFile = join(world.root, '.enrol-token');
+    writeFileSync(tokenFile, 'abcdefghijklmnop\n', { mode: 0o600 });
+    try {
+      const child = spawn(
+        process.execPath,
+        [BIN, '--vault', world.vault.vault, 'enroll', '--server', `http://127.0.0.1:${port}`, '--token-file', tokenFile],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const status = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await arrived;
+      child.kill('SIGINT');
+      expect({ status: await status, stderr }).toEqual({
+        status: 130,
+        stderr: '\nbreakglass: CANCELLED: interrupted (Ctrl-C); what was already done is in the journal\n',
+      });
+    } finally {
+      for (const s of sockets) s.destroy();
+      server.close();
+    }
+    await expectUnchanged(world.vault.vault, before);
+    // Its write lock went with it: the next command runs.
+    expectStatus(await world.vault.run(['list']), 0, 'list after the interrupted enroll');
   });
 
   it('seal --secret-file -: typed twice, not shown, sealed; and a quorum opens exactly what was typed', async () => {
@@ -79,6 +118,13 @@ describe('typing at a terminal', () => {
     const approval = join(world.root, 'terminal-bob.approval');
     const approve = ['--vault', bob.vault, '--passphrase-file', pw, 'approve', '--bundle', bundle, '--out', approval];
     const bobBefore = await snapshot(bob.vault);
+    // Ctrl-C at the question is CANCELLED (130), as at any prompt; the reserved --out goes with it.
+    const interrupted = await runOnTerminal(approve, [{ prompt: 'Approve this request? [y/N] ', type: '\x03' }]);
+    expect(interrupted.status, interrupted.screen).toBe(130);
+    expect(interrupted.screen).toContain('CANCELLED: cancelled at the prompt');
+    expect(existsSync(approval)).toBe(false);
+    expect(readdirSync(world.root).filter((n) => n.includes('terminal-bob.approval'))).toEqual([]);
+    await expectUnchanged(bob.vault, bobBefore);
     const declined = await runOnTerminal(approve, [{ prompt: 'Approve this request? [y/N] ', type: 'n\r' }]);
     expect(declined.status, declined.screen).toBe(3);
     expect(declined.screen).toContain('DECLINED: not approved; nothing was written or journaled');

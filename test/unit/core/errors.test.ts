@@ -12,12 +12,15 @@ import {
 const CODES = Object.keys(ERROR_CODES) as ErrorCode[];
 
 describe('ERROR_CODES', () => {
-  it('gives every code an exit status from 1 to 5', () => {
+  it("gives every code an exit status from 1 to 5, and CANCELLED (Ctrl-C) the shells' 130", () => {
     expect(CODES.length).toBeGreaterThan(20);
     for (const code of CODES) {
       expect(Number.isInteger(ERROR_CODES[code]), code).toBe(true);
-      expect(ERROR_CODES[code], code).toBeGreaterThanOrEqual(1);
-      expect(ERROR_CODES[code], code).toBeLessThanOrEqual(5);
+      if (code === 'CANCELLED') expect(ERROR_CODES[code]).toBe(130);
+      else {
+        expect(ERROR_CODES[code], code).toBeGreaterThanOrEqual(1);
+        expect(ERROR_CODES[code], code).toBeLessThanOrEqual(5);
+      }
       expect(exitStatusFor(code), code).toBe(ERROR_CODES[code]);
     }
   });
