@@ -2,6 +2,7 @@ import { IdSchema } from '../core/documents.js';
 import { BreakGlassError } from '../core/errors.js';
 import { printable } from '../core/text.js';
 import {
+  MIN_PASSPHRASE,
   VaultSession,
   acceptApproval,
   addMember,
@@ -237,7 +238,7 @@ const VAULT_COMMANDS: readonly Command[] = [
       return withNewFile(out, (file) =>
         withVault(ctx, true, async (session) => {
           session.assertJournalIntact(); // before the prompt: createMember checks again, after it
-          const passphrase = await ctx.passphrase(`new passphrase for ${memberId}`);
+          const passphrase = await ctx.passphrase(`new passphrase for ${memberId} (at least ${MIN_PASSPHRASE} characters)`);
           if (ctx.promptsForPassphrase) {
             const again = await ctx.passphrase('repeat the passphrase');
             if (again !== passphrase) throw new BreakGlassError('BAD_INPUT', 'the two passphrases differ; nothing was created');

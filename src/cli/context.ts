@@ -68,11 +68,13 @@ export function extractGlobals(argv: readonly string[]): { globals: GlobalOption
 export function makeContext(globals: GlobalOptions): CliContext {
   const json = globals.json;
   const keystorePassphrase = passphraseSource(globals.keystorePassphraseFile);
+  // A person at a terminal may mistype a passphrase: two more tries, not a re-typed command.
+  const prompts = (globals.passphraseFile === undefined || globals.passphraseFile === '-') && process.stdin.isTTY === true;
   return {
     vaultDir: globals.vault ?? defaultVaultDir(),
     json,
-    passphrase: passphraseSource(globals.passphraseFile),
-    promptsForPassphrase: (globals.passphraseFile === undefined || globals.passphraseFile === '-') && process.stdin.isTTY === true,
+    passphrase: Object.assign(passphraseSource(globals.passphraseFile), { tries: prompts ? 3 : 1 }),
+    promptsForPassphrase: prompts,
     // A locked keyring reads as empty, so the store is probed before anything trusts a missing key.
     secretStore: async (namespace) => {
       const store = await openSecretStore(globals.keystore, namespace, () => keystorePassphrase('passphrase of the key store file'));

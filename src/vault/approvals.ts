@@ -37,7 +37,8 @@ import {
   enrolledMember,
   ownMember,
   unlockInPerson,
-  unwrapMemberKeys,
+  journalOnly,
+  unwrapWithTries,
   type PassphraseSource,
 } from './members.js';
 import { currentPolicy } from './policy.js';
@@ -493,14 +494,13 @@ export async function approveBundle(session: VaultSession, bundle: RequestBundle
   } catch (err) {
     await journalRefusal(err as BreakGlassError);
   }
-  let keys: MemberKeys;
-  try {
-    keys = await unwrapMemberKeys(card, wrapped, await passphrase(`${card.name} (${card.id}) passphrase to approve ${request.id}`));
-  } catch (err) {
-    if (err instanceof BreakGlassError && err.code === 'WRONG_PASSPHRASE')
-      await session.refuse(err, card.id, request.credential, { request: request.id });
-    throw err;
-  }
+  const keys: MemberKeys = await unwrapWithTries(
+    card,
+    wrapped,
+    passphrase,
+    `${card.name} (${card.id}) passphrase to approve ${request.id}`,
+    (err) => journalOnly(session, err, card.id, request.credential, { request: request.id }),
+  );
   const token = makeApproval(keys, {
     request,
     requestHash: bundle.requestHash,

@@ -9,6 +9,7 @@ export {
   createMember,
   exportCustody,
   listMembers,
+  MIN_PASSPHRASE,
   ownMember,
   parseCard,
   type PassphraseSource,

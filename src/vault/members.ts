@@ -25,10 +25,55 @@ import {
 } from '../crypto/index.js';
 import type { VaultSession } from './session.js';
 
-/** Asks for a passphrase when (and only when) it is needed; `purpose` says whose and why. */
-export type PassphraseSource = (purpose: string) => Promise<string>;
+/**
+ * Asks for a passphrase when (and only when) it is needed; `purpose` says whose and why. `tries`:
+ * how many times a person may type it in one command (three at a terminal; once from a file).
+ */
+export interface PassphraseSource {
+  (purpose: string): Promise<string>;
+  readonly tries?: number;
+}
 
-const MIN_PASSPHRASE = 10;
+/**
+ * Unwraps a member's keys with a passphrase asked from `passphrase`, up to its `tries` (at most 3):
+ * each wrong one is reported to `onWrong` (which journals it) before the next is asked for, and the
+ * last is thrown. A person who mistyped does not retype a whole command.
+ */
+export async function unwrapWithTries(
+  card: MemberCard,
+  wrapped: PassphraseWrapped,
+  passphrase: PassphraseSource,
+  purpose: string,
+  onWrong: (err: BreakGlassError) => Promise<void>,
+): Promise<MemberKeys> {
+  const tries = Math.max(1, Math.min(3, passphrase.tries ?? 1));
+  for (let attempt = 1; ; attempt++) {
+    const asked = attempt === 1 ? purpose : `that was not the passphrase; try ${attempt} of ${tries}: ${purpose}`;
+    try {
+      return await unwrapMemberKeys(card, wrapped, await passphrase(asked));
+    } catch (err) {
+      if (!(err instanceof BreakGlassError) || err.code !== 'WRONG_PASSPHRASE') throw err;
+      await onWrong(err);
+      if (attempt >= tries) throw err;
+    }
+  }
+}
+
+/** Journals a refusal through `session.refuse` and returns, for a person who may try again. */
+export const journalOnly = async (
+  session: VaultSession,
+  err: BreakGlassError,
+  actor: string,
+  subject: string,
+  data: Record<string, unknown>,
+): Promise<void> => {
+  await session.refuse(err, actor, subject, data).catch((thrown: unknown) => {
+    if (thrown !== err) throw thrown;
+  });
+};
+
+/** The shortest passphrase a member may choose (said in the prompt, before anyone types). */
+export const MIN_PASSPHRASE = 10;
 const memberAccount = (id: string): string => `member:${id}`;
 
 /** True when a card's self-signature verifies. */
@@ -261,12 +306,9 @@ export async function unlockInPerson(session: VaultSession, id: string, passphra
       `member ${id} has no custody copy at this vault, so cannot ${action} here in person; use an exported bundle, or add their key with "member add CARD --custody FILE"`,
     );
   }
-  try {
-    return await unwrapMemberKeys(card, custody.wrapped, await passphrase(`${card.name} (${id}) passphrase to ${action}`));
-  } catch (err) {
-    if (err instanceof BreakGlassError && err.code === 'WRONG_PASSPHRASE') await session.refuse(err, id, id, { action });
-    throw err;
-  }
+  return unwrapWithTries(card, custody.wrapped, passphrase, `${card.name} (${id}) passphrase to ${action}`, (err) =>
+    journalOnly(session, err, id, id, { action }),
+  );
 }
 
 /** The members enrolled at this vault, without key material. */

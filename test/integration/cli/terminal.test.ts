@@ -107,7 +107,35 @@ describe('typing at a terminal', () => {
     expect(request.status, request.screen).toBe(0);
     expectNoSecret(request.screen, [PASSPHRASES['dave']!], 'the terminal');
     const id = journal(world.vault.vault).findLast((e) => e.kind === 'request.create')!.data['request'] as { id: string };
-    expectStatus(await world.vault.run(['approve', id.id, '--holder', 'alice', '--yes'], { passphraseOf: 'alice' }), 0, 'alice');
+    // alice mistypes her passphrase at the vault laptop: asked again (try 2 of 3), not thrown out;
+    // the wrong try is journaled all the same.
+    const refusalsBefore = journal(world.vault.vault).filter((e) => e.kind === 'access.refused').length;
+    const alice = await onVault(
+      ['approve', id.id, '--holder', 'alice', '--yes'],
+      [
+        { prompt: `(alice) passphrase to approve request ${id.id}: `, type: 'not-alices-passphrase\r' },
+        { prompt: `that was not the passphrase; try 2 of 3: `, type: `${PASSPHRASES['alice']!}\r` },
+      ],
+    );
+    expect(alice.status, alice.screen).toBe(0);
+    expectNoSecret(alice.screen, [PASSPHRASES['alice']!, 'not-alices-passphrase'], 'the terminal');
+    const refusals = journal(world.vault.vault).filter((e) => e.kind === 'access.refused');
+    expect(refusals.length - refusalsBefore).toBe(1);
+    expect(refusals.at(-1)!.data).toMatchObject({ code: 'WRONG_PASSPHRASE' });
+
+    // Three wrong tries end the command: WRONG_PASSPHRASE (exit 3), each try journaled.
+    const carolBefore = journal(world.vault.vault).filter((e) => e.kind === 'access.refused').length;
+    const carol = await onVault(
+      ['approve', id.id, '--holder', 'carol', '--yes'],
+      [
+        { prompt: `(carol) passphrase to approve request ${id.id}: `, type: 'wrong-one-1\r' },
+        { prompt: 'try 2 of 3: ', type: 'wrong-one-2\r' },
+        { prompt: 'try 3 of 3: ', type: 'wrong-one-3\r' },
+      ],
+    );
+    expect(carol.status, carol.screen).toBe(3);
+    expect(carol.screen).toContain('WRONG_PASSPHRASE: that is not');
+    expect(journal(world.vault.vault).filter((e) => e.kind === 'access.refused').length - carolBefore).toBe(3);
 
     // bob approves from a bundle on his laptop: asked on his terminal; "n" writes nothing, "y" approves.
     const bundle = join(world.root, 'terminal-bob.bundle');
