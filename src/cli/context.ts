@@ -7,6 +7,8 @@ import { passphraseSource } from './io.js';
 /** What every command gets: global options, where passphrases come from, and how to print. */
 export interface CliContext {
   readonly vaultDir: string;
+  /** The command's words ("request export"), named to another command its write lock keeps waiting. */
+  readonly command?: string;
   readonly json: boolean;
   readonly passphrase: PassphraseSource;
   /** True when passphrases are typed at a terminal prompt (so a new one is asked twice). */
@@ -65,13 +67,14 @@ export function extractGlobals(argv: readonly string[]): { globals: GlobalOption
 }
 
 /** Builds the context for one CLI run. */
-export function makeContext(globals: GlobalOptions): CliContext {
+export function makeContext(globals: GlobalOptions, command = ''): CliContext {
   const json = globals.json;
   const keystorePassphrase = passphraseSource(globals.keystorePassphraseFile);
   // A person at a terminal may mistype a passphrase: two more tries, not a re-typed command.
   const prompts = (globals.passphraseFile === undefined || globals.passphraseFile === '-') && process.stdin.isTTY === true;
   return {
     vaultDir: globals.vault ?? defaultVaultDir(),
+    command,
     json,
     passphrase: Object.assign(passphraseSource(globals.passphraseFile), { tries: prompts ? 3 : 1 }),
     promptsForPassphrase: prompts,
@@ -93,7 +96,7 @@ export function makeContext(globals: GlobalOptions): CliContext {
  * requests end and unseal windows past their limit close (each journaled).
  */
 export async function openVault(ctx: CliContext, write: boolean): Promise<VaultSession> {
-  const session = await VaultSession.open(ctx.vaultDir, ctx.secretStore, { write });
+  const session = await VaultSession.open(ctx.vaultDir, ctx.secretStore, { write, holder: ctx.command });
   try {
     if (write && session.report.ok) {
       // A cut tail or a missing journal key is named before any use case reads the vault's state.

@@ -288,7 +288,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     };
     if (!line.command.handlesInterrupt) process.on('SIGINT', interrupted);
     try {
-      const result = await line.command.run(makeContext(line.globals), line.values, line.positionals);
+      const result = await line.command.run(makeContext(line.globals, line.command.words.join(' ')), line.values, line.positionals);
       if (json) process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);
       return 0;
     } finally {

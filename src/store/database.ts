@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BreakGlassError } from '../core/errors.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -94,22 +94,76 @@ export function mapSqliteError(err: unknown): unknown {
   return err;
 }
 
+/** Who holds a vault's lock, kept beside it while they do, so a refused command can name them. */
+interface LockHolder {
+  readonly pid: number;
+  readonly command: string;
+  readonly since: number;
+}
+
+const holderPath = (lockPath: string): string => `${lockPath}.holder`;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The live holder recorded beside `lockPath`, or null (none recorded, unreadable, or its process is gone). */
+function readHolder(lockPath: string): LockHolder | null {
+  try {
+    const h = JSON.parse(readFileSync(holderPath(lockPath), 'utf8')) as Partial<LockHolder>;
+    if (!Number.isSafeInteger(h.pid) || typeof h.command !== 'string' || !/^([a-z][a-z -]{0,60})?$/.test(h.command)) return null;
+    if (!Number.isSafeInteger(h.since)) return null;
+    return isAlive(h.pid!) ? (h as LockHolder) : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Holds an exclusive lock on `path` for as long as the returned handle is open, so one process at a
- * time changes a vault. The operating system releases it if the process dies.
+ * time changes a vault. The operating system releases it if the process dies. `command` (the CLI
+ * command's words, never its arguments) is recorded beside the lock while it is held, so a command
+ * refused with VAULT_BUSY can say which command and process hold the vault, and for how long.
  */
-export function acquireLock(path: string): { release(): void } {
+export function acquireLock(path: string, command = ''): { release(): void } {
   const lock = new Database(path);
   try {
     lock.pragma('busy_timeout = 3000');
     lock.exec('BEGIN EXCLUSIVE');
   } catch (err) {
     lock.close();
-    throw mapSqliteError(err);
+    const mapped = mapSqliteError(err);
+    const holder = mapped instanceof BreakGlassError && mapped.code === 'VAULT_BUSY' ? readHolder(path) : null;
+    if (!holder) throw mapped;
+    const who = holder.command === '' ? `process ${holder.pid}` : `"breakglass ${holder.command}" (process ${holder.pid})`;
+    throw new BreakGlassError(
+      'VAULT_BUSY',
+      `the vault is busy: ${who} has held it for ${Math.max(0, Math.round((Date.now() - holder.since) / 1000))} s; try again when it has finished`,
+      { pid: holder.pid, command: holder.command },
+      { cause: err },
+    );
+  }
+  // Best effort: a vault whose folder refuses the note still locks; the message is then the plain one.
+  const record: LockHolder = { pid: process.pid, command, since: Date.now() };
+  const temp = `${holderPath(path)}.${process.pid}`;
+  try {
+    writeFileSync(temp, JSON.stringify(record), { mode: 0o600 });
+    renameSync(temp, holderPath(path));
+  } catch {
+    rmSync(temp, { force: true });
   }
   return {
     release() {
-      if (lock.open) lock.close();
+      if (!lock.open) return;
+      // Ours until the lock goes: nobody else can have written it meanwhile.
+      if (readHolder(path)?.pid === process.pid) rmSync(holderPath(path), { force: true });
+      lock.close();
     },
   };
 }

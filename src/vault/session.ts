@@ -121,12 +121,16 @@ export class VaultSession {
   }
 
   /** Opens the vault in `dir` and verifies its journal; a write session holds the vault's lock. */
-  static async open(given: string, secretStore: SecretStoreFactory, options: { write: boolean }): Promise<VaultSession> {
+  static async open(
+    given: string,
+    secretStore: SecretStoreFactory,
+    options: { write: boolean; /** The command that holds the lock, named to anyone it keeps waiting. */ holder?: string },
+  ): Promise<VaultSession> {
     const dir = checkVaultDir(given);
     const db = openDatabase(join(dir, 'vault.db'), { create: false });
     let lock: { release(): void } | null = null;
     try {
-      if (options.write) lock = acquireLock(join(dir, 'vault.lock'));
+      if (options.write) lock = acquireLock(join(dir, 'vault.lock'), options.holder);
       const repo = new VaultRepository(db);
       if (!repo.getMeta('vault_id'))
         throw new BreakGlassError(
