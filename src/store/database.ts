@@ -15,7 +15,7 @@ export function openDatabase(path: string, options: { create: boolean }): Db {
   } catch (err) {
     throw new BreakGlassError(
       'NOT_INITIALIZED',
-      `no vault at ${dirname(path)}: run "breakglass init --name NAME" first`,
+      `no vault at ${dirname(path)}; if one should be here, check --vault (or BREAKGLASS_HOME) and that its disk is mounted, or restore the folder from its backup; "breakglass init --name NAME" is only for setting up a new, empty vault`,
       {},
       { cause: err },
     );

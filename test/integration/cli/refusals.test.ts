@@ -337,7 +337,7 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
         const error = jsonError(await run(['--vault', nowhere, '--json', ...args]), 2);
         expect(error).toMatchObject({
           code: 'NOT_INITIALIZED',
-          message: `no vault at ${nowhere}: run "breakglass init --name NAME" first`,
+          message: `no vault at ${nowhere}; if one should be here, check --vault (or BREAKGLASS_HOME) and that its disk is mounted, or restore the folder from its backup; "breakglass init --name NAME" is only for setting up a new, empty vault`,
         });
       }
       expect(existsSync(nowhere)).toBe(false);

@@ -260,7 +260,9 @@ describe('files that are not a vault of this version', () => {
     const dir = join(tmp.dir, 'missing');
     const err = thrown(() => openDatabase(join(dir, 'vault.db'), { create: false }));
     expect(err.code).toBe('NOT_INITIALIZED');
-    expect(err.message).toBe(`no vault at ${dir}: run "breakglass init --name NAME" first`);
+    expect(err.message).toBe(
+      `no vault at ${dir}; if one should be here, check --vault (or BREAKGLASS_HOME) and that its disk is mounted, or restore the folder from its backup; "breakglass init --name NAME" is only for setting up a new, empty vault`,
+    );
     expect(existsSync(dir)).toBe(false);
   });
 });
