@@ -1,5 +1,6 @@
 import { IdSchema } from '../core/documents.js';
 import { BreakGlassError } from '../core/errors.js';
+import { ENTRY_KINDS, type EntryKind } from '../core/journal.js';
 import { printable } from '../core/text.js';
 import {
   MIN_PASSPHRASE,
@@ -49,6 +50,7 @@ import { codeOrFile, confirm, readInputFile, readJsonFile, readSecretInput, with
 import { describeEntry, describeReport, formatTime, requestScreen } from './format.js';
 import type { WitnessView } from '../vault/index.js';
 import { SERVER_COMMANDS } from './server-commands.js';
+import { didYouMean, withHint } from './suggest.js';
 import { SYNC_COMMANDS } from './sync-commands.js';
 import { UI_COMMANDS } from './ui-command.js';
 
@@ -72,6 +74,19 @@ function req(v: Values, name: string): string {
   const value = v[name];
   if (typeof value !== 'string' || value === '') throw new BreakGlassError('BAD_ARGUMENTS', `--${name} is required`);
   return value;
+}
+
+/** A journal entry kind named in an option, or BAD_ARGUMENTS with the nearest kinds. */
+function entryKind(value: string, flag: string): EntryKind {
+  if ((ENTRY_KINDS as readonly string[]).includes(value)) return value as EntryKind;
+  throw new BreakGlassError(
+    'BAD_ARGUMENTS',
+    withHint(
+      `${flag} "${printable(value)}" is not a kind of journal entry`,
+      didYouMean(value, ENTRY_KINDS),
+      `the kinds are ${ENTRY_KINDS.join(', ')}`,
+    ),
+  );
 }
 
 /** A required id option, checked against the id alphabet. */
@@ -735,16 +750,18 @@ const VAULT_COMMANDS: readonly Command[] = [
   },
   {
     words: ['journal', 'show'],
-    usage: 'journal show [--since SEQ] [--kind KIND]',
-    summary: 'the journal, one line per entry',
-    options: { since: S, kind: S },
+    usage: 'journal show [--since SEQ] [--kind KIND] [--hide KIND,...]',
+    summary: 'the journal, one line per entry; --kind shows one kind, --hide leaves kinds out (--hide key.rotate)',
+    options: { since: S, kind: S, hide: S },
     positionals: [],
     async run(ctx, v) {
       const since = v['since'] === undefined ? 0 : Number(v['since']);
       if (!Number.isSafeInteger(since) || since < 0)
         throw new BreakGlassError('BAD_ARGUMENTS', '--since must be a sequence number (0 or more)');
+      const kind = typeof v['kind'] === 'string' ? entryKind(v['kind'], '--kind') : undefined;
+      const hidden = new Set(typeof v['hide'] === 'string' ? v['hide'].split(',').map((k) => entryKind(k.trim(), '--hide')) : []);
       return withVault(ctx, false, async (session) => {
-        const entries = journalEntries(session, { since, ...(typeof v['kind'] === 'string' ? { kind: v['kind'] } : {}) });
+        const entries = journalEntries(session, { since, ...(kind ? { kind } : {}) }).filter((e) => !hidden.has(e.kind));
         for (const e of entries) ctx.say(describeEntry(e));
         await warnIfJournalSuspect(ctx, session);
         return { entries };
@@ -771,7 +788,21 @@ const VAULT_COMMANDS: readonly Command[] = [
           ctx.say(
             `${lines.length} entries written to ${out}; verify with: breakglass journal verify --file ${out} --genesis-key KEY, where KEY is the genesis key printed when this vault was created (the journal says it starts from ${session.report.genesisKey}: compare, do not copy)`,
           );
-          return { out, entries: lines.length, tailProven, journalGenesisKey: session.report.genesisKey, journal: session.head.journal };
+          const headSeq = lines.length - 1;
+          const headHash = session.report.headSeq === headSeq ? session.report.headHash : null;
+          // A copy cut short ends earlier: its head is what to hold against another copy's.
+          ctx.say(
+            `head: seq ${headSeq}, hash ${headHash ?? 'unknown'} (${lines.length} entries); an export cut short ends at an earlier seq: compare this head with the server's ("breakglass sync status") and with the anchor the holders' laptops recorded at their last approval`,
+          );
+          return {
+            out,
+            entries: lines.length,
+            headSeq,
+            headHash,
+            tailProven,
+            journalGenesisKey: session.report.genesisKey,
+            journal: session.head.journal,
+          };
         }),
       );
     },

@@ -493,6 +493,19 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     );
     expect(lines(shown.stdout).at(-1)).toContain(`incident=${SHOWN_INCIDENT} reason=`);
     expect(shown.stdout).not.toContain('\u001b');
+    // An auditor leaves the key rotations (half of every journal) out, and a mistyped kind is named.
+    const all = jsonOk<{ entries: { kind: string }[] }>(await vault.run(['--json', 'journal', 'show'])).entries;
+    const hidden = jsonOk<{ entries: { kind: string }[] }>(
+      await vault.run(['--json', 'journal', 'show', '--hide', 'key.rotate, access.refused']),
+    ).entries;
+    expect(hidden.map((e) => e.kind)).toEqual(all.map((e) => e.kind).filter((k) => k !== 'key.rotate' && k !== 'access.refused'));
+    expect(hidden.length).toBeLessThan(all.length);
+    expect(jsonError(await vault.run(['--json', 'journal', 'show', '--hide', 'key.rotaet']), 2)).toMatchObject({
+      code: 'BAD_ARGUMENTS',
+      message: expect.stringMatching(
+        /^--hide "key\.rotaet" is not a kind of journal entry; did you mean "key\.rotate"\? the kinds are journal\.genesis, /,
+      ) as unknown,
+    });
     expect(kinds(laptops.carol.vault).filter((k) => k === 'approval.give')).toHaveLength(1);
     const imported = jsonOk<{ approvals: string[] }>(await vault.run(['--json', 'approval', 'import', path('carol.approval')]));
     expect(imported.approvals).toEqual(['carol']);
@@ -559,10 +572,22 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       await vault.run(['--json', 'journal', 'verify', '--genesis-key', vaultGenesis]),
     );
     expect(json).toMatchObject({ report: { ok: true, count: journal(vault.vault).length }, genesisPinned: true });
-    const exported = jsonOk<{ entries: number; journalGenesisKey: string; tailProven: boolean }>(
+    const exported = jsonOk<{ entries: number; journalGenesisKey: string; tailProven: boolean; headSeq: number; headHash: string }>(
       await vault.run(['--json', 'journal', 'export', '--out', path('vault.jsonl')]),
     );
-    expect(exported).toMatchObject({ entries: journal(vault.vault).length, tailProven: true, journalGenesisKey: vaultGenesis });
+    const entries = journal(vault.vault);
+    expect(exported).toMatchObject({
+      entries: entries.length,
+      tailProven: true,
+      journalGenesisKey: vaultGenesis,
+      headSeq: entries.length - 1,
+    });
+    // The head it names is the last line's: what to compare with the server's and the holders' copies.
+    const lastLine = JSON.parse(readFileSync(path('vault.jsonl'), 'utf8').trimEnd().split('\n').at(-1)!) as { hash: string };
+    expect(exported.headHash).toBe(lastLine.hash);
+    const plain = expectStatus(await vault.run(['journal', 'export', '--out', path('vault-2.jsonl')]), 0, 'journal export');
+    expect(plain.stdout).toContain(`head: seq ${entries.length - 1}, hash `);
+    expect(plain.stdout).toContain('"breakglass sync status"');
     const third = expectStatus(
       await vault.run(['journal', 'verify', '--file', path('vault.jsonl'), '--genesis-key', vaultGenesis]),
       0,

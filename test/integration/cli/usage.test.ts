@@ -71,7 +71,10 @@ describe('help and output pipes', () => {
         [['list', '-x'], 'unknown option -x for "breakglass list"; usage: breakglass list'],
         [['--jsn', 'list'], 'unknown option --jsn before the command; did you mean --json? see "breakglass --help"'],
         [['list', 'extra'], '"extra" is one argument too many; usage: breakglass list'],
-        [['journal', 'show', '--since'], '--since needs a value; usage: breakglass journal show [--since SEQ] [--kind KIND]'],
+        [
+          ['journal', 'show', '--since'],
+          '--since needs a value; usage: breakglass journal show [--since SEQ] [--kind KIND] [--hide KIND,...]',
+        ],
         [['journal', 'export', '--out=x', '--force=yes'], '--force takes no value; usage: breakglass journal export --out FILE [--force]'],
         [
           ['request', '--credential', 'a', '--credential', 'b'],
