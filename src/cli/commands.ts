@@ -76,6 +76,18 @@ function req(v: Values, name: string): string {
   return value;
 }
 
+/** ` (1 of 2 approvals, expires …)` for an open request, nothing for another. */
+function approvalCount(session: VaultSession, requestId: string): string {
+  try {
+    const r = summarizeRequest(session, requestRow(session, requestId));
+    if (r.status !== 'open') return '';
+    return ` (${r.approvals.length} of ${r.threshold} approvals, expires ${formatTime(r.expiresAt)})`;
+  } catch (err) {
+    // The row and the journal disagree: said, not hidden; the rest of the list still shows.
+    return ` (approvals cannot be read: ${err instanceof BreakGlassError ? err.code : 'INTERNAL'})`;
+  }
+}
+
 /** A journal entry kind named in an option, or BAD_ARGUMENTS with the nearest kinds. */
 function entryKind(value: string, flag: string): EntryKind {
   if ((ENTRY_KINDS as readonly string[]).includes(value)) return value as EntryKind;
@@ -398,7 +410,7 @@ const VAULT_COMMANDS: readonly Command[] = [
         for (const c of credentials) {
           if (c.integrity) ctx.note(`warning: ${c.id}: INTEGRITY_FAILURE: ${c.integrity}`);
           ctx.say(
-            `${c.id}\t${c.integrity ? 'INTEGRITY_FAILURE (as the database says: ' : ''}${c.state}${c.exposed ? ' (exposed)' : ''}${c.integrity ? ')' : ''}\t${c.threshold} of ${c.holders.length}\tv${c.version}\t${printable(c.label)}${c.request ? `\trequest ${c.request}` : ''}`,
+            `${c.id}\t${c.integrity ? 'INTEGRITY_FAILURE (as the database says: ' : ''}${c.state}${c.exposed ? ' (exposed)' : ''}${c.integrity ? ')' : ''}\t${c.threshold} of ${c.holders.length}\tv${c.version}\t${printable(c.label)}${c.request ? `\trequest ${c.request}${approvalCount(session, c.request)}` : ''}`,
           );
         }
         if (credentials.length === 0) ctx.say('no credentials sealed yet');

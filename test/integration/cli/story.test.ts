@@ -164,7 +164,10 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     const created = journal(vault.vault).filter((e) => e.kind === 'request.create');
     expect(created.map((e) => [e.actor, (e.data['request'] as { id: string }).id])).toEqual([['dave', req]]);
     const list = expectStatus(await vault.run(['list']), 0, 'list');
-    expect(lines(list.stdout)).toEqual([`prod-db-root\tREQUESTED\t2 of 3\tv1\tprod DB root\trequest ${req}`]);
+    // An open request shows how far it got and when it expires, as request show does.
+    expect(lines(list.stdout)).toEqual([
+      `prod-db-root\tREQUESTED\t2 of 3\tv1\tprod DB root\trequest ${req} (0 of 2 approvals, expires ${second!.slice('expires '.length)})`,
+    ]);
   });
 
   it('approve in person at the vault laptop (custody copy + passphrase)', async () => {
