@@ -31,13 +31,7 @@ export function findClipboard(env: NodeJS.ProcessEnv = process.env): ClipboardTo
  * unless something else has been copied since (it compares salted hashes, never the secret).
  */
 export async function copyWithTimeout(tool: ClipboardTool, secret: Uint8Array, seconds: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    // xclip keeps serving the selection after we return, so it runs detached with its own stdio.
-    const child = spawn(tool.copy[0]!, tool.copy.slice(1), { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
-    child.on('error', (err) => reject(new BreakGlassError('CLIPBOARD_UNAVAILABLE', `${tool.name} failed to start`, {}, { cause: err })));
-    child.stdin.end(Buffer.from(secret), () => resolve());
-    child.unref();
-  });
+  // The clearer first: a Ctrl-C (or a crash) between the two then still clears the copy in time.
   const salt = randomBytes(16);
   const digest = createHash('sha256').update(salt).update(secret).digest('hex');
   const clearer = `
@@ -53,7 +47,14 @@ export async function copyWithTimeout(tool: ClipboardTool, secret: Uint8Array, s
         if (same) spawnSync(${JSON.stringify(tool.copy[0])}, ${JSON.stringify(tool.copy.slice(1))}, { input: '', timeout: 5000, stdio: ['pipe', 'ignore', 'ignore'] });
       }, seconds * 1000);
     });`;
-  const child = spawn(process.execPath, ['-e', clearer], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
-  child.stdin.end(JSON.stringify([salt.toString('hex'), digest, seconds, ...tool.paste]));
-  child.unref();
+  const clearerChild = spawn(process.execPath, ['-e', clearer], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  clearerChild.stdin.end(JSON.stringify([salt.toString('hex'), digest, seconds, ...tool.paste]));
+  clearerChild.unref();
+  await new Promise<void>((resolve, reject) => {
+    // xclip keeps serving the selection after we return, so it runs detached with its own stdio.
+    const child = spawn(tool.copy[0]!, tool.copy.slice(1), { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    child.on('error', (err) => reject(new BreakGlassError('CLIPBOARD_UNAVAILABLE', `${tool.name} failed to start`, {}, { cause: err })));
+    child.stdin.end(Buffer.from(secret), () => resolve());
+    child.unref();
+  });
 }

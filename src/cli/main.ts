@@ -176,8 +176,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   ];
   if (missing.length > 0) throw new BreakGlassError('BAD_ARGUMENTS', `missing ${listed(missing)}; ${usage}`, { missing });
   if (parsed.positionals.length > command.positionals.length) {
-    const extra = parsed.positionals.slice(command.positionals.length);
-    throw new BreakGlassError('BAD_ARGUMENTS', `"${extra[0]!}" is one argument too many; ${usage}`);
+    // Not echoed: a person who misread "-" may have typed a secret there.
+    const takes =
+      command.positionals.length === 0
+        ? 'takes no arguments'
+        : `takes ${command.positionals.map((p) => p.replace(/\?$/, '')).join(' ')} only`;
+    throw new BreakGlassError('BAD_ARGUMENTS', `too many arguments: "breakglass ${command.words.join(' ')}" ${takes}; ${usage}`);
   }
   return {
     kind: 'run',
@@ -283,7 +287,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       // the next write session settles the rest, and no output is left half made.
       abandonPendingFiles();
       if (!json) process.stderr.write('\n');
-      reportError(new BreakGlassError('CANCELLED', 'interrupted (Ctrl-C); what was already done is in the journal'), json);
+      reportError(
+        new BreakGlassError('CANCELLED', 'interrupted (Ctrl-C) before it finished; what it had already committed stays in the journal'),
+        json,
+      );
       process.exit(exitStatusFor('CANCELLED'));
     };
     if (!line.command.handlesInterrupt) process.on('SIGINT', interrupted);

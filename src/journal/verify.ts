@@ -211,7 +211,11 @@ export function checkEntry(
   };
 }
 
-/** Sees each entry that passed its checks, parsed, in journal order (a failing entry is never shown). */
+/**
+ * Sees each entry that passed the walk's checks, parsed, in journal order; the walk stops at the
+ * first that fails them. A signature checked after the walk (the parallel verifier) may still fail:
+ * what an observer saw counts only when the report is ok.
+ */
 export type EntryObserver = (entry: JournalEntry, stored: StoredEntry) => void;
 
 /**

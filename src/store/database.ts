@@ -117,12 +117,27 @@ function isAlive(pid: number): boolean {
 function readHolder(lockPath: string): LockHolder | null {
   try {
     const h = JSON.parse(readFileSync(holderPath(lockPath), 'utf8')) as Partial<LockHolder>;
-    if (!Number.isSafeInteger(h.pid) || typeof h.command !== 'string' || !/^([a-z][a-z -]{0,60})?$/.test(h.command)) return null;
+    if (!Number.isSafeInteger(h.pid) || h.pid! <= 0 || typeof h.command !== 'string' || !/^([a-z][a-z -]{0,60})?$/.test(h.command))
+      return null;
     if (!Number.isSafeInteger(h.since)) return null;
     return isAlive(h.pid!) ? (h as LockHolder) : null;
   } catch {
     return null;
   }
+}
+
+// Holder notes this process wrote, removed when it exits without releasing them (Ctrl-C ends a
+// command with process.exit); the operating system releases the locks themselves.
+const ownNotes = new Set<string>();
+let exitHookInstalled = false;
+
+function noteOnExit(path: string): void {
+  ownNotes.add(path);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const note of ownNotes) rmSync(note, { force: true });
+  });
 }
 
 /**
@@ -155,6 +170,7 @@ export function acquireLock(path: string, command = ''): { release(): void } {
   try {
     writeFileSync(temp, JSON.stringify(record), { mode: 0o600 });
     renameSync(temp, holderPath(path));
+    noteOnExit(holderPath(path));
   } catch {
     rmSync(temp, { force: true });
   }
@@ -163,6 +179,7 @@ export function acquireLock(path: string, command = ''): { release(): void } {
       if (!lock.open) return;
       // Ours until the lock goes: nobody else can have written it meanwhile.
       if (readHolder(path)?.pid === process.pid) rmSync(holderPath(path), { force: true });
+      ownNotes.delete(holderPath(path));
       lock.close();
     },
   };

@@ -72,9 +72,6 @@ const INTERESTING = new Set<string>([
   'drill.complete',
 ]);
 
-// Every commit ends with a key.rotate entry: skipping them without parsing halves the work.
-const KEY_ROTATE = Buffer.from('"kind":"key.rotate"');
-
 const missing = (what: string): BreakGlassError =>
   new BreakGlassError(
     'INTEGRITY_FAILURE',
@@ -98,18 +95,13 @@ export class Evidence {
   #broken: string | null = null;
 
   /**
-   * Reads one verified entry; entries must come in journal order. `parsed` is the entry its verifier
-   * already parsed from `stored.bytes`. Once an entry cannot be read, nothing it gates may be decided,
+   * Reads one verified entry; entries must come in journal order. `entry` is the entry parsed from
+   * `stored.bytes` (by its verifier, or by the commit that wrote it): by its kind, never by a byte
+   * search (a policy may well hold the text of a kind). Once an entry cannot be read, nothing it gates may be decided,
    * so later entries are not read either.
    */
-  add(stored: StoredEntry, parsed?: JournalEntry): void {
+  add(stored: StoredEntry, entry: JournalEntry): void {
     if (this.#broken !== null) return;
-    let entry = parsed;
-    if (entry === undefined) {
-      const bytes = Buffer.from(stored.bytes.buffer, stored.bytes.byteOffset, stored.bytes.byteLength);
-      if (bytes.includes(KEY_ROTATE)) return;
-      entry = JSON.parse(bytes.toString('utf8')) as JournalEntry;
-    }
     if (!INTERESTING.has(entry.kind)) return;
     try {
       this.#apply(entry, b64(stored.hash));

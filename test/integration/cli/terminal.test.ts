@@ -82,14 +82,15 @@ describe('typing at a terminal', () => {
       child.kill('SIGINT');
       expect({ status: await status, stderr }).toEqual({
         status: 130,
-        stderr: '\nbreakglass: CANCELLED: interrupted (Ctrl-C); what was already done is in the journal\n',
+        stderr: '\nbreakglass: CANCELLED: interrupted (Ctrl-C) before it finished; what it had already committed stays in the journal\n',
       });
     } finally {
       for (const s of sockets) s.destroy();
       server.close();
     }
     await expectUnchanged(world.vault.vault, before);
-    // Its write lock went with it: the next command runs.
+    // Its write lock went with it, and so did the note naming it: the next command runs.
+    expect(existsSync(join(world.vault.vault, 'vault.lock.holder'))).toBe(false);
     expectStatus(await world.vault.run(['list']), 0, 'list after the interrupted enroll');
   });
 

@@ -70,7 +70,11 @@ describe('help and output pipes', () => {
         [['list', '--valt', '/tmp/x'], 'unknown option --valt for "breakglass list"; did you mean --vault? usage: breakglass list'],
         [['list', '-x'], 'unknown option -x for "breakglass list"; usage: breakglass list'],
         [['--jsn', 'list'], 'unknown option --jsn before the command; did you mean --json? see "breakglass --help"'],
-        [['list', 'extra'], '"extra" is one argument too many; usage: breakglass list'],
+        [
+          ['close', 'prod-db-root', 'S3cr3t-typed-by-mistake'],
+          'too many arguments: "breakglass close" takes CREDENTIAL only; usage: breakglass close CREDENTIAL',
+        ],
+        [['list', 'extra'], 'too many arguments: "breakglass list" takes no arguments; usage: breakglass list'],
         [
           ['journal', 'show', '--since'],
           '--since needs a value; usage: breakglass journal show [--since SEQ] [--kind KIND] [--hide KIND,...]',

@@ -309,7 +309,10 @@ describe(`crash injection: ${TRIALS} SIGKILLs at random points (seed ${SEED})`, 
               const where = `world ${index} trial ${trial} op ${op} delay ${delay} ms of ${span} (replay the fractions with CRASH_SEED=${SEED} CRASH_TRIALS=${TRIALS})`;
               const t0 = performance.now();
               const run = await current.go(delay);
-              if (run.firstStepMs !== null) firstSteps.set(op, [...(firstSteps.get(op) ?? []), run.firstStepMs].slice(-15));
+              // A child killed before its first step says that step takes longer than its delay: twice
+              // the delay stands in for it, so a span that is too short grows instead of starving the world.
+              const sample = run.firstStepMs ?? (run.ready ? 2 * Math.max(delay, MIN_SPAN_MS / 10) : null);
+              if (sample !== null) firstSteps.set(op, [...(firstSteps.get(op) ?? []), sample].slice(-15));
               const t1 = performance.now();
               await checkAfterKill(w, run, w.stats, where);
               if (process.env['CRASH_PROFILE'] === '1')

@@ -149,7 +149,7 @@ describe('canonical JSON is I-JSON', () => {
   it('refuses a string or member name with a lone surrogate (RFC 8785 canonicalises Unicode text only)', () => {
     expect(() => canonicalize({ name: 'a\uD800' })).toThrow('lone surrogate');
     expect(() => canonicalize({ ['\uDC00']: 1 })).toThrow('lone surrogate');
-    // Member names are remembered once checked: a refused one is refused every time.
+    // Member names are remembered once checked: a refused one is never remembered as good.
     expect(() => canonicalize({ ['\uDC00']: 2 })).toThrow('lone surrogate');
     expect(canonicalize({ name: '🔑' })).toBe('{"name":"🔑"}');
   });

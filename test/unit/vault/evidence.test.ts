@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BreakGlassError } from '../../../src/core/errors.js';
 import { generateSigningKeyPair } from '../../../src/crypto/index.js';
+import type { JournalEntry } from '../../../src/core/journal.js';
 import { advanceHead, makeEntry, parseEntry, type ChainHead, type EntryFields } from '../../../src/journal/index.js';
 import { Evidence } from '../../../src/vault/evidence.js';
 
 // Evidence is read from the verified journal. An entry it cannot read makes every decision it gates
-// INTEGRITY_FAILURE, whatever comes after it; it must not answer from the entries before it.
+// INTEGRITY_FAILURE, whatever comes after it (a readable policy.set here); it must not answer from
+// the entries before it either.
 describe('Evidence', () => {
   const key = generateSigningKeyPair();
   const journal = (fields: EntryFields[]) => {
@@ -24,12 +26,24 @@ describe('Evidence', () => {
     data: { key: key.publicKey, vault: 'v-1', name: 'lab' },
   };
 
+  // It skipped key.rotate entries by searching their bytes for the kind, so a policy whose text held
+  // '"kind":"key.rotate"' was never recorded, and the session that set it saw "edited by hand".
+  it('reads an entry by its kind, not by what its bytes hold: a policy that mentions key.rotate is recorded', () => {
+    const document = { version: 1, triggers: { kind: 'key.rotate', '"kind":"key.rotate"': true } };
+    const entries = journal([genesis, { kind: 'policy.set', actor: 'vault', subject: 'policy', data: { hash: 'h-1', document } }]);
+    expect(Buffer.from(entries[1]!.bytes).includes(Buffer.from('"kind":"key.rotate"'))).toBe(true);
+    const evidence = new Evidence();
+    for (const e of entries) evidence.add(e, parseEntry(e.bytes));
+    expect(evidence.policyHash).toBe('h-1');
+    expect(evidence.policyAt('h-1')).toEqual(document);
+  });
+
   it('reads the parsed entry the verifier gives it exactly as it reads the bytes', () => {
     const entries = journal([genesis]);
     const fromBytes = new Evidence();
     const fromParsed = new Evidence();
     for (const e of entries) {
-      fromBytes.add(e);
+      fromBytes.add(e, JSON.parse(Buffer.from(e.bytes).toString('utf8')) as JournalEntry);
       fromParsed.add(e, parseEntry(e.bytes));
     }
     expect(fromParsed.vault).toEqual({ vault: 'v-1', name: 'lab' });
@@ -37,9 +51,13 @@ describe('Evidence', () => {
   });
 
   it('after an entry it cannot read, every question is INTEGRITY_FAILURE naming that entry, hasCard included', () => {
-    const entries = journal([genesis, { kind: 'member.add', actor: 'vault', subject: 'mallory', data: { card: { id: 'mallory' } } }]);
+    const entries = journal([
+      genesis,
+      { kind: 'member.add', actor: 'vault', subject: 'mallory', data: { card: { id: 'mallory' } } },
+      { kind: 'policy.set', actor: 'vault', subject: 'policy', data: { hash: 'h-2' } },
+    ]);
     const evidence = new Evidence();
-    for (const e of entries) evidence.add(e);
+    for (const e of entries) evidence.add(e, parseEntry(e.bytes));
     for (const ask of [() => evidence.hasCard('alice'), () => evidence.vault, () => evidence.policyHash, () => evidence.liveRequests()]) {
       let err: unknown;
       try {
