@@ -345,10 +345,26 @@ export async function withNewFile<T>(path: string, use: (file: NewFile) => Promi
   }
 }
 
+/**
+ * How long a prompt waits for a person: BREAKGLASS_PROMPT_TIMEOUT seconds (1-3600), else 5 minutes.
+ * A write command holds the vault while it asks, so a prompt nobody answers must not hold it forever.
+ */
+export function promptTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env['BREAKGLASS_PROMPT_TIMEOUT'] ?? 300);
+  return Number.isSafeInteger(seconds) && seconds >= 1 && seconds <= 3600 ? seconds * 1000 : 300_000;
+}
+
+const timedOut = (ms: number): BreakGlassError =>
+  new BreakGlassError(
+    'CANCELLED',
+    `no answer at the prompt within ${Math.round(ms / 1000)} s; the command stopped, so the vault is free again`,
+  );
+
 /** Asks for a passphrase on the terminal without echoing it. */
 async function promptHidden(question: string): Promise<string> {
   const muted = new Writable({ write: (_chunk, _enc, done) => done() });
   const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+  let timer: NodeJS.Timeout | undefined;
   process.stderr.write(question);
   try {
     return await new Promise<string>((resolve, reject) => {
@@ -356,9 +372,12 @@ async function promptHidden(question: string): Promise<string> {
       const cancel = (): void => reject(new BreakGlassError('CANCELLED', 'cancelled at the prompt'));
       rl.on('SIGINT', cancel);
       rl.on('close', cancel);
+      const ms = promptTimeoutMs();
+      timer = setTimeout(() => reject(timedOut(ms)), ms);
       rl.question('', resolve);
     });
   } finally {
+    clearTimeout(timer);
     rl.close();
     process.stderr.write('\n');
   }
@@ -389,8 +408,14 @@ export function passphraseSource(file: string | undefined): (purpose: string) =>
 export async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  let timer: NodeJS.Timeout | undefined;
   try {
     const answer = await new Promise<string>((resolve, reject) => {
+      const ms = promptTimeoutMs();
+      timer = setTimeout(() => {
+        process.stderr.write('\n');
+        reject(timedOut(ms));
+      }, ms);
       // Ctrl-C stops the command, as everywhere; Ctrl-D (no answer) is a no.
       rl.on('SIGINT', () => {
         process.stderr.write('\n');
@@ -401,6 +426,7 @@ export async function confirm(question: string): Promise<boolean> {
     });
     return /^y(es)?$/i.test(answer.trim());
   } finally {
+    clearTimeout(timer);
     rl.close();
   }
 }

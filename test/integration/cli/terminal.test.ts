@@ -56,6 +56,21 @@ describe('typing at a terminal', () => {
     await expectUnchanged(world.vault.vault, before);
   });
 
+  it('a prompt nobody answers ends the command (CANCELLED, exit 130) and frees the vault', async () => {
+    const before = await snapshot(world.vault.vault);
+    process.env['BREAKGLASS_PROMPT_TIMEOUT'] = '1';
+    let t: Awaited<ReturnType<typeof onVault>>;
+    try {
+      t = await onVault(seal, []);
+    } finally {
+      delete process.env['BREAKGLASS_PROMPT_TIMEOUT'];
+    }
+    expect(t.status, t.screen).toBe(130);
+    expect(t.screen).toContain('CANCELLED: no answer at the prompt within 1 s; the command stopped, so the vault is free again');
+    await expectUnchanged(world.vault.vault, before);
+    expectStatus(await world.vault.run(['list']), 0, 'list after the unanswered prompt');
+  });
+
   it('Ctrl-C while a command waits (here for a server that never answers): exit 130 CANCELLED on a line of its own; the vault is free again', async () => {
     const before = await snapshot(world.vault.vault);
     const sockets: Socket[] = [];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../src/cli/commands.js';
 import { requiredOptions } from '../../../src/cli/main.js';
+import { promptTimeoutMs } from '../../../src/cli/io.js';
 import { didYouMean, editDistance, nearest } from '../../../src/cli/suggest.js';
 
 describe('did you mean', () => {
@@ -37,5 +38,15 @@ describe('the options a usage requires', () => {
   it('every option a command usage requires is one of its declared string options', () => {
     for (const c of COMMANDS)
       for (const name of requiredOptions(c.usage)) expect(c.options[name]?.type, `${c.words.join(' ')} --${name}`).toBe('string');
+  });
+});
+
+describe('the prompt timeout', () => {
+  it('is BREAKGLASS_PROMPT_TIMEOUT seconds when it is 1-3600, else 5 minutes', () => {
+    expect(promptTimeoutMs({})).toBe(300_000);
+    expect(promptTimeoutMs({ BREAKGLASS_PROMPT_TIMEOUT: '1' })).toBe(1_000);
+    expect(promptTimeoutMs({ BREAKGLASS_PROMPT_TIMEOUT: '3600' })).toBe(3_600_000);
+    for (const bad of ['0', '-5', '3601', '1.5', 'soon', ''])
+      expect(promptTimeoutMs({ BREAKGLASS_PROMPT_TIMEOUT: bad }), bad).toBe(300_000);
   });
 });
