@@ -26,6 +26,7 @@ import {
   openDrill,
   openRequest,
   parsePolicyText,
+  policyHash,
   readApproval,
   readBundle,
   requestBody,
@@ -344,8 +345,10 @@ const VAULT_COMMANDS: readonly Command[] = [
         for (const p of result.problems) ctx.note(`${file}: ${p.path}: ${p.message}`);
         throw new BreakGlassError('POLICY_INVALID', `${result.problems.length} problem(s) in ${file}`, { problems: result.problems });
       }
-      ctx.say(`${file}: ok (${Object.keys(result.policy.credentials).length} credential(s))`);
-      return { file, credentials: Object.keys(result.policy.credentials) };
+      // The hash policy set will record: ties the file reviewed in git to its policy.set entry.
+      const hash = policyHash(result.policy);
+      ctx.say(`${file}: ok (${Object.keys(result.policy.credentials).length} credential(s)), hash ${hash}`);
+      return { file, credentials: Object.keys(result.policy.credentials), hash };
     },
   },
   {
