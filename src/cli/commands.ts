@@ -803,11 +803,12 @@ const VAULT_COMMANDS: readonly Command[] = [
           ctx.say(
             `${lines.length} entries written to ${out}; verify with: breakglass journal verify --file ${out} --genesis-key KEY, where KEY is the genesis key printed when this vault was created (the journal says it starts from ${session.report.genesisKey}: compare, do not copy)`,
           );
+          // The head of the file as written: its last line's seq and hash.
           const headSeq = lines.length - 1;
-          const headHash = session.report.headSeq === headSeq ? session.report.headHash : null;
+          const headHash = (JSON.parse(lines[headSeq]!) as { hash: string }).hash;
           // A copy cut short ends earlier: its head is what to hold against another copy's.
           ctx.say(
-            `head: seq ${headSeq}, hash ${headHash ?? 'unknown'} (${lines.length} entries); an export cut short ends at an earlier seq: compare this head with the server's ("breakglass sync status") and with the anchor the holders' laptops recorded at their last approval`,
+            `head: seq ${headSeq}, hash ${headHash} (${lines.length} entries); an export cut short ends at an earlier seq: compare this head with the server's ("breakglass sync status") and with the anchor the holders' laptops recorded at their last approval`,
           );
           return {
             out,

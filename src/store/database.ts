@@ -178,8 +178,7 @@ export function acquireLock(path: string, command = ''): { release(): void } {
     release() {
       if (!lock.open) return;
       // Ours until the lock goes: nobody else can have written it meanwhile.
-      if (readHolder(path)?.pid === process.pid) rmSync(holderPath(path), { force: true });
-      ownNotes.delete(holderPath(path));
+      if (ownNotes.delete(holderPath(path))) rmSync(holderPath(path), { force: true });
       lock.close();
     },
   };

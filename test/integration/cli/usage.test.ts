@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS } from '../../../src/cli/commands.js';
+import { ENTRY_KINDS } from '../../../src/core/journal.js';
 import { BIN, run } from '../../helpers/cli.js';
 
 describe('help and output pipes', () => {
@@ -73,6 +74,11 @@ describe('help and output pipes', () => {
         [
           ['close', 'prod-db-root', 'S3cr3t-typed-by-mistake'],
           'too many arguments: "breakglass close" takes CREDENTIAL only; usage: breakglass close CREDENTIAL',
+        ],
+        [['--version', 'extra'], '--version takes nothing after it'],
+        [
+          ['journal', 'show', '--kind', 'request.craete'],
+          `--kind "request.craete" is not a kind of journal entry; did you mean "request.create"? the kinds are ${ENTRY_KINDS.join(', ')}`,
         ],
         [['list', 'extra'], 'too many arguments: "breakglass list" takes no arguments; usage: breakglass list'],
         [
