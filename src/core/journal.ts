@@ -64,6 +64,12 @@ export interface StoredEntry {
   readonly sig: Uint8Array;
   /** Why an export line could not be read as an entry at all (it then fails check 1, TAMPER, saying so). */
   readonly unreadable?: string;
+  /**
+   * The entry as the export line's reader parsed it, when `bytes` are by construction the canonical
+   * JSON of exactly this object (the line was in the exact form, so its entry text is `bytes`): the
+   * verifier then checks its shape without parsing and canonicalizing the same text a second time.
+   */
+  readonly parsed?: Readonly<Record<string, unknown>>;
 }
 
 /** Why verification stopped, at the first bad entry. */

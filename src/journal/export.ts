@@ -63,6 +63,8 @@ export function parseExportLine(line: string, position: number): StoredEntry {
     bytes,
     hash: decodeOrEmpty(record.hash),
     sig: decodeOrEmpty(record.sig),
+    // The line is in the exact form, so `bytes` are the canonical text of this very object.
+    parsed: record.entry as Record<string, unknown>,
   };
 }
 

@@ -70,24 +70,32 @@ const hasType = (value: unknown, type: 'integer' | 'string' | 'object'): boolean
       ? typeof value === 'string'
       : typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/**
- * Checks 2 and 3 of docs/journal-format.md on an entry's bytes, in this order, each failure naming
- * its real cause: not the canonical JSON of an object (TAMPER); `v` an integer below 1 (DOWNGRADE,
- * whatever else the entry holds), above 1 or not an integer (TAMPER); then a field missing or of the
- * wrong type, an unknown kind, or a field version 1 does not have (TAMPER). Shared by every verifier.
- */
-export function parseEntry(bytes: Uint8Array, options: { verifiedBefore?: boolean } = {}): JournalEntry {
+/** Check 2: the bytes as the object they are the canonical JSON of (`full` false: bound to a verified head). */
+function canonicalObject(bytes: Uint8Array, full: boolean): Record<string, unknown> {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  let e: Record<string, unknown>;
-  // Bytes bound by the hash chain to a head verified before passed both checks then.
-  const full = options.verifiedBefore !== true;
+  // Bytes bound by the hash chain to a head verified before passed this check then.
   if (full && jsonTooDeepAt(text) >= 0) throw new Failure('TAMPER', `entry nests deeper than ${MAX_DEPTH} levels`);
+  let e: Record<string, unknown>;
   try {
     e = JSON.parse(text) as Record<string, unknown>;
     if (full && canonicalize(e) !== text) throw new Error('not canonical');
   } catch {
     throw new Failure('TAMPER', 'entry bytes are not canonical JSON');
   }
+  return e;
+}
+
+/**
+ * Checks 2 and 3 of docs/journal-format.md on an entry's bytes, in this order, each failure naming
+ * its real cause: not the canonical JSON of an object (TAMPER); `v` an integer below 1 (DOWNGRADE,
+ * whatever else the entry holds), above 1 or not an integer (TAMPER); then a field missing or of the
+ * wrong type, an unknown kind, or a field version 1 does not have (TAMPER). Shared by every verifier.
+ */
+export function parseEntry(
+  bytes: Uint8Array,
+  options: { verifiedBefore?: boolean; parsed?: Readonly<Record<string, unknown>> } = {},
+): JournalEntry {
+  const e = options.parsed ?? canonicalObject(bytes, options.verifiedBefore !== true);
   if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new Failure('TAMPER', 'entry is not a JSON object');
   const v = e['v'];
   if (!Number.isSafeInteger(v)) throw new Failure('TAMPER', 'entry has no integer format version v');
@@ -152,7 +160,7 @@ export function checkEntry(
 ): { state: WalkState; entry: JournalEntry; epochKey: string; flag: VerifyFlag | null } {
   if (stored.unreadable !== undefined) throw new Failure('TAMPER', stored.unreadable);
   if (!bytesEqual(entryHash(stored.bytes), stored.hash)) throw new Failure('TAMPER', 'entry bytes do not match the stored hash');
-  const e = parseEntry(stored.bytes, { verifiedBefore });
+  const e = parseEntry(stored.bytes, stored.parsed ? { verifiedBefore, parsed: stored.parsed } : { verifiedBefore });
   if (stored.seq !== e.seq) throw new Failure('GAP', `entry stored at seq ${stored.seq} says seq ${e.seq}`);
   const journal = s.journal ?? e.journal;
   if (e.journal !== journal) throw new Failure('CHAIN_BREAK', `entry belongs to journal ${e.journal}`);

@@ -173,7 +173,18 @@ describe('the journal as built (the control case)', () => {
       expect(Buffer.from(back.bytes).equals(Buffer.from(e.bytes))).toBe(true);
       expect(Buffer.from(back.hash).equals(Buffer.from(e.hash))).toBe(true);
       expect(Buffer.from(back.sig).equals(Buffer.from(e.sig))).toBe(true);
+      // The object the line's reader hands the verifier is exactly what its bytes parse to.
+      expect(back.parsed).toStrictEqual(JSON.parse(Buffer.from(e.bytes).toString('utf8')));
     });
+  });
+
+  it('hands on no parsed entry for a line that is not in the exact form', () => {
+    const line = exportLine(j.entries[1]!);
+    const spaced = line.replace('"entry":{', '"entry": {');
+    const back = parseExportLine(spaced, 1);
+    expect(back.parsed).toBeUndefined();
+    expect(back.unreadable).toMatch(/exact form/);
+    expectFailure(verifyEntries([j.entries[0]!, back]), 'TAMPER', 1);
   });
 
   it('fails an empty journal with GAP at seq 0', () => {
