@@ -2,10 +2,11 @@
 // logic lives in src/ and is tested in plain Node; the window is the renderer built to dist/renderer.
 import { app, BrowserWindow, Menu, Tray, ipcMain, nativeImage, session, shell } from 'electron';
 import { join } from 'node:path';
-import { IPC_CHANNELS } from '../src/core/ipc.js';
+import { IPC_CHANNELS, SYNC_EVENT_CHANNEL, type SyncEventView } from '../src/core/ipc.js';
 import { RENDERER_CSP } from '../src/core/ui.js';
 import { openSecretStore, probeSecretStore } from '../src/keychain/index.js';
-import { defaultVaultDir } from '../src/vault/index.js';
+import { enrolDevice, runSyncLoop, syncJournal } from '../src/sync/index.js';
+import { appSyncLoop, defaultVaultDir, type AppContext } from '../src/vault/index.js';
 import { handleInvoke, type IpcDeps } from './ipc.js';
 
 const RENDERER_URL = new URL(`file://${join(import.meta.dirname, '../renderer/index.html')}`);
@@ -13,6 +14,11 @@ const CSP = RENDERER_CSP;
 
 let tray: Tray | null = null;
 let window: BrowserWindow | null = null;
+/** Stops the sync loop when the app quits. */
+const stopSync = new AbortController();
+
+/** Sync events go to our window only, as plain data. */
+const sendSyncEvent = (event: SyncEventView): void => window?.webContents.send(SYNC_EVENT_CHANNEL, event);
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -57,15 +63,22 @@ function registerIpc(deps: IpcDeps): void {
 async function start(): Promise<void> {
   await app.whenReady();
   harden();
-  registerIpc({
+  const ctx: AppContext = {
     vaultDir: defaultVaultDir(),
     secretStore: async (namespace) => {
       const store = await openSecretStore(undefined, namespace, () => Promise.reject(new Error('the OS keychain needs no passphrase')));
       await probeSecretStore(store);
       return store;
     },
+    sync: { enrol: enrolDevice, sync: syncJournal },
+    onSyncEvent: sendSyncEvent,
+  };
+  registerIpc({
+    ...ctx,
     isTrustedSender: (event) => event.senderFrame?.url === RENDERER_URL.href && event.sender === window?.webContents,
   });
+  // The same sync client as `breakglass sync`, as a loop: it waits for the server, syncs, journals receipts.
+  void runSyncLoop({ ...appSyncLoop(ctx), onEvent: sendSyncEvent, signal: stopSync.signal });
   tray = new Tray(nativeImage.createFromPath(join(import.meta.dirname, '../../build/icons/tray.png')));
   tray.setToolTip('Break Glass Vault');
   tray.setContextMenu(
@@ -76,6 +89,8 @@ async function start(): Promise<void> {
     ]),
   );
 }
+
+app.on('before-quit', () => stopSync.abort());
 
 app.on('window-all-closed', () => {
   // A tray app keeps running with no window open.

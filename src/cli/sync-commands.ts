@@ -2,7 +2,15 @@
 import { BreakGlassError, isBreakGlassError } from '../core/errors.js';
 import { enrolDevice, fetchHead, syncJournal, type SyncProgress } from '../sync/index.js';
 import { exportJournal } from '../vault/index.js';
-import { deviceCredential, lastReceipt, recordEnrolment, recordReceipt, syncEnrolment } from '../vault/sync.js';
+import {
+  deviceCredential,
+  lastReceipt,
+  readSyncRound,
+  recordEnrolment,
+  recordReceipt,
+  syncEnrolment,
+  withoutNewlines,
+} from '../vault/sync.js';
 import type { Command, Values } from './commands.js';
 import { withVault, type CliContext } from './context.js';
 import { formatTime } from './format.js';
@@ -34,9 +42,6 @@ function progressPrinter(ctx: CliContext): ((p: SyncProgress) => void) | undefin
   if (ctx.json || !process.stderr.isTTY) return undefined;
   return (p) => process.stderr.write(`\ruploaded ${p.uploaded}; server holds ${p.serverSize} of ${p.localSize} entries`);
 }
-
-/** The export lines without their line ends, as the server takes them. */
-const withoutNewlines = (lines: string[]): string[] => lines.map((l) => l.replace(/\n$/, ''));
 
 export const SYNC_COMMANDS: readonly Command[] = [
   {
@@ -83,24 +88,17 @@ export const SYNC_COMMANDS: readonly Command[] = [
     options: { server: S },
     positionals: [],
     async run(ctx, v) {
-      const read = await withVault(ctx, false, async (session) => {
-        const enrolment = syncEnrolment(session);
-        if (!enrolment)
+      const read = await withVault(ctx, false, (session) => {
+        if (!syncEnrolment(session))
           throw new BreakGlassError('NOT_ENROLLED', 'this vault is not enrolled with a server; run "breakglass enroll" first');
-        return {
-          enrolment,
-          journal: session.head.journal,
-          lines: withoutNewlines((await exportJournal(session)).lines),
-          credential: await deviceCredential(session),
-          common: lastReceipt(session)?.receipt.body.size,
-        };
+        return readSyncRound(session);
       });
       const server = opt(v, 'server') !== undefined ? serverUrl(opt(v, 'server')!) : read.enrolment.server;
       const progress = progressPrinter(ctx);
       const result = await syncJournal(
         { server, serverKey: read.enrolment.serverKey, journal: read.journal, credential: read.credential },
         read.lines,
-        { ...(read.common !== undefined ? { commonSize: read.common } : {}), ...(progress ? { onProgress: progress } : {}) },
+        { ...(read.commonSize !== undefined ? { commonSize: read.commonSize } : {}), ...(progress ? { onProgress: progress } : {}) },
       );
       if (progress) process.stderr.write('\n');
       const seq = await withVault(ctx, true, (session) => recordReceipt(session, server, result.receipt));

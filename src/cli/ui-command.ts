@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BreakGlassError } from '../core/errors.js';
+import { enrolDevice, syncJournal } from '../sync/index.js';
 import type { Command } from './commands.js';
 import { buildDemoWorld, demoPassphrase, DEMO_MEMBERS } from './ui-demo.js';
 import { startUiServer } from './ui-server.js';
@@ -56,7 +57,9 @@ export const UI_COMMANDS: readonly Command[] = [
         ctx.note(`Bob approves from his own laptop: breakglass ui --vault ${world.laptops['bob']!}`);
         ctx.note('the demo folder is removed when this stops');
       }
-      const server = await startUiServer({ vaultDir, secretStore: ctx.secretStore }, { port });
+      // The settings view enrols and syncs on request; no loop runs here (the page shows each call's outcome).
+      const sync = { enrol: enrolDevice, sync: syncJournal };
+      const server = await startUiServer({ vaultDir, secretStore: ctx.secretStore, sync }, { port });
       // The only place the token is shown: for the person who started this, on their own terminal.
       ctx.say(`Break Glass Vault for ${vaultDir} at ${server.url}`);
       ctx.note('keep this URL to yourself; stop with Ctrl-C');

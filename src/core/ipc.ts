@@ -4,6 +4,7 @@ import type { ErrorCode } from './errors.js';
 import type { JournalEntry, VerifyReport } from './journal.js';
 import type { CredentialState } from './lifecycle.js';
 import type { PolicyProblem } from './policy.js';
+import type { Receipt } from './sync-api.js';
 
 /** A credential as the UI shows it: never any key or secret material. */
 export interface CredentialView {
@@ -81,6 +82,56 @@ export interface VaultOverview {
   readonly vaultId: string;
   readonly journal: { readonly ok: boolean; readonly count: number; readonly failure: string | null };
   readonly policy: { readonly hash: string; readonly setAt: number; readonly local: true } | null;
+}
+
+/** Where this vault syncs and how far, as the settings view shows it: no credential, no token. */
+export interface SyncStatusView {
+  readonly vaultDir: string;
+  readonly vaultName: string;
+  readonly journal: string;
+  /** Entries in this vault's journal now. */
+  readonly localSize: number;
+  readonly enrolment: {
+    readonly server: string;
+    /** The server's public key, pinned and journaled at enrolment: compare it with the one the server printed. */
+    readonly serverKey: string;
+    readonly device: string;
+    readonly enrolledAt: number;
+  } | null;
+  readonly lastReceipt: { readonly size: number; readonly time: number; readonly head: string | null; readonly seq: number } | null;
+  /** Local entries the server did not hold at the last receipt (null before the first receipt). */
+  readonly unsynced: number | null;
+}
+
+/** One sync round's outcome: what was uploaded, what the server holds, and the receipt journaled here. */
+export interface SyncNowView {
+  readonly uploaded: number;
+  readonly serverSize: number;
+  readonly localSize: number;
+  readonly receipt: { readonly size: number; readonly time: number; readonly key: string };
+  readonly receiptSeq: number;
+}
+
+/** What the desktop app's sync loop reports to the window (src/sync's SyncEvent has this shape). */
+export type SyncEventView =
+  | { readonly type: 'offline'; readonly message: string }
+  | { readonly type: 'online' }
+  | { readonly type: 'progress'; readonly progress: { readonly uploaded: number; readonly serverSize: number; readonly localSize: number } }
+  | {
+      readonly type: 'synced';
+      readonly result: { readonly uploaded: number; readonly serverSize: number; readonly localSize: number; readonly receipt: Receipt };
+    }
+  | { readonly type: 'error'; readonly code: string; readonly message: string };
+
+/** A journal server's address: http or https, no user or password (its origin is what is kept). */
+function isServerAddress(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
 }
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'use 1-64 of a-z, 0-9, ".", "_", "-"');
@@ -166,6 +217,21 @@ export const IPC_CONTRACT = {
     output: out<readonly JournalEntry[]>(),
   },
   'journal.export': { input: none, output: out<{ text: string; entries: number; tailProven: boolean }>() },
+  'sync.status': { input: none, output: out<SyncStatusView>() },
+  /** The enrolment token crosses only inside this call: it is used once and kept nowhere. */
+  'sync.enroll': {
+    input: z.strictObject({
+      server: z
+        .string()
+        .trim()
+        .min(1, 'the server address is required')
+        .max(2048)
+        .refine(isServerAddress, 'use an http:// or https:// address such as https://journal.example:8443, with no user or password in it'),
+      token: z.string().trim().min(1, 'paste the enrolment token security gave you').max(1024),
+    }),
+    output: out<{ server: string; device: string; serverKey: string }>(),
+  },
+  'sync.now': { input: none, output: out<SyncNowView>() },
 } as const;
 
 export type IpcChannel = keyof typeof IPC_CONTRACT;
@@ -178,6 +244,12 @@ export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: { code: 
 /** The renderer's API, derived from the contract so the two sides cannot drift. */
 export type BreakGlassApi = { [C in IpcChannel]: (input: IpcInput<C>) => Promise<IpcResult<IpcOutput<C>>> };
 
+/** The window's API in Electron: the contract's methods, and the sync loop's events (none under `breakglass ui`). */
+export type BreakGlassWindowApi = BreakGlassApi & {
+  /** Calls `listener` with each sync event; returns a function that stops it. */
+  readonly onSyncEvent?: (listener: (event: SyncEventView) => void) => () => void;
+};
+
 /** The channel names, for the preload and the main process to iterate. */
 export const IPC_CHANNELS = Object.keys(IPC_CONTRACT) as IpcChannel[];
 
@@ -185,3 +257,6 @@ export const IPC_CHANNELS = Object.keys(IPC_CONTRACT) as IpcChannel[];
 export function isIpcChannel(name: string): name is IpcChannel {
   return Object.hasOwn(IPC_CONTRACT, name);
 }
+
+/** The Electron channel the main process sends sync events on (to the window, never from it). */
+export const SYNC_EVENT_CHANNEL = 'breakglass:sync.event';

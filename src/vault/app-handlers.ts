@@ -22,31 +22,13 @@ import { currentPolicy, parsePolicyText } from './policy.js';
 import { listCredentials } from './credentials.js';
 import { endRequest, exportBundle, openRequest, requestBody, requestRow, summarizeRequest } from './requests.js';
 import { reseal, signReview } from './review.js';
-import { VaultSession, type SecretStoreFactory } from './session.js';
-import { applyTimeLimits, closeWindow, unseal } from './unseal.js';
-
-/** Where the app's vault is and how its keychain opens. */
-export interface AppContext {
-  readonly vaultDir: string;
-  readonly secretStore: SecretStoreFactory;
-}
+import { withSession, type AppContext } from './app-session.js';
+import { appSyncStatus, enrolApp, syncNow } from './app-sync.js';
+import type { VaultSession } from './session.js';
+import { closeWindow, unseal } from './unseal.js';
 
 type Input<C extends IpcChannel> = z.output<(typeof IPC_CONTRACT)[C]['input']>;
 type Handler<C extends IpcChannel> = (ctx: AppContext, input: Input<C>) => Promise<IpcOutput<C>>;
-
-/** Opens the vault for one call; a write session first applies expiries and window limits, as the CLI does. */
-async function withSession<T>(ctx: AppContext, write: boolean, fn: (s: VaultSession) => Promise<T> | T): Promise<T> {
-  const session = await VaultSession.open(ctx.vaultDir, ctx.secretStore, { write });
-  try {
-    if (write && session.report.ok) {
-      await session.assertSigningKey();
-      await applyTimeLimits(session);
-    }
-    return await fn(session);
-  } finally {
-    await session.close();
-  }
-}
 
 const passphraseOf = (value: string) => () => Promise.resolve(value);
 
@@ -270,6 +252,9 @@ const HANDLERS: { [C in IpcChannel]: Handler<C> } = {
       const { lines, tailProven } = await exportJournal(s, { force: false });
       return { text: lines.join(''), entries: lines.length, tailProven };
     }),
+  'sync.status': (ctx) => appSyncStatus(ctx),
+  'sync.enroll': (ctx, input) => enrolApp(ctx, input),
+  'sync.now': (ctx) => syncNow(ctx),
 };
 
 /** Zod's issues as one sentence: each failing field by path (never the value, which may be a passphrase). */
@@ -279,9 +264,6 @@ function describeIssues(channel: string, issues: readonly z.core.$ZodIssue[]): s
 }
 
 const fail = (code: ErrorCode, message: string): IpcResult<never> => ({ ok: false, error: { code, message } });
-
-/** One vault call at a time per app: the vault's lock is per process, and the UI never needs two at once. */
-let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * Runs one call of the contract: the channel must exist, the input must parse against its schema,
@@ -293,10 +275,10 @@ export async function invokeAppChannel(ctx: AppContext, channel: string, input: 
   const parsed = IPC_CONTRACT[channel].input.safeParse(input);
   if (!parsed.success) return fail('BAD_INPUT', describeIssues(channel, parsed.error.issues));
   const handler = HANDLERS[channel] as (ctx: AppContext, input: unknown) => Promise<unknown>;
-  const run = queue.then(() => handler(ctx, parsed.data));
-  queue = run.catch(() => undefined);
   try {
-    return { ok: true, value: await run };
+    // Each handler's vault sessions wait their turn (withSession), so a call that waits on the
+    // journal server keeps no other call waiting.
+    return { ok: true, value: await handler(ctx, parsed.data) };
   } catch (err) {
     if (err instanceof BreakGlassError) return fail(err.code, err.message);
     return fail('INTERNAL', 'an unexpected error occurred; the vault is unchanged unless the journal shows otherwise');

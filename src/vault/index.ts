@@ -44,4 +44,6 @@ export { checkShare, completeDrill, openDrill, startDrill, type DrillResult } fr
 export { exportJournal, journalEntries, parseExport, verifyExport, verifyJournal } from './journal.js';
 export { CODE_PREFIX, encodeTextCode } from './codes.js';
 export { PRODUCT_NAME, defaultVaultDir } from './paths.js';
-export { invokeApp, invokeAppChannel, type AppContext } from './app-handlers.js';
+export { invokeApp, invokeAppChannel } from './app-handlers.js';
+export { type AppContext, type SyncClient, type SyncRoundResult, type SyncTargetInput } from './app-session.js';
+export { appSyncLoop } from './app-sync.js';

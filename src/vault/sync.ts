@@ -6,6 +6,7 @@
 import { BreakGlassError } from '../core/errors.js';
 import type { JournalEntry } from '../core/journal.js';
 import type { Receipt } from '../core/sync-api.js';
+import { exportJournal } from './journal.js';
 import type { VaultSession } from './session.js';
 
 /** The keychain account of the device credential, inside the vault's namespace. */
@@ -16,8 +17,9 @@ export interface SyncEnrolment {
   readonly server: string;
   readonly serverKey: string;
   readonly device: string;
-  /** The seq of the `sync.enrolled` entry. */
+  /** The seq and time of the `sync.enrolled` entry. */
   readonly seq: number;
+  readonly time: number;
 }
 
 /** A receipt as recorded in this journal. */
@@ -41,7 +43,7 @@ export function syncEnrolment(session: VaultSession): SyncEnrolment | null {
   const last = entriesOfKind(session, 'sync.enrolled').pop();
   if (!last) return null;
   const d = last.data as { server: string; serverKey: string; device: string };
-  return { server: d.server, serverKey: d.serverKey, device: d.device, seq: last.seq };
+  return { server: d.server, serverKey: d.serverKey, device: d.device, seq: last.seq, time: last.time };
 }
 
 /** The newest receipt this journal records, or null. */
@@ -87,4 +89,36 @@ export async function recordReceipt(session: VaultSession, server: string, recei
   return session.commit(
     (append) => append({ kind: 'sync.receipt', actor: 'system', subject: session.head.journal, data: { server, receipt } }).seq,
   );
+}
+
+/** What one sync round sends, read from a verified journal: where to, as whom, and which lines. */
+export interface SyncRoundInput {
+  readonly enrolment: SyncEnrolment;
+  readonly journal: string;
+  /** The export lines without their line ends, as the server takes them. */
+  readonly lines: readonly string[];
+  readonly credential: string;
+  /** The size the last recorded receipt proves both sides share, where a diverged sync compares from. */
+  readonly commonSize?: number;
+}
+
+/** The export lines without their line ends, as the server takes them. */
+export const withoutNewlines = (lines: readonly string[]): string[] => lines.map((l) => l.replace(/\n$/, ''));
+
+/**
+ * Reads what `breakglass sync` and the app's sync send, or NOT_ENROLLED. A read session is enough:
+ * nothing here needs the vault's lock, so none is held while the round waits on the network.
+ */
+export async function readSyncRound(session: VaultSession): Promise<SyncRoundInput> {
+  const enrolment = syncEnrolment(session);
+  if (!enrolment) throw new BreakGlassError('NOT_ENROLLED', 'this vault is not enrolled with a server; enrol it first');
+  const lines = withoutNewlines((await exportJournal(session)).lines);
+  const common = lastReceipt(session)?.receipt.body.size;
+  return {
+    enrolment,
+    journal: session.head.journal,
+    lines,
+    credential: await deviceCredential(session),
+    ...(common !== undefined ? { commonSize: common } : {}),
+  };
 }
