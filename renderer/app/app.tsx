@@ -9,6 +9,7 @@ import { MembersView } from './members/members-view.js';
 import { PolicyView } from './policy/policy-view.js';
 import { ReviewView } from './review/review-view.js';
 import type { Route } from './routes.js';
+import { SettingsView } from './settings/settings-view.js';
 import { errorSentence, T } from './text.js';
 import { UnsealedView } from './unsealed/unsealed-view.js';
 import { VaultView } from './vault/vault-view.js';
@@ -33,10 +34,12 @@ function view(route: Route, go: (r: Route) => void): ReactNode {
       return <MembersView />;
     case 'policy':
       return <PolicyView />;
+    case 'settings':
+      return <SettingsView />;
   }
 }
 
-const NAV = ['vault', 'holder', 'journal', 'members', 'policy'] as const;
+const NAV = ['vault', 'holder', 'journal', 'members', 'policy', 'settings'] as const;
 
 /** The whole app. */
 export function App(): ReactNode {

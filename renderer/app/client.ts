@@ -1,11 +1,11 @@
 // The one way a view reaches the vault: the IPC contract, through the preload in Electron or over
 // HTTP to `breakglass ui`, with the same typed methods either way.
-import type { BreakGlassApi, IpcChannel, IpcInput, IpcOutput, IpcResult } from '../../src/core/ipc.js';
+import type { BreakGlassApi, BreakGlassWindowApi, IpcChannel, IpcInput, IpcOutput, IpcResult, SyncEventView } from '../../src/core/ipc.js';
 import { UI_TOKEN_HEADER } from '../../src/core/ui.js';
 
 declare global {
   interface Window {
-    breakglass?: BreakGlassApi;
+    breakglass?: BreakGlassWindowApi;
   }
 }
 
@@ -43,6 +43,14 @@ function httpApi(): BreakGlassApi {
 
 /** The API of this window: the preload's in Electron, HTTP to `breakglass ui` in a browser. */
 export const api: BreakGlassApi = window.breakglass ?? httpApi();
+
+/**
+ * Listens to the desktop app's sync loop; returns how to stop listening, or null where no loop runs
+ * (`breakglass ui`: there the page learns what each call did from its answer).
+ */
+export function onSyncEvent(listener: (event: SyncEventView) => void): (() => void) | null {
+  return window.breakglass?.onSyncEvent?.(listener) ?? null;
+}
 
 /** Calls one channel. */
 export function call<C extends IpcChannel>(channel: C, input: IpcInput<C>): Promise<IpcResult<IpcOutput<C>>> {

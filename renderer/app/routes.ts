@@ -7,7 +7,8 @@ export type Route =
   | { readonly view: 'holder' }
   | { readonly view: 'journal' }
   | { readonly view: 'members' }
-  | { readonly view: 'policy' };
+  | { readonly view: 'policy' }
+  | { readonly view: 'settings' };
 
 /** Moves the window to another view. */
 export type Go = (route: Route) => void;
