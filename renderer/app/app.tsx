@@ -1,5 +1,5 @@
 // The window: the vault's name and journal status always in view, a nav, and one view at a time.
-import { useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { VaultOverview } from '../../src/core/ipc.js';
 import { BreakGlassView } from './break-glass/break-glass-view.js';
 import { call } from './client.js';
@@ -16,7 +16,7 @@ import { VaultView } from './vault/vault-view.js';
 
 type Theme = 'system' | 'light' | 'dark';
 
-function view(route: Route, go: (r: Route) => void): ReactNode {
+function view(route: Route, go: (r: Route) => void, changed: () => void): ReactNode {
   switch (route.view) {
     case 'vault':
       return <VaultView go={go} />;
@@ -35,7 +35,7 @@ function view(route: Route, go: (r: Route) => void): ReactNode {
     case 'policy':
       return <PolicyView />;
     case 'settings':
-      return <SettingsView />;
+      return <SettingsView changed={changed} />;
   }
 }
 
@@ -47,9 +47,12 @@ export function App(): ReactNode {
   const [overview, setOverview] = useState<VaultOverview | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [theme, setTheme] = useState<Theme>('system');
+  // A view that journals something says so, and the header's journal count follows.
+  const [changes, setChanges] = useState(0);
+  const changed = useCallback(() => setChanges((n) => n + 1), []);
   useEffect(() => {
     void call('vault.overview', {}).then((r) => (r.ok ? setOverview(r.value) : setProblem(errorSentence(r.error))));
-  }, [route]);
+  }, [route, changes]);
   useEffect(() => {
     if (theme === 'system') delete document.documentElement.dataset['theme'];
     else document.documentElement.dataset['theme'] = theme;
@@ -88,7 +91,7 @@ export function App(): ReactNode {
           </label>
         </nav>
       </header>
-      <main>{view(route, setRoute)}</main>
+      <main>{view(route, setRoute, changed)}</main>
     </div>
   );
 }

@@ -8,11 +8,14 @@ import { useCall } from '../shared/use-call.js';
 import { Busy, ErrorLine, Field } from '../shared/ui.js';
 import { errorSentence, formatTime, T } from '../text.js';
 
-function Fact({ label, children, mono }: { label: string; children: ReactNode; mono?: boolean }): ReactNode {
+function Fact({ label, children, mono, hint }: { label: string; children: ReactNode; mono?: boolean; hint?: string }): ReactNode {
   return (
     <div className="fact">
       <dt>{label}</dt>
-      <dd className={mono ? 'mono' : undefined}>{children}</dd>
+      <dd>
+        <span className={mono ? 'mono' : undefined}>{children}</span>
+        {hint ? <span className="hint block">{hint}</span> : null}
+      </dd>
     </div>
   );
 }
@@ -70,8 +73,8 @@ function EnrolForm({ busy, enrol }: { busy: boolean; enrol(server: string, token
   );
 }
 
-/** Shows this vault's sync and lets the person enrol it and sync it now. */
-export function SettingsView(): ReactNode {
+/** Shows this vault's sync and lets the person enrol it and sync it now; `changed` after each step that journals. */
+export function SettingsView({ changed }: { changed(): void }): ReactNode {
   const { busy, error, run } = useCall();
   const [status, setStatus] = useState<SyncStatusView | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -83,7 +86,10 @@ export function SettingsView(): ReactNode {
     void run(() => call('sync.status', {})).then((s) => s && setStatus(s));
   }, [run]);
   // After a step, quietly: the step's own error stays on screen.
-  const refresh = useCallback(() => void call('sync.status', {}).then((r) => r.ok && setStatus(r.value)), []);
+  const refresh = useCallback(() => {
+    changed();
+    void call('sync.status', {}).then((r) => r.ok && setStatus(r.value));
+  }, [changed]);
   useEffect(() => {
     const stop = onSyncEvent((event) => {
       if (event.type === 'progress') setProgress(loopSentence(event));
@@ -143,7 +149,7 @@ export function SettingsView(): ReactNode {
                 <Fact label={T.settings.server} mono>
                   {e.server}
                 </Fact>
-                <Fact label={T.settings.serverKey} mono>
+                <Fact label={T.settings.serverKey} mono hint={T.settings.serverKeyHint}>
                   {e.serverKey}
                 </Fact>
                 <Fact label={T.settings.device} mono>
@@ -153,10 +159,12 @@ export function SettingsView(): ReactNode {
                 <Fact label={T.settings.lastReceipt}>
                   {last ? T.settings.receipt(last.size, formatTime(last.time), last.seq) : T.settings.noReceipt}
                 </Fact>
-                {status.unsynced !== null ? <Fact label={T.settings.unsynced}>{status.unsynced}</Fact> : null}
+                {status.unsynced !== null ? (
+                  <Fact label={T.settings.unsynced} hint={T.settings.unsyncedHint}>
+                    {T.settings.entriesCount(status.unsynced)}
+                  </Fact>
+                ) : null}
               </dl>
-              <p className="hint">{T.settings.serverKeyHint}</p>
-              {status.unsynced !== null ? <p className="hint">{T.settings.unsyncedHint}</p> : null}
               {loop ? <p role="status">{loop}</p> : null}
               <div className="actions">
                 <button type="button" onClick={() => void syncNow()} disabled={busy}>
