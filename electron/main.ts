@@ -1,6 +1,6 @@
 // The Electron composition root: tray, window, hardening and IPC registration. It stays thin; all
 // logic lives in src/ and is tested in plain Node; the window is the renderer built to dist/renderer.
-import { app, BrowserWindow, Menu, Tray, ipcMain, nativeImage, session, shell } from 'electron';
+import { app, BrowserWindow, Menu, Tray, ipcMain, nativeImage, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { IPC_CHANNELS, SYNC_EVENT_CHANNEL, type SyncEventView } from '../src/core/ipc.js';
 import { RENDERER_CSP } from '../src/core/ui.js';
@@ -16,6 +16,10 @@ let tray: Tray | null = null;
 let window: BrowserWindow | null = null;
 /** Stops the sync loop when the app quits. */
 const stopSync = new AbortController();
+
+/** Our own window showing our own page: the one sender IPC is taken from and the camera is given to. */
+const isOurPage = (contents: WebContents, url: string | undefined): boolean =>
+  url === RENDERER_URL.href && contents === window?.webContents;
 
 /** Sync events go to our window only, as plain data. */
 const sendSyncEvent = (event: SyncEventView): void => window?.webContents.send(SYNC_EVENT_CHANNEL, event);
@@ -45,7 +49,12 @@ function createWindow(): BrowserWindow {
 }
 
 function harden(): void {
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  // Every permission is refused except the camera (video only, never the microphone) for our own
+  // page, which reads QR codes from it; the page stops every track when it is done.
+  session.defaultSession.setPermissionRequestHandler((contents, permission, callback, details) => {
+    const videoOnly = 'mediaTypes' in details && details.mediaTypes?.length === 1 && details.mediaTypes[0] === 'video';
+    callback(permission === 'media' && videoOnly && isOurPage(contents, details.requestingUrl));
+  });
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
@@ -75,7 +84,7 @@ async function start(): Promise<void> {
   };
   registerIpc({
     ...ctx,
-    isTrustedSender: (event) => event.senderFrame?.url === RENDERER_URL.href && event.sender === window?.webContents,
+    isTrustedSender: (event) => isOurPage(event.sender, event.senderFrame?.url),
   });
   // The same sync client as `breakglass sync`, as a loop: it waits for the server, syncs, journals receipts.
   void runSyncLoop({ ...appSyncLoop(ctx), onEvent: sendSyncEvent, signal: stopSync.signal });
