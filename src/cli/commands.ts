@@ -48,7 +48,7 @@ import {
 import { copyWithTimeout, findClipboard } from './clipboard.js';
 import { warnIfJournalSuspect, withVault, type CliContext } from './context.js';
 import { codeOrFile, confirm, readInputFile, readJsonFile, readSecretInput, withChunkedInput, withNewFile, type NewFile } from './io.js';
-import { describeEntry, describeReport, formatTime, requestScreen } from './format.js';
+import { describeEntry, describeReport, formatMoment, requestScreen } from './format.js';
 import type { WitnessView } from '../vault/index.js';
 import { SERVER_COMMANDS } from './server-commands.js';
 import { didYouMean, withHint } from './suggest.js';
@@ -82,7 +82,7 @@ function approvalCount(session: VaultSession, requestId: string): string {
   try {
     const r = summarizeRequest(session, requestRow(session, requestId));
     if (r.status !== 'open') return '';
-    return ` (${r.approvals.length} of ${r.threshold} approvals, expires ${formatTime(r.expiresAt)})`;
+    return ` (${r.approvals.length} of ${r.threshold} approvals, expires ${formatMoment(r.expiresAt)})`;
   } catch (err) {
     // The row and the journal disagree: said, not hidden; the rest of the list still shows.
     return ` (approvals cannot be read: ${err instanceof BreakGlassError ? err.code : 'INTERNAL'})`;
@@ -115,7 +115,7 @@ function printRequest(ctx: CliContext, r: RequestSummary): void {
   ctx.say(
     `request ${r.id} for ${r.credential} (${r.purpose}): ${r.status}, ${r.approvals.length} of ${r.threshold} approvals${r.approvals.length ? ` (${r.approvals.join(', ')})` : ''}`,
   );
-  ctx.say(`expires ${formatTime(r.expiresAt)}`);
+  ctx.say(`expires ${formatMoment(r.expiresAt)}`);
 }
 
 /** What to do next with a request, as a command to type (on stderr, so stdout keeps its lines). */
@@ -185,10 +185,12 @@ function unsealTo(
     const result = await unseal(session, id(requestId, 'REQUEST'), mode);
     try {
       if (result.firstUnseal)
-        ctx.note(`${result.credential} unsealed; window ends ${formatTime(result.windowEndsAt)}; every reveal is journaled`);
+        ctx.note(`${result.credential} unsealed; window ends ${formatMoment(result.windowEndsAt)}; every reveal is journaled`);
       if (result.secret) await revealSecret(ctx, mode, result.secret, out, clearAfter);
       else
-        ctx.say(`${result.credential} is unsealed until ${formatTime(result.windowEndsAt)}; use --reveal, --copy or --out FILE to use it`);
+        ctx.say(
+          `${result.credential} is unsealed until ${formatMoment(result.windowEndsAt)}; use --reveal, --copy or --out FILE to use it`,
+        );
     } finally {
       result.secret?.fill(0);
     }

@@ -1,11 +1,9 @@
 import type { RequestBody } from '../core/documents.js';
 import type { JournalEntry, VerifyReport } from '../core/journal.js';
 import { printable } from '../core/text.js';
+import { formatMoment, formatTime } from '../core/time.js';
 
-/** A time as a person reads it in a log: UTC, to the second. */
-export function formatTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
+export { formatMoment, formatTime };
 
 const DATA_SUMMARY: Partial<Record<JournalEntry['kind'], (d: Record<string, unknown>) => string>> = {
   'key.rotate': (d) => `epoch ${String(d['epoch'])}`,
@@ -105,7 +103,7 @@ export function requestScreen(r: RequestBody, requesterLine: string, extra: read
     `  reason      ${r.reason}`,
     `  incident    ${r.incident}`,
     `  opened      ${formatTime(r.createdAt)}`,
-    `  expires     ${formatTime(r.expiresAt)}`,
+    `  expires     ${formatMoment(r.expiresAt)}`,
     `  window      ${Math.round(r.unsealSeconds / 60)} min once unsealed`,
     ...splitLines(r),
     ...extra,

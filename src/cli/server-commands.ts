@@ -4,7 +4,7 @@ import { BreakGlassError } from '../core/errors.js';
 import { TOKEN_ROLES, TokenCreateResponseSchema, TokenRevokeResponseSchema, type TokenRole } from '../core/sync-api.js';
 import { callServer } from '../sync/index.js';
 import type { Command, Values } from './commands.js';
-import { formatTime } from './format.js';
+import { formatMoment } from './format.js';
 import { readInputFile, withNewFile } from './io.js';
 
 const S = { type: 'string' } as const;
@@ -132,7 +132,7 @@ export const SERVER_COMMANDS: readonly Command[] = [
           },
         });
         file.write(`${res.token}\n`);
-        ctx.say(`${res.role} token ${res.id} written to ${out}${res.expiresAt ? `; expires ${formatTime(res.expiresAt)}` : ''}`);
+        ctx.say(`${res.role} token ${res.id} written to ${out}${res.expiresAt ? `; expires ${formatMoment(res.expiresAt)}` : ''}`);
         return { id: res.id, role: res.role, expiresAt: res.expiresAt, out };
       });
     },

@@ -13,7 +13,7 @@ import {
 } from '../vault/sync.js';
 import type { Command, Values } from './commands.js';
 import { withVault, type CliContext } from './context.js';
-import { formatTime } from './format.js';
+import { formatMoment, formatTime } from './format.js';
 import { readTokenFile } from './server-commands.js';
 
 const S = { type: 'string' } as const;
@@ -135,7 +135,7 @@ export const SYNC_COMMANDS: readonly Command[] = [
       ctx.say(`enrolled with ${local.enrolment.server} as device ${local.enrolment.device}; server key ${local.enrolment.serverKey}`);
       ctx.say(
         r
-          ? `last receipt: ${r.size} entries at ${formatTime(r.time)}; this journal has ${local.size} (${local.size - r.size} not covered)`
+          ? `last receipt: ${r.size} entries at ${formatMoment(r.time)}; this journal has ${local.size} (${local.size - r.size} not covered)`
           : 'no receipt yet',
       );
       let serverSize: number | null = null;

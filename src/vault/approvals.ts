@@ -1,4 +1,5 @@
 import { BreakGlassError } from '../core/errors.js';
+import { formatMoment } from '../core/time.js';
 import {
   ApprovalTokenSchema,
   RequestBundleSchema,
@@ -143,7 +144,7 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
   }
   if (row.status === 'expired' || (row.status === 'open' && Date.now() > row.expires_at)) {
     return refuse(
-      new BreakGlassError('REQUEST_EXPIRED', `request ${row.id} expired at ${new Date(row.expires_at).toISOString()}; open a new request`),
+      new BreakGlassError('REQUEST_EXPIRED', `request ${row.id} expired at ${formatMoment(row.expires_at)}; open a new request`),
     );
   }
   if (row.status !== 'open') {
@@ -274,7 +275,7 @@ export async function approveInPerson(
   // Refuse what is bound to fail before the passphrase is asked for (and its KDF paid).
   if (row.status === 'expired' || (row.status === 'open' && Date.now() > row.expires_at)) {
     return session.refuse(
-      new BreakGlassError('REQUEST_EXPIRED', `request ${row.id} expired at ${new Date(row.expires_at).toISOString()}; open a new request`),
+      new BreakGlassError('REQUEST_EXPIRED', `request ${row.id} expired at ${formatMoment(row.expires_at)}; open a new request`),
       holder,
       row.credential_id,
       { request: requestId },
@@ -482,7 +483,7 @@ export async function approveBundle(session: VaultSession, bundle: RequestBundle
   if (Date.now() > request.expiresAt) {
     throw new BreakGlassError(
       'REQUEST_EXPIRED',
-      `request ${request.id} expired at ${new Date(request.expiresAt).toISOString()}; ask for a new bundle`,
+      `request ${request.id} expired at ${formatMoment(request.expiresAt)}; ask for a new bundle`,
     );
   }
   if (bundle.holder === request.requester) {

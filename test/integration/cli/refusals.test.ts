@@ -927,7 +927,11 @@ credentials:
         3,
       );
       expect(error.code).toBe('REQUEST_EXPIRED');
-      expect(error.message).toMatch(new RegExp(`^request ${req} expired at \\S+; ask for a new bundle$`));
+      expect(error.message).toMatch(
+        new RegExp(
+          `^request ${req} expired at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d \\(\\d+ s ago\\); ask for a new bundle$`,
+        ),
+      );
       expect(existsSync(path('q-bob-late.approval'))).toBe(false);
       await expectUnchanged(bob.vault, before);
     });

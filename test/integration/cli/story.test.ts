@@ -17,7 +17,9 @@ const SECRET = 'pg-root: Vq7#tLx2-story-91ae';
 const ROTATED = 'pg-root: rotated-after-INC-4711-5c2d';
 const MEMBERS = ['alice', 'bob', 'carol', 'dave'] as const;
 const EXAMPLE = resolve(import.meta.dirname, '../../../docs/policy.example.yaml');
-const TIME = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC';
+const TIME = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d';
+/** A deadline: the time and how far it is ("in 15 min"). */
+const DEADLINE = `${TIME} \\(in \\d+ (s|min|h|days)\\)`;
 
 function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');
@@ -30,8 +32,8 @@ function expectNoPlaintext(t: Transcript): void {
 }
 
 // An incident reference that tries to forge a journal line and clear the screen; shown escaped.
-const FORGING_INCIDENT = 'INC-4712\n   99  2026-01-01 00:00:00 UTC  e9  request.cancel     dave -> prod-db-root\u001b[2J';
-const SHOWN_INCIDENT = 'INC-4712\\u{a}   99  2026-01-01 00:00:00 UTC  e9  request.cancel     dave -> prod-db-root\\u{1b}[2J';
+const FORGING_INCIDENT = 'INC-4712\n   99  2026-01-01 00:00:00 +00:00  e9  request.cancel     dave -> prod-db-root\u001b[2J';
+const SHOWN_INCIDENT = 'INC-4712\\u{a}   99  2026-01-01 00:00:00 +00:00  e9  request.cancel     dave -> prod-db-root\\u{1b}[2J';
 
 describe('breakglass, the full story on four laptops and a vault laptop', () => {
   const { dir, cleanup } = tempDir('bgv-story-');
@@ -159,9 +161,11 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     const [first, second] = lines(t.stdout);
     req = /^request (req-[0-9a-f]{12}) for prod-db-root \(access\): open, 0 of 2 approvals$/.exec(first ?? '')?.[1] ?? '';
     expect(req, t.stdout).not.toBe('');
-    expect(second).toMatch(new RegExp(`^expires ${TIME}$`));
+    expect(second).toMatch(new RegExp(`^expires ${DEADLINE}$`));
+    expect(second).toMatch(/\(in 15 min\)$/);
     // 15 minutes (request_expiry_minutes), to the second.
-    const expires = Date.parse(`${second!.slice('expires '.length, -' UTC'.length).replace(' ', 'T')}Z`);
+    const [date, time, offset] = second!.slice('expires '.length).split(' ');
+    const expires = Date.parse(`${date}T${time}${offset}`);
     expect(expires).toBeGreaterThanOrEqual(Math.floor(started / 1000) * 1000 + 15 * 60_000 - 1000);
     expect(expires).toBeLessThanOrEqual(Date.now() + 15 * 60_000);
 
@@ -185,7 +189,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     expect(screen.at(-2)).toBe('  as holder   alice, in person at this vault laptop');
     expect(lines(t.stdout)).toEqual([
       `request ${req} for prod-db-root (access): open, 1 of 2 approvals (alice)`,
-      expect.stringMatching(new RegExp(`^expires ${TIME}$`)),
+      expect.stringMatching(new RegExp(`^expires ${DEADLINE}$`)),
     ]);
     expect(
       journal(vault.vault)
@@ -199,7 +203,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     const shown = expectStatus(await vault.run(['request', 'show', req]), 0, 'request show');
     expect(lines(shown.stdout)).toEqual([
       `request ${req} for prod-db-root (access): open, 1 of 2 approvals (alice)`,
-      expect.stringMatching(new RegExp(`^expires ${TIME}$`)),
+      expect.stringMatching(new RegExp(`^expires ${DEADLINE}$`)),
       'requester dave, trigger network-outage, incident INC-4711',
       'approved by alice; not yet: bob, carol',
     ]);
@@ -247,7 +251,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       '  reason      WAN down, IdP unreachable',
       '  incident    INC-4711',
       expect.stringMatching(new RegExp(`^  opened      ${TIME}$`)),
-      expect.stringMatching(new RegExp(`^  expires     ${TIME}$`)),
+      expect.stringMatching(new RegExp(`^  expires     ${DEADLINE}$`)),
       '  window      30 min once unsealed',
       expect.stringMatching(new RegExp(`^  holders     2 of 3: alice ${key}, bob ${key}, carol ${key}$`)),
       expect.stringMatching(new RegExp(`^  afterwards  split again among 2 of 3: alice ${key}, bob ${key}, carol ${key}$`)),
@@ -286,10 +290,10 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     const t = expectStatus(await vault.run(['unseal', req]), 0, 'unseal');
     expectNoPlaintext(t);
     expect(lines(t.stderr)).toEqual([
-      expect.stringMatching(new RegExp(`^prod-db-root unsealed; window ends ${TIME}; every reveal is journaled$`)),
+      expect.stringMatching(new RegExp(`^prod-db-root unsealed; window ends ${DEADLINE}; every reveal is journaled$`)),
     ]);
     expect(lines(t.stdout)).toEqual([
-      expect.stringMatching(new RegExp(`^prod-db-root is unsealed until ${TIME}; use --reveal, --copy or --out FILE to use it$`)),
+      expect.stringMatching(new RegExp(`^prod-db-root is unsealed until ${DEADLINE}; use --reveal, --copy or --out FILE to use it$`)),
     ]);
     const added = journal(vault.vault, before);
     expect(added.map((e) => e.kind)).toEqual(['credential.unseal', 'key.rotate']);

@@ -735,7 +735,7 @@ describe('tampering with the live journal of a vault made by the CLI', () => {
       expect(human.stdout.split('\n').filter(Boolean)).toEqual([
         expect.stringMatching(
           new RegExp(
-            `^ +${requestSeq}  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC  e\\d+  request.create +dave -> prod-db-root  ${requestId} trigger=network-outage incident=INC-4711 reason="WAN down, IdP unreachable"$`,
+            `^ +${requestSeq}  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d  e\\d+  request.create +dave -> prod-db-root  ${requestId} trigger=network-outage incident=INC-4711 reason="WAN down, IdP unreachable"$`,
           ),
         ),
       ]);
