@@ -86,6 +86,19 @@ export const T = {
     qr: (i: number, n: number) => (n === 1 ? 'QR code' : `QR code ${i} of ${n}`),
     qrHint: (n: number) => (n === 1 ? 'Scan it, or save the image.' : `Scan all ${n} codes, in any order.`),
   },
+  camera: {
+    scan: 'Scan with camera',
+    preview: 'Camera',
+    video: 'Live camera picture: nothing is recorded, kept or sent',
+    looking: 'Hold the QR code up to the camera.',
+    partsRead: (read: number, total: number) => `${read} of ${total} read. Show the others, in any order.`,
+    stop: 'Stop the camera',
+    read: 'Read from the camera; the camera is off.',
+    denied: 'The camera was not allowed. Use an image file or paste the text code instead.',
+    none: 'No camera was found. Use an image file or paste the text code instead.',
+    failed: 'The camera could not be started. Use an image file or paste the text code instead.',
+    lost: 'The camera stopped. Scan again, or use an image file or paste the text code instead.',
+  },
   request: {
     purposeAccess: (c: string) =>
       `BREAK GLASS: this approval OPENS ${c}. With enough approvals the vault decrypts it for the requester, and the credential counts as exposed until it is reviewed and resealed.`,

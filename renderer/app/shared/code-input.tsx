@@ -1,9 +1,11 @@
-// Takes a document from another laptop: pasted as a text code, opened as a file, or read from QR images.
+// Takes a document from another laptop: pasted as a text code, opened as a file, or read from QR
+// images (files, or a camera where there is one). Every way ends in the same field.
 import { useState, type ReactNode } from 'react';
+import { CameraScan } from './camera.js';
 import { joinQrParts, readQrFile } from './qr.js';
 import { Field } from './ui.js';
 
-/** A code field with a file picker and a QR image picker that fill it. */
+/** A code field with a file picker, a QR image picker and a camera scan that fill it. */
 export function CodeInput(props: {
   codeLabel: string;
   fileLabel: string;
@@ -40,6 +42,12 @@ export function CodeInput(props: {
       <Field label={props.qrLabel}>
         {(id) => <input id={id} type="file" accept="image/*" multiple onChange={(e) => void readQr(e.target.files)} />}
       </Field>
+      <CameraScan
+        onCode={(code) => {
+          setProblem(null);
+          props.onChange(code);
+        }}
+      />
       {problem ? (
         <p role="alert" className="error">
           {problem}

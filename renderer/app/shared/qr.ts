@@ -1,6 +1,8 @@
-// QR hand-over in the page: drawing a code's QR images, and reading QR images chosen as files.
+// QR hand-over in the page: drawing a code's QR images, and reading QR images chosen as files or
+// seen by a camera.
 import jsQR from 'jsqr';
 import QRCode from 'qrcode';
+import { joinQrParts } from './qr-sequence.js';
 
 export { joinQrParts, qrParts, QR_PART_CHARS } from './qr-sequence.js';
 
@@ -20,4 +22,37 @@ export async function readQrFile(file: File): Promise<string | null> {
   g.drawImage(bitmap, 0, 0);
   const pixels = g.getImageData(0, 0, bitmap.width, bitmap.height);
   return jsQR(pixels.data, pixels.width, pixels.height)?.data ?? null;
+}
+
+/** Reads the QR code in one camera frame, or null; dark on light only, to keep up with the frames. */
+export function readQrFrame(pixels: ImageData): string | null {
+  return jsQR(pixels.data, pixels.width, pixels.height, { inversionAttempts: 'dontInvert' })?.data ?? null;
+}
+
+/** Where a camera's reading stands: the parts of a numbered sequence seen so far, or the whole code. */
+export interface QrScan {
+  readonly parts: readonly string[];
+  readonly read: number;
+  readonly total: number;
+  readonly code: string | null;
+}
+
+export const NO_QR_SCAN: QrScan = { parts: [], read: 0, total: 0, code: null };
+
+/**
+ * Adds one QR text read from a camera frame. A plain code is complete at once; the parts of a
+ * numbered sequence are collected across frames (a part of another sequence starts over) and put
+ * together with `joinQrParts`, as the image files are. A damaged sequence header is skipped.
+ */
+export function addQrRead(scan: QrScan, text: string): QrScan {
+  if (!text.startsWith('BGQR:')) return { parts: [text], read: 1, total: 1, code: text };
+  const m = /^BGQR:(\d+)\/(\d+):/.exec(text);
+  if (!m) return scan;
+  const [index, total] = [Number(m[1]), Number(m[2])];
+  if (index < 1 || index > total) return scan;
+  const prefix = `BGQR:${m[1]}/${m[2]}:`;
+  const kept = total === scan.total ? scan.parts.filter((p) => !p.startsWith(prefix)) : [];
+  const parts = [...kept, text];
+  const joined = joinQrParts(parts);
+  return { parts, read: parts.length, total, code: joined.ok ? joined.code : null };
 }
