@@ -7,8 +7,11 @@ import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { BIN } from '../helpers/cli.js';
 
-/** Chromium as Debian ships it, with everything that would reach the network switched off. */
-export function launchChromium(): Promise<Browser> {
+/**
+ * Chromium as Debian ships it, with everything that would reach the network switched off; `args`
+ * adds switches (such as a fake camera) after these.
+ */
+export function launchChromium(options: { args?: readonly string[] } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -19,6 +22,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...(options.args ?? []),
     ],
   });
 }
