@@ -51,7 +51,7 @@ import { codeOrFile, confirm, readInputFile, readJsonFile, readSecretInput, with
 import { describeEntry, describeReport, formatMoment, requestScreen } from './format.js';
 import type { WitnessView } from '../vault/index.js';
 import { SERVER_COMMANDS } from './server-commands.js';
-import { didYouMean, withHint } from './suggest.js';
+import { didYouMean, withHint } from '../core/suggest.js';
 import { SYNC_COMMANDS } from './sync-commands.js';
 import { UI_COMMANDS } from './ui-command.js';
 

@@ -6,7 +6,7 @@ import { printable } from '../core/text.js';
 import { COMMANDS, type Command } from './commands.js';
 import { GLOBAL_FLAGS, extractGlobals, makeContext, type GlobalOptions } from './context.js';
 import { abandonPendingFiles } from './io.js';
-import { didYouMean, withHint } from './suggest.js';
+import { didYouMean, withHint } from '../core/suggest.js';
 
 const USAGE = `usage: breakglass [--vault DIR] [--json] [--keystore os|file:PATH [--keystore-passphrase-file FILE]] [--passphrase-file FILE|-] COMMAND
 

@@ -1,5 +1,6 @@
 import { BreakGlassError } from '../core/errors.js';
 import { isExposed, type CredentialState } from '../core/lifecycle.js';
+import { didYouMean } from '../core/suggest.js';
 import { credentialPolicy, type CredentialPolicy, type Policy } from '../core/policy.js';
 import { createEnvelope, envelopeDigest, memberFingerprint, shortFingerprint, type Envelope, type HolderKey } from '../crypto/index.js';
 import type { CredentialRow } from '../store/index.js';
@@ -25,12 +26,32 @@ export interface CredentialSummary {
 }
 
 /**
+ * NOT_FOUND for a name that is no credential here, saying what it is instead: a request id typed
+ * where the credential goes names the request's credential; a near miss gets "did you mean".
+ */
+function notACredential(session: VaultSession, id: string): BreakGlassError {
+  const request = session.repo.getRequest(id);
+  if (request) {
+    return new BreakGlassError(
+      'NOT_FOUND',
+      `${id} is a request, not a credential; it is for credential ${request.credential_id}: give that name here`,
+      { request: id, credential: request.credential_id },
+    );
+  }
+  const near = didYouMean(
+    id,
+    session.repo.listCredentials().map((c) => c.id),
+  );
+  return new BreakGlassError('NOT_FOUND', `no credential ${id} in this vault${near || '; "breakglass list" shows them'}`);
+}
+
+/**
  * The credential's row, or NOT_FOUND; INTEGRITY_FAILURE when its state, version or request is not
  * what the verified journal says (the row is a cache of the journal, never the authority).
  */
 export function credentialRow(session: VaultSession, id: string): CredentialRow {
   const row = session.repo.getCredential(id);
-  if (!row) throw new BreakGlassError('NOT_FOUND', `no credential ${id} in this vault; "breakglass list" shows them`);
+  if (!row) throw notACredential(session, id);
   const journaled = session.evidence.credential(id);
   if (
     row.state !== journaled.state ||

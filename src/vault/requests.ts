@@ -49,12 +49,33 @@ export interface RequestSummary {
 }
 
 /**
+ * NOT_FOUND for an id that is no request here, saying what it is instead: a credential name typed
+ * where the request goes names that credential's open requests (or says it has none).
+ */
+function notARequest(session: VaultSession, id: string): BreakGlassError {
+  if (session.repo.getCredential(id)) {
+    const open = session.repo
+      .listRequests(['open', 'unsealed'])
+      .filter((r) => r.credential_id === id)
+      .map((r) => r.id);
+    return new BreakGlassError(
+      'NOT_FOUND',
+      open.length > 0
+        ? `${id} is a credential, not a request; its open request${open.length === 1 ? ' is' : 's are'} ${open.join(', ')}: give ${open.length === 1 ? 'that id' : 'one of those ids'} here`
+        : `${id} is a credential, not a request, and it has no open request; "breakglass request --credential ${id} ..." opens one`,
+      { credential: id, requests: open },
+    );
+  }
+  return new BreakGlassError('NOT_FOUND', `no request ${id} in this vault; "breakglass list" shows the open ones`);
+}
+
+/**
  * The request's row, or NOT_FOUND; INTEGRITY_FAILURE when its status, expiry or unseal window is
  * not what the verified journal recorded (the row caches the journal, it never decides).
  */
 export function requestRow(session: VaultSession, id: string): RequestRow {
   const row = session.repo.getRequest(id);
-  if (!row) throw new BreakGlassError('NOT_FOUND', `no request ${id} in this vault`);
+  if (!row) throw notARequest(session, id);
   const journaled = session.evidence.request(id);
   if (
     row.status !== journaledStatus(journaled) ||

@@ -562,6 +562,27 @@ credentials:
       await expectUnchanged(vault.vault, before);
     });
 
+    it('a request id where a credential goes, a credential where a request goes, a near miss: NOT_FOUND naming the right one, nothing changed', async () => {
+      const before = await snapshot(vault.vault);
+      const mixups: [string[], RegExp][] = [
+        [['close', reqA], new RegExp(`^${reqA} is a request, not a credential; it is for credential prod-db-root: give that name here$`)],
+        [['reseal', reqA], new RegExp(`^${reqA} is a request, not a credential; it is for credential prod-db-root`)],
+        [
+          ['unseal', 'prod-db-root'],
+          new RegExp(`^prod-db-root is a credential, not a request; its open request is ${reqA}: give that id here$`),
+        ],
+        [['request', 'cancel', 'prod-db-root'], new RegExp(`^prod-db-root is a credential, not a request; its open request is ${reqA}`)],
+        [['close', 'prod-db-rot'], /^no credential prod-db-rot in this vault; did you mean "prod-db-root"\?$/],
+        [['unseal', 'req-000000000000'], /^no request req-000000000000 in this vault; "breakglass list" shows the open ones$/],
+      ];
+      for (const [args, message] of mixups) {
+        const error = jsonError(await vault.run(['--json', ...args]), 2);
+        expect(error.code, args.join(' ')).toBe('NOT_FOUND');
+        expect(error.message, args.join(' ')).toMatch(message);
+      }
+      await expectUnchanged(vault.vault, before);
+    });
+
     it('the wrong passphrase in person: exit 3 WRONG_PASSPHRASE, journaled; with one approval the threshold is still not met', async () => {
       const wrong = world.file('wrong-alice.pw', 'alice wrong horse battery');
       let before = await snapshot(vault.vault);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../src/cli/commands.js';
 import { requiredOptions } from '../../../src/cli/main.js';
 import { promptTimeoutMs } from '../../../src/cli/io.js';
-import { didYouMean, editDistance, nearest } from '../../../src/cli/suggest.js';
+import { didYouMean, editDistance, nearest } from '../../../src/core/suggest.js';
 
 describe('did you mean', () => {
   it('edit distance counts insertions, deletions, substitutions and a swap of neighbours as one each', () => {
