@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { BreakGlassError } from '../core/errors.js';
 import { TOKEN_ROLES, TokenCreateResponseSchema, TokenRevokeResponseSchema, type TokenRole } from '../core/sync-api.js';
+import { isServerToken, TOKEN_RULE } from '../core/sync-input.js';
 import { callServer } from '../sync/index.js';
 import type { Command, Values } from './commands.js';
 import { formatMoment } from './format.js';
@@ -18,7 +19,7 @@ function need(v: Values, name: string): string {
 /** A token or credential read from a file (never argv): one line, surrounding whitespace dropped. */
 export function readTokenFile(path: string, what = 'the token'): string {
   const token = readInputFile(path, what, 4096).toString('utf8').trim();
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(token)) throw new BreakGlassError('BAD_INPUT', `${path} does not hold ${what} (one line)`);
+  if (!isServerToken(token)) throw new BreakGlassError('BAD_INPUT', `${path} does not hold ${what}: one line of ${TOKEN_RULE}`);
   return token;
 }
 

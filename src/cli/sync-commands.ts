@@ -1,5 +1,6 @@
 /** `breakglass enroll`, `sync` and `sync status`: this vault's journal copied to the central server. */
 import { BreakGlassError, isBreakGlassError } from '../core/errors.js';
+import { parseServerAddress } from '../core/sync-input.js';
 import { enrolDevice, fetchHead, syncJournal, type SyncProgress } from '../sync/index.js';
 import { exportJournal } from '../vault/index.js';
 import {
@@ -23,18 +24,11 @@ function opt(v: Values, name: string): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** A server address: http(s) only, no credentials in it. */
+/** --server as its origin: the one rule of src/core, said about the flag. */
 function serverUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new BreakGlassError('BAD_ARGUMENTS', `--server "${text}" is not a URL such as https://journal.example:8443`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new BreakGlassError('BAD_ARGUMENTS', '--server must be an http:// or https:// URL');
-  if (url.username || url.password) throw new BreakGlassError('BAD_ARGUMENTS', '--server must not hold a user or password');
-  return url.origin;
+  const parsed = parseServerAddress(text);
+  if (!parsed.ok) throw new BreakGlassError('BAD_ARGUMENTS', `--server: ${parsed.problem}`);
+  return parsed.origin;
 }
 
 /** Progress on a terminal for a large backlog; nothing when stderr is not one, or with --json. */
@@ -88,11 +82,7 @@ export const SYNC_COMMANDS: readonly Command[] = [
     options: { server: S },
     positionals: [],
     async run(ctx, v) {
-      const read = await withVault(ctx, false, (session) => {
-        if (!syncEnrolment(session))
-          throw new BreakGlassError('NOT_ENROLLED', 'this vault is not enrolled with a server; run "breakglass enroll" first');
-        return readSyncRound(session);
-      });
+      const read = await withVault(ctx, false, readSyncRound);
       const server = opt(v, 'server') !== undefined ? serverUrl(opt(v, 'server')!) : read.enrolment.server;
       const progress = progressPrinter(ctx);
       const result = await syncJournal(

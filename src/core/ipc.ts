@@ -5,6 +5,7 @@ import type { JournalEntry, VerifyReport } from './journal.js';
 import type { CredentialState } from './lifecycle.js';
 import type { PolicyProblem } from './policy.js';
 import type { Receipt } from './sync-api.js';
+import { isServerToken, parseServerAddress, TOKEN_RULE } from './sync-input.js';
 
 /** A credential as the UI shows it: never any key or secret material. */
 export interface CredentialView {
@@ -123,17 +124,6 @@ export type SyncEventView =
     }
   | { readonly type: 'error'; readonly code: string; readonly message: string };
 
-/** A journal server's address: http or https, no user or password (its origin is what is kept). */
-function isServerAddress(text: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return false;
-  }
-  return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
-}
-
 const id = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'use 1-64 of a-z, 0-9, ".", "_", "-"');
 const text = (max: number) => z.string().trim().min(1, 'this field is required').max(max);
 /** A passphrase crosses only inside the call that needs it. */
@@ -224,10 +214,18 @@ export const IPC_CONTRACT = {
       server: z
         .string()
         .trim()
-        .min(1, 'the server address is required')
-        .max(2048)
-        .refine(isServerAddress, 'use an http:// or https:// address such as https://journal.example:8443, with no user or password in it'),
-      token: z.string().trim().min(1, 'paste the enrolment token security gave you').max(1024),
+        .min(1, { message: 'the server address is required', abort: true })
+        .max(2048, { abort: true })
+        .superRefine((address, check) => {
+          const parsed = parseServerAddress(address);
+          if (!parsed.ok) check.addIssue({ code: 'custom', message: parsed.problem });
+        }),
+      // Refused before it is sent: fetch quotes a header it will not send (a line break, a NUL) whole.
+      token: z
+        .string()
+        .trim()
+        .min(1, { message: 'paste the enrolment token security gave you', abort: true })
+        .refine(isServerToken, `paste the enrolment token security gave you: ${TOKEN_RULE}`),
     }),
     output: out<{ server: string; device: string; serverKey: string }>(),
   },

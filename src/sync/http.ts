@@ -17,11 +17,19 @@ export function isTransient(err: unknown): boolean {
   );
 }
 
-/** A certificate the client does not trust will not become trusted by retrying. */
-function isTlsFailure(err: unknown): boolean {
-  const code = String((err as { cause?: { code?: unknown } }).cause?.code ?? '');
-  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code);
+/**
+ * The system's code for why a request never got an answer (ECONNREFUSED, a certificate's code, a
+ * timeout), or null. Only a code: the error's own text can quote the request, and fetch quotes a
+ * header it refused whole, the bearer token with it.
+ */
+function failureCode(err: unknown): string | null {
+  if ((err as { name?: unknown }).name === 'TimeoutError') return 'TIMEOUT';
+  const code = (err as { cause?: { code?: unknown } }).cause?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(code) ? code : null;
 }
+
+/** A certificate the client does not trust will not become trusted by retrying. */
+const isTlsFailure = (code: string | null): boolean => code !== null && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code);
 
 /** Sends one request and parses the answer with `schema`; a refusal becomes its own code. */
 export async function callServer<T>(
@@ -49,21 +57,19 @@ export async function callServer<T>(
     text = await res.text();
   } catch (err) {
     if (options.signal?.aborted) throw err;
-    // The cause (connection refused, reset, timeout) is kept; the URL holds no secret.
-    if (isTlsFailure(err)) {
-      const code = String((err as { cause?: { code?: unknown } }).cause?.code);
+    // Neither the error nor its text goes with ours (see failureCode): the code says enough to act on.
+    const code = failureCode(err);
+    if (isTlsFailure(code)) {
       throw new BreakGlassError(
         'SERVER_UNREACHABLE',
         `the server at ${conn.server} presented a certificate this machine does not trust (${code})`,
-        { tls: true },
-        { cause: err },
+        { tls: true, cause: code },
       );
     }
     throw new BreakGlassError(
       'SERVER_UNREACHABLE',
-      `the server at ${conn.server} could not be reached (${(err as Error).message})`,
-      {},
-      { cause: err },
+      `the server at ${conn.server} could not be reached${code ? ` (${code})` : ''}`,
+      code ? { cause: code } : {},
     );
   }
   let json: unknown;

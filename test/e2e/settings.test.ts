@@ -88,7 +88,7 @@ describe.sequential('the settings view', () => {
     await page.getByLabel('Server address').fill('ftp://journal.example');
     await page.getByLabel('Enrolment token').fill('bgt_anything');
     await page.getByRole('button', { name: 'Enrol this vault' }).click();
-    await expect.poll(() => page.getByRole('alert').innerText()).toContain('use an http:// or https:// address');
+    await expect.poll(() => page.getByRole('alert').innerText()).toContain('use an https:// address');
     expect(await fact('Journal entries here').innerText()).toBe(entries);
   });
 

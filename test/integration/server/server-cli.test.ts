@@ -4,7 +4,7 @@
  * enrolment and sync (the client trusting the certificate through NODE_EXTRA_CA_CERTS).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectStatus, run, tempDir } from '../../helpers/cli.js';
@@ -40,6 +40,35 @@ describe('breakglass server', () => {
     expect([listen.status, listen.json<{ error: { code: string } }>().error.code]).toEqual([2, 'BAD_ARGUMENTS']);
     const tls = await run(['--json', 'server', '--data', temp.dir, '--tls-cert', 'x.pem']);
     expect([tls.status, tls.json<{ error: { code: string } }>().error.code]).toEqual([2, 'BAD_ARGUMENTS']);
+  });
+
+  it('enroll refuses plain http to another machine and a token file that is not one token, saying why and changing nothing', async () => {
+    const vault = join(temp.dir, 'refusing');
+    expectStatus(await run(['--vault', vault, 'init', '--name', 'refusing']), 0, 'init');
+    const tokenFile = join(temp.dir, 'two-lines.enroll');
+    writeFileSync(tokenFile, 'bgt_TOPSECRET\nsecondline\n');
+    const before = expectStatus(await run(['--vault', vault, '--json', 'journal', 'show']), 0, 'show').stdout;
+    const remote = await run(['--vault', vault, '--json', 'enroll', '--server', 'http://journal.example:8443', '--token-file', tokenFile]);
+    expect([remote.status, remote.json<{ error: { code: string; message: string } }>().error]).toEqual([
+      2,
+      {
+        code: 'BAD_ARGUMENTS',
+        message:
+          '--server: use https:// for a server on another machine: over http:// the enrolment token and the device credential cross the network readable (http:// is for 127.0.0.1, ::1 or localhost only)',
+        details: {},
+      },
+    ]);
+    const twoLines = await run(['--vault', vault, '--json', 'enroll', '--server', 'http://127.0.0.1:9', '--token-file', tokenFile]);
+    expect([twoLines.status, twoLines.json<{ error: { code: string; message: string } }>().error]).toEqual([
+      2,
+      {
+        code: 'BAD_INPUT',
+        message: `${tokenFile} does not hold the enrolment token: one line of letters, digits, - and _ only`,
+        details: {},
+      },
+    ]);
+    for (const t of [remote, twoLines]) expect(t.stdout + t.stderr).not.toContain('TOPSECRET');
+    expect(expectStatus(await run(['--vault', vault, '--json', 'journal', 'show']), 0, 'show').stdout).toBe(before);
   });
 
   it('serves HTTPS with --tls-cert and --tls-key, and a vault enrols and syncs over it', async () => {
