@@ -21,8 +21,10 @@ const stopSync = new AbortController();
 const isOurPage = (contents: WebContents, url: string | undefined): boolean =>
   url === RENDERER_URL.href && contents === window?.webContents;
 
-/** Sync events go to our window only, as plain data. */
-const sendSyncEvent = (event: SyncEventView): void => window?.webContents.send(SYNC_EVENT_CHANNEL, event);
+/** Sync events go to our window only, as plain data; a window closed or closing gets none. */
+function sendSyncEvent(event: SyncEventView): void {
+  if (window && !window.isDestroyed() && !window.webContents.isDestroyed()) window.webContents.send(SYNC_EVENT_CHANNEL, event);
+}
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({

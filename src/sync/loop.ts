@@ -28,7 +28,13 @@ export interface SyncLoopOptions {
   readonly source: () => Promise<SyncRound | null>;
   /** Records the receipt in the journal (a new epoch). */
   readonly record: (result: SyncResult) => Promise<void>;
+  /** Told everything the loop does; a listener that throws is ignored, so the loop outlives a closed window. */
   readonly onEvent: (event: SyncEvent) => void;
+  /**
+   * Runs each round, from `source` to `record`, under the caller's lock: another sync of the same
+   * journal in this process (a person's "Sync now") must not read, upload and record in between.
+   */
+  readonly exclusive?: <T>(round: () => Promise<T>) => Promise<T>;
   readonly signal: AbortSignal;
   /** Pause between rounds when synced, and while offline. */
   readonly intervalMs?: number;
@@ -50,36 +56,44 @@ export async function serverReachable(conn: ServerConnection, signal?: AbortSign
 
 /** Runs until `signal` aborts: detect reachability, sync, record, report, wait. */
 export async function runSyncLoop(options: SyncLoopOptions): Promise<void> {
-  const { signal, onEvent } = options;
+  const { signal } = options;
+  const onEvent = (event: SyncEvent): void => {
+    try {
+      options.onEvent(event);
+    } catch {
+      // The events are for a window that may be gone; the journal's sync must not stop with it.
+    }
+  };
+  const exclusive = options.exclusive ?? ((round) => round());
   let online: boolean | null = null;
   while (!signal.aborted) {
-    let wait = options.intervalMs ?? 60_000;
-    try {
-      const round = await options.source();
-      if (round) {
-        const reachable = await serverReachable(round.target, signal);
-        if (!reachable) {
+    const wait = await exclusive(async (): Promise<number> => {
+      try {
+        const round = await options.source();
+        if (!round || signal.aborted) return options.intervalMs ?? 60_000;
+        if (!(await serverReachable(round.target, signal))) {
           if (online !== false) onEvent({ type: 'offline', message: `the server at ${round.target.server} is not reachable` });
           online = false;
-          wait = options.offlineMs ?? 15_000;
-        } else {
-          if (online !== true) onEvent({ type: 'online' });
-          online = true;
-          const result = await syncJournal(round.target, round.lines, {
-            ...options.sync,
-            ...(round.commonSize !== undefined ? { commonSize: round.commonSize } : {}),
-            signal,
-            onProgress: (progress) => onEvent({ type: 'progress', progress }),
-          });
-          await options.record(result);
-          onEvent({ type: 'synced', result });
+          return options.offlineMs ?? 15_000;
+        }
+        if (online !== true) onEvent({ type: 'online' });
+        online = true;
+        const result = await syncJournal(round.target, round.lines, {
+          ...options.sync,
+          ...(round.commonSize !== undefined ? { commonSize: round.commonSize } : {}),
+          signal,
+          onProgress: (progress) => onEvent({ type: 'progress', progress }),
+        });
+        await options.record(result);
+        onEvent({ type: 'synced', result });
+      } catch (err) {
+        if (!signal.aborted) {
+          const code = isBreakGlassError(err) ? err.code : 'INTERNAL';
+          onEvent({ type: 'error', code, message: isBreakGlassError(err) ? err.message : 'unexpected error in the sync loop' });
         }
       }
-    } catch (err) {
-      if (signal.aborted) break;
-      const code = isBreakGlassError(err) ? err.code : 'INTERNAL';
-      onEvent({ type: 'error', code, message: isBreakGlassError(err) ? err.message : 'unexpected error in the sync loop' });
-    }
+      return options.intervalMs ?? 60_000;
+    });
     await pause(wait, signal);
   }
 }
