@@ -49,6 +49,8 @@ export interface AppContext {
   readonly sync: SyncClient;
   /** Where a sync round started from a call reports its progress (Electron forwards it to the window). */
   readonly onSyncEvent?: (event: SyncEventView) => void;
+  /** How long an enrolment the server has made waits for a busy vault to record it (30 s when absent). */
+  readonly recordWaitMs?: number;
 }
 
 /** One vault session at a time per process: a second write session in this process would meet its own lock. */

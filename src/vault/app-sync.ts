@@ -1,7 +1,10 @@
 // The app's side of sync: the settings view's status, enrolment and "sync now", and what the desktop
 // app's sync loop (src/sync's runSyncLoop, started by the main process) reads and records. Every
-// step holds a vault session only to read or to record, never while it waits on the server.
-import { BreakGlassError } from '../core/errors.js';
+// step holds a vault session only to read or to record, never while it waits on the server; a
+// round (read, upload, record) holds this vault's sync lock throughout, so Sync now and the loop
+// never interleave.
+import { resolve } from 'node:path';
+import { BreakGlassError, isBreakGlassError } from '../core/errors.js';
 import type { SyncNowView, SyncStatusView } from '../core/ipc.js';
 import { withSession, type AppContext, type SyncRoundResult, type SyncTargetInput } from './app-session.js';
 import type { VaultSession } from './session.js';
@@ -10,6 +13,25 @@ import { lastReceipt, readSyncRound, recordEnrolment, recordReceipt, syncEnrolme
 
 /** How long the app waits for the server per request: a person is watching. */
 const APP_TIMEOUT_MS = 15_000;
+/** How long an enrolment the server made waits for a busy vault to record it: losing it costs a new token. */
+const RECORD_WAIT_MS = 30_000;
+
+/** The tail of each vault's sync rounds in this process (by folder): the next round starts after it. */
+const syncRounds = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs one sync round of this vault after every other round of this process has ended. Two rounds
+ * that interleave each upload what they read and journal their receipt: the older read then meets
+ * a server holding more than it (a false SYNC_CONFLICT), or both journal a receipt for one upload.
+ */
+function exclusiveSync<T>(ctx: AppContext, round: () => Promise<T>): Promise<T> {
+  const key = resolve(ctx.vaultDir);
+  const run = (syncRounds.get(key) ?? Promise.resolve()).then(round);
+  const tail = run.catch(() => undefined);
+  syncRounds.set(key, tail);
+  void tail.then(() => syncRounds.get(key) === tail && syncRounds.delete(key));
+  return run;
+}
 
 /** This vault's sync as the journal records it; nothing leaves the machine. */
 export function appSyncStatus(ctx: AppContext): Promise<SyncStatusView> {
@@ -54,8 +76,36 @@ export async function enrolApp(
     return { journal: s.head.journal, name: s.name, genesisLine: withoutNewlines((await exportJournal(s)).lines)[0]! };
   });
   const enrolled = await ctx.sync.enrol({ server, timeoutMs: APP_TIMEOUT_MS }, { token: input.token, ...request }, { attempts: 2 });
-  await withSession(ctx, true, (s) => recordEnrolment(s, { server, ...enrolled }));
+  await recordEnrolled(ctx, request.journal, { server, ...enrolled });
   return { server, device: enrolled.device, serverKey: enrolled.serverKey };
+}
+
+/**
+ * Records an enrolment the server has made, waiting out a busy vault for a while: the token is spent
+ * and the server has pinned the journal, so an enrolment not recorded here cannot be made again
+ * without security. If it still fails, the sentence says what security must undo.
+ */
+async function recordEnrolled(ctx: AppContext, journal: string, enrolled: Parameters<typeof recordEnrolment>[1]): Promise<void> {
+  const deadline = Date.now() + (ctx.recordWaitMs ?? RECORD_WAIT_MS);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await withSession(ctx, true, (s) => recordEnrolment(s, enrolled));
+    } catch (err) {
+      if (isBreakGlassError(err, 'VAULT_BUSY') && Date.now() < deadline) {
+        await new Promise((done) => setTimeout(done, Math.min(1_000, 100 * 2 ** attempt)));
+        continue;
+      }
+      const why = isBreakGlassError(err, 'VAULT_BUSY')
+        ? 'the vault stayed busy in another program'
+        : `of ${isBreakGlassError(err) ? err.code : 'an unexpected error'}`;
+      throw new BreakGlassError(
+        'STATE_CONFLICT',
+        `the server enrolled journal ${journal} as device ${enrolled.device}, but this vault could not record it because ${why}, and its device credential is lost: ask security to remove the enrolment of journal ${journal} (device ${enrolled.device}) and issue a new token, then enrol again`,
+        { journal, device: enrolled.device },
+        { cause: err },
+      );
+    }
+  }
 }
 
 const targetOf = (round: SyncRoundInput): SyncTargetInput & { timeoutMs: number } => ({
@@ -66,43 +116,59 @@ const targetOf = (round: SyncRoundInput): SyncTargetInput & { timeoutMs: number 
   timeoutMs: APP_TIMEOUT_MS,
 });
 
-/** One sync round on request (the settings view's "Sync now"), its receipt journaled as `breakglass sync` does. */
-export async function syncNow(ctx: AppContext): Promise<SyncNowView> {
-  const round = await withSession(ctx, false, readSyncRound);
-  const result = await ctx.sync.sync(targetOf(round), round.lines, {
-    ...(round.commonSize !== undefined ? { commonSize: round.commonSize } : {}),
-    attempts: 2,
-    onProgress: (progress) => ctx.onSyncEvent?.({ type: 'progress', progress }),
+/**
+ * One sync round on request (the settings view's "Sync now"), its receipt journaled as `breakglass
+ * sync` does. Its progress goes to `ctx.onSyncEvent`; its outcome is the answer, not a `synced`
+ * event, which is the loop's own ("synced by itself").
+ */
+export function syncNow(ctx: AppContext): Promise<SyncNowView> {
+  return exclusiveSync(ctx, async () => {
+    const round = await withSession(ctx, false, readSyncRound);
+    const result = await ctx.sync.sync(targetOf(round), round.lines, {
+      ...(round.commonSize !== undefined ? { commonSize: round.commonSize } : {}),
+      attempts: 2,
+      onProgress: (progress) => ctx.onSyncEvent?.({ type: 'progress', progress }),
+    });
+    const recorded = await withSession(ctx, true, async (s) => {
+      // Another process (breakglass sync) may have journaled a receipt as new meanwhile: keep that one.
+      const last = lastReceipt(s);
+      if (last && last.receipt.body.size >= result.receipt.body.size) return last;
+      return { seq: await recordReceipt(s, round.enrolment.server, result.receipt), receipt: result.receipt };
+    });
+    const { size, time } = recorded.receipt.body;
+    return {
+      uploaded: result.uploaded,
+      serverSize: result.serverSize,
+      localSize: result.localSize,
+      receipt: { size, time, key: recorded.receipt.key },
+      receiptSeq: recorded.seq,
+    };
   });
-  const receiptSeq = await withSession(ctx, true, (s) => recordReceipt(s, round.enrolment.server, result.receipt));
-  ctx.onSyncEvent?.({ type: 'synced', result });
-  const { size, time } = result.receipt.body;
-  return {
-    uploaded: result.uploaded,
-    serverSize: result.serverSize,
-    localSize: result.localSize,
-    receipt: { size, time, key: result.receipt.key },
-    receiptSeq,
-  };
 }
 
 /**
- * True when a receipt proves nothing the journal's last receipt does not: it covers no entry beyond
- * that receipt's own commit (its `sync.receipt` and `key.rotate`). Journaling it would add two
- * entries for the next round to upload, so an idle vault's loop would grow its journal forever.
+ * True when a receipt proves nothing the journal's last receipt does not: it covers no more than
+ * that receipt, or nothing beyond that receipt's own commit (its `sync.receipt` and `key.rotate`).
+ * Journaling it would add two entries for the next round to upload, so an idle vault's loop would
+ * grow its journal forever.
  */
 function coversOnlyLastReceipt(s: VaultSession, result: SyncRoundResult): boolean {
   const last = lastReceipt(s);
-  return last !== null && result.receipt.body.size <= last.seq + 2 && last.receipt.body.size >= last.seq;
+  return (
+    last !== null &&
+    (last.receipt.body.size >= result.receipt.body.size || (result.receipt.body.size <= last.seq + 2 && last.receipt.body.size >= last.seq))
+  );
 }
 
 /**
  * What the desktop app's sync loop needs from this vault: each round's source (null while the vault
- * is not enrolled) and the recorder of its receipt. Pass them to src/sync's `runSyncLoop`.
+ * is not enrolled), the recorder of its receipt, and this vault's sync lock, which each round holds
+ * from source to record. Pass them to src/sync's `runSyncLoop`.
  */
 export function appSyncLoop(ctx: AppContext): {
   source: () => Promise<{ target: SyncTargetInput; lines: readonly string[]; commonSize?: number } | null>;
   record: (result: SyncRoundResult) => Promise<void>;
+  exclusive: <T>(round: () => Promise<T>) => Promise<T>;
 } {
   return {
     source: () =>
@@ -117,5 +183,6 @@ export function appSyncLoop(ctx: AppContext): {
         if (!enrolment || coversOnlyLastReceipt(s, result)) return;
         await recordReceipt(s, enrolment.server, result.receipt);
       }),
+    exclusive: (round) => exclusiveSync(ctx, round),
   };
 }

@@ -4,13 +4,14 @@
  * (appSyncLoop) driving src/sync's runSyncLoop, as the Electron main process does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IpcResult } from '../../../src/core/ipc.js';
+import type { IpcResult, SyncEventView } from '../../../src/core/ipc.js';
 import type { JournalEntry } from '../../../src/core/journal.js';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../../src/crypto/index.js';
 import { KeytarSecretStore } from '../../../src/keychain/index.js';
 import { buildServer, SqliteStorage } from '../../../src/server/index.js';
 import { enrolDevice, runSyncLoop, syncJournal, type SyncEvent } from '../../../src/sync/index.js';
-import { appSyncLoop, invokeApp, VaultSession, type AppContext } from '../../../src/vault/index.js';
+import { appSyncLoop, invokeApp, VaultSession, type AppContext, type SyncClient } from '../../../src/vault/index.js';
+import { recordReceipt } from '../../../src/vault/sync.js';
 import { tempDir } from '../../helpers/cli.js';
 import { startServer, type TestServer } from '../server/harness.js';
 
@@ -57,6 +58,23 @@ async function loop(stopWhen: (e: SyncEvent, all: SyncEvent[]) => boolean | Prom
   });
   clearTimeout(timer);
   return events;
+}
+
+/** A vault of its own under `root`, with the real sync client or `sync` in its place. */
+async function otherVault(name: string, extra: Partial<AppContext> = {}): Promise<AppContext> {
+  const other: AppContext = { ...ctx, vaultDir: `${root}/${name}`, ...extra };
+  await (await VaultSession.init(other.vaultDir, name, other.secretStore)).close();
+  return other;
+}
+
+const entriesOf = async (c: AppContext, kind?: string): Promise<readonly JournalEntry[]> =>
+  value(await invokeApp(c, 'journal.show', kind ? { kind } : {}));
+
+/** A promise and its resolver, for a test to hold a call where it wants it. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open = (): void => undefined;
+  const promise = new Promise<void>((done) => (open = done));
+  return { promise, open };
 }
 
 beforeAll(async () => {
@@ -168,6 +186,132 @@ describe.sequential('the app syncs its vault', () => {
     expect(now.receipt).toMatchObject({ size: before.localSize, key: server.key.publicKey });
     expect((await status()).lastReceipt).toMatchObject({ seq: before.localSize, size: before.localSize });
   });
+
+  it('keeps a Sync now and a loop round apart: no false conflict, one receipt, and no "synced by itself" for Sync now', async () => {
+    const reached = gate();
+    const release = gate();
+    const told: SyncEventView[] = [];
+    const gated = await otherVault('raced', {
+      // Sync now is held on the network, after reading the journal, while the loop tries rounds.
+      sync: {
+        enrol: enrolDevice,
+        sync: async (...args) => {
+          reached.open();
+          await release.promise;
+          return syncJournal(...args);
+        },
+      },
+      onSyncEvent: (e) => told.push(e),
+    });
+    const { token } = await server.token('enroll');
+    value(await invokeApp(gated, 'sync.enroll', { server: server.url, token }));
+    const now = invokeApp(gated, 'sync.now', {});
+    await reached.promise;
+    const events: SyncEvent[] = [];
+    const controller = new AbortController();
+    let released = false;
+    const loopRun = runSyncLoop({
+      ...appSyncLoop(gated),
+      onEvent: (e) => {
+        events.push(e);
+        if (released && e.type === 'synced') controller.abort();
+      },
+      signal: controller.signal,
+      intervalMs: 20,
+      offlineMs: 20,
+      sync: { attempts: 1 },
+    });
+    // Unserialised, the loop syncs and journals twice here, and Sync now then meets a server holding more than it read.
+    await new Promise((done) => setTimeout(done, 1_000));
+    const whileHeld = events.length;
+    released = true;
+    release.open();
+    const answered = await now;
+    await loopRun;
+    expect(answered).toMatchObject({ ok: true });
+    expect(whileHeld).toBe(0);
+    const answer = value(answered);
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+    const receipts = await entriesOf(gated, 'sync.receipt');
+    expect(receipts.map((r) => r.seq)).toEqual([answer.receiptSeq]);
+    expect(told.map((e) => e.type)).not.toContain('synced');
+    expect(told.map((e) => e.type)).toContain('progress');
+  });
+
+  it('Sync now journals no receipt when one as new is journaled already (another process synced meanwhile)', async () => {
+    const other = await otherVault('synced-meanwhile');
+    const client: SyncClient = {
+      enrol: enrolDevice,
+      sync: async (...args) => {
+        const result = await syncJournal(...args);
+        // breakglass sync in another process records the same receipt while this call is on its way back.
+        const s = await VaultSession.open(other.vaultDir, other.secretStore, { write: true });
+        try {
+          await recordReceipt(s, server.url, result.receipt);
+        } finally {
+          await s.close();
+        }
+        return result;
+      },
+    };
+    const { token } = await server.token('enroll');
+    value(await invokeApp(other, 'sync.enroll', { server: server.url, token }));
+    const answer = value(await invokeApp({ ...other, sync: client }, 'sync.now', {}));
+    const receipts = await entriesOf(other, 'sync.receipt');
+    expect(receipts).toHaveLength(1);
+    expect(answer).toMatchObject({ receiptSeq: receipts[0]!.seq, receipt: { size: answer.serverSize } });
+  });
+
+  it('records an enrolment when the vault is busy while the server enrols it, once the vault is free', async () => {
+    let holder: VaultSession | null = null;
+    const busy = await otherVault('busy-then-free', {
+      sync: {
+        // Another program takes the vault while the enrol call is on the network, and lets go soon after.
+        enrol: async (...args) => {
+          holder = await VaultSession.open(busy.vaultDir, busy.secretStore, { write: true });
+          setTimeout(() => void holder?.close(), 200);
+          return enrolDevice(...args);
+        },
+        sync: syncJournal,
+      },
+    });
+    const { token } = await server.token('enroll');
+    const enrolled = value(await invokeApp(busy, 'sync.enroll', { server: server.url, token }));
+    expect(value(await invokeApp(busy, 'sync.status', {})).enrolment).toMatchObject({ server: server.url, device: enrolled.device });
+    expect(holder).not.toBeNull();
+  }, 30_000);
+
+  it('says what security must undo when the vault stays busy after the server enrolled it', async () => {
+    let holder: VaultSession | null = null;
+    const busy: AppContext = await otherVault('busy-for-good', {
+      recordWaitMs: 0,
+      sync: {
+        enrol: async (...args) => {
+          holder = await VaultSession.open(busy.vaultDir, busy.secretStore, { write: true });
+          return enrolDevice(...args);
+        },
+        sync: syncJournal,
+      },
+    });
+    const before = (await entriesOf(busy)).length;
+    const { token } = await server.token('enroll');
+    const r = await invokeApp(busy, 'sync.enroll', { server: server.url, token });
+    await (holder as VaultSession | null)?.close();
+    const journal = value(await invokeApp(busy, 'sync.status', {})).journal;
+    expect(r).toEqual({
+      ok: false,
+      error: {
+        code: 'STATE_CONFLICT',
+        message: expect.stringMatching(
+          new RegExp(
+            `^the server enrolled journal ${journal} as device (\\S+), but this vault could not record it because the vault stayed busy in another program, and its device credential is lost: ask security to remove the enrolment of journal ${journal} \\(device \\1\\) and issue a new token, then enrol again$`,
+          ),
+        ),
+      },
+    });
+    expect(JSON.stringify(r)).not.toContain(token);
+    expect((await entriesOf(busy)).length).toBe(before);
+  }, 30_000);
 
   it('reports a server that signs with another key than the pinned one as an error, and records nothing', async () => {
     const before = (await entries()).length;
