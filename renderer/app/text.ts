@@ -245,6 +245,19 @@ export const T = {
   countdownEnded: 'ended',
 } as const;
 
+/**
+ * What to do about a failure of sync now or of the loop, where a few codes mean something else than
+ * at enrolment: the server's UNAUTHENTICATED is about the device credential, not a pasted token.
+ */
+const SYNC_ADVICE: Partial<Record<ErrorCode, string>> = {
+  UNAUTHENTICATED: 'The journal server no longer accepts this device (its credential is unknown or revoked). Security must enrol it again.',
+};
+
+/** One sentence for a failure of a sync round (Sync now or the loop): advice first, then the vault's own words. */
+export function syncErrorSentence(error: { code: ErrorCode; message: string }): string {
+  return errorSentence(error, SYNC_ADVICE[error.code] ?? ADVICE[error.code]);
+}
+
 /** What to do about each kind of failure, said plainly; the vault's own message follows it. */
 const ADVICE: Partial<Record<ErrorCode, string>> = {
   WRONG_PASSPHRASE: 'That passphrase did not open the key. Check it and try again.',
@@ -265,6 +278,7 @@ const ADVICE: Partial<Record<ErrorCode, string>> = {
   DECLINED: 'Not approved.',
   BAD_SHARE: 'A share did not check out.',
   BAD_SIGNATURE: 'A signature did not verify.',
+  // At enrolment; a sync round's is in SYNC_ADVICE.
   UNAUTHENTICATED: 'The server did not accept the token. Check that you pasted it whole, or ask security for a new one.',
   TOKEN_EXPIRED: 'The enrolment token has expired. Ask security for a new one.',
   TOKEN_USED: 'The enrolment token was used already. Ask security for a new one.',
@@ -279,8 +293,7 @@ const ADVICE: Partial<Record<ErrorCode, string>> = {
 };
 
 /** One sentence for a failure: advice first, then the vault's own words. */
-export function errorSentence(error: { code: ErrorCode; message: string }): string {
-  const advice = ADVICE[error.code];
+export function errorSentence(error: { code: ErrorCode; message: string }, advice = ADVICE[error.code]): string {
   return `${advice ? `${advice} ` : ''}${error.message.charAt(0).toUpperCase()}${error.message.slice(1)} (${error.code})`;
 }
 

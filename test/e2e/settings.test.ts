@@ -6,7 +6,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeytarSecretStore } from '../../src/keychain/index.js';
 import { SqliteStorage } from '../../src/server/index.js';
+import { VaultSession } from '../../src/vault/index.js';
 import { expectStatus, laptop, tempDir } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../integration/server/harness.js';
 import { launchChromium, seriousAxeViolations, startUi, type UiProcess } from './harness.js';
@@ -20,6 +22,13 @@ let ui: UiProcess;
 let browser: Browser;
 let page: Page;
 const bodies: string[] = [];
+/** Each answer's body as it is read: awaited whole before the bodies are searched. */
+const reading: Promise<unknown>[] = [];
+const allBodies = async (): Promise<string[]> => {
+  await Promise.all(reading);
+  return bodies;
+};
+const WRONG_TOKEN = 'bgt_wrong-token-typed-by-hand';
 const axeFindings: string[] = [];
 
 async function look(name: string): Promise<void> {
@@ -46,11 +55,7 @@ beforeAll(async () => {
   [ui, browser] = await Promise.all([startUi(vault.vault), launchChromium()]);
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   page.on('response', (r) => {
-    if (new URL(r.url()).pathname.startsWith('/api/'))
-      void r.text().then(
-        (t) => bodies.push(t),
-        () => undefined,
-      );
+    if (new URL(r.url()).pathname.startsWith('/api/')) reading.push(r.text().then((t) => bodies.push(t)));
   });
   await page.goto(ui.url);
 }, 60_000);
@@ -75,7 +80,7 @@ describe.sequential('the settings view', () => {
     await look('settings-not-enrolled');
 
     await page.getByLabel('Server address').fill(server.url);
-    await page.getByLabel('Enrolment token').fill('bgt_wrong-token-typed-by-hand');
+    await page.getByLabel('Enrolment token').fill(WRONG_TOKEN);
     await page.getByRole('button', { name: 'Enrol this vault' }).click();
     await expect
       .poll(() => page.getByRole('alert').innerText(), { timeout: 20_000 })
@@ -123,7 +128,30 @@ describe.sequential('the settings view', () => {
     await look('settings');
     expect(axeFindings).toEqual([]);
     // The token crossed once, in the enrol call's request: no answer and no line the UI printed holds it.
-    expect(bodies.some((b) => b.includes(token))).toBe(false);
-    expect(ui.output()).not.toContain(token);
+    const answers = await allBodies();
+    expect(answers.length).toBeGreaterThan(5);
+    for (const secret of [token, WRONG_TOKEN]) {
+      expect(answers.filter((b) => b.includes(secret))).toEqual([]);
+      expect(ui.output()).not.toContain(secret);
+    }
+  }, 60_000);
+
+  it('says that security must enrol this device again when the server no longer knows its credential', async () => {
+    // As if security removed the device: its credential in this vault's keychain is one the server never issued.
+    const session = await VaultSession.open(vault.vault, (ns) => Promise.resolve(new KeytarSecretStore(ns)), { write: false });
+    try {
+      await (await session.secrets()).set('sync-device-credential', 'bgd_a-credential-this-server-never-issued');
+    } finally {
+      await session.close();
+    }
+    const entriesBefore = await fact('Journal entries here').innerText();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').innerText(), { timeout: 20_000 })
+      .toBe(
+        'The journal server no longer accepts this device (its credential is unknown or revoked). Security must enrol it again. The server refused: the device credential is not known to this server (UNAUTHENTICATED)',
+      );
+    expect(await page.getByText('Check that you pasted it whole').count()).toBe(0);
+    expect(await fact('Journal entries here').innerText()).toBe(entriesBefore);
   }, 60_000);
 });

@@ -6,7 +6,7 @@ import type { SyncEventView, SyncNowView, SyncStatusView } from '../../../src/co
 import { call, onSyncEvent } from '../client.js';
 import { useCall } from '../shared/use-call.js';
 import { Busy, ErrorLine, Field } from '../shared/ui.js';
-import { errorSentence, formatTime, T } from '../text.js';
+import { formatTime, syncErrorSentence, T } from '../text.js';
 
 function Fact({ label, children, mono, hint }: { label: string; children: ReactNode; mono?: boolean; hint?: string }): ReactNode {
   return (
@@ -32,7 +32,7 @@ function loopSentence(event: SyncEventView): string | null {
     case 'synced':
       return T.settings.loop.synced(event.result.serverSize, event.result.localSize);
     case 'error':
-      return T.settings.loop.error(errorSentence({ code: event.code as ErrorCode, message: event.message }));
+      return T.settings.loop.error(syncErrorSentence({ code: event.code as ErrorCode, message: event.message }));
   }
 }
 
@@ -75,7 +75,7 @@ function EnrolForm({ busy, enrol }: { busy: boolean; enrol(server: string, token
 
 /** Shows this vault's sync and lets the person enrol it and sync it now; `changed` after each step that journals. */
 export function SettingsView({ changed }: { changed(): void }): ReactNode {
-  const { busy, error, run } = useCall();
+  const { busy, error, setError, run } = useCall();
   const [status, setStatus] = useState<SyncStatusView | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [synced, setSynced] = useState<SyncNowView | null>(null);
@@ -109,8 +109,12 @@ export function SettingsView({ changed }: { changed(): void }): ReactNode {
     setSynced(null);
     setProgress(null);
     setSyncing(true);
+    setError(null);
     try {
-      setSynced(await run(() => call('sync.now', {})));
+      // Not through `run`: a sync round's failure has its own advice (UNAUTHENTICATED is about this device).
+      const r = await call('sync.now', {});
+      if (r.ok) setSynced(r.value);
+      else setError(syncErrorSentence(r.error));
     } finally {
       setSyncing(false);
       setProgress(null);
@@ -167,7 +171,7 @@ export function SettingsView({ changed }: { changed(): void }): ReactNode {
               </dl>
               {loop ? <p role="status">{loop}</p> : null}
               <div className="actions">
-                <button type="button" onClick={() => void syncNow()} disabled={busy}>
+                <button type="button" onClick={() => void syncNow()} disabled={busy || syncing}>
                   {T.settings.syncNow}
                 </button>
               </div>
