@@ -218,6 +218,8 @@ export const T = {
     serverHint: 'For example https://journal.example:8443',
     token: 'Enrolment token',
     tokenHint: 'Paste the one-time token security gave you. It is used once and not kept.',
+    expectedKey: 'Expected server key (optional)',
+    expectedKeyHint: 'If security gave you the key its server printed, paste it: a server answering with another key is refused.',
     enrol: 'Enrol this vault',
     enrolled: (device: string) => `Enrolled as device ${device}. Compare the server key below with the one security's server printed.`,
     serverKey: 'Server key (pinned)',

@@ -226,6 +226,15 @@ export const IPC_CONTRACT = {
         .trim()
         .min(1, { message: 'paste the enrolment token security gave you', abort: true })
         .refine(isServerToken, `paste the enrolment token security gave you: ${TOKEN_RULE}`),
+      /** The key the server printed, if security gave it: any other key is refused (the CLI's --server-key). */
+      serverKey: z
+        .string()
+        .trim()
+        .refine(
+          (key) => key === '' || /^[A-Za-z0-9_-]{43}$/.test(key),
+          "paste the server key security's server printed (43 characters), or leave it empty",
+        )
+        .optional(),
     }),
     output: out<{ server: string; device: string; serverKey: string }>(),
   },

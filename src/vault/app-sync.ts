@@ -62,12 +62,13 @@ function alreadyEnrolled(s: VaultSession): BreakGlassError | null {
 }
 
 /**
- * Enrols this vault with a one-time token, as `breakglass enroll` does: the server's key is pinned
- * and journaled and the device credential goes to the keychain. The token is used once, here.
+ * Enrols this vault with a one-time token, as `breakglass enroll` does: the server's key (refused
+ * when it is not `serverKey`, if given) is pinned and journaled and the device credential goes to
+ * the keychain. The token is used once, here.
  */
 export async function enrolApp(
   ctx: AppContext,
-  input: { server: string; token: string },
+  input: { server: string; token: string; serverKey?: string | undefined },
 ): Promise<{ server: string; device: string; serverKey: string }> {
   const server = new URL(input.server).origin;
   const request = await withSession(ctx, false, async (s) => {
@@ -75,7 +76,18 @@ export async function enrolApp(
     if (taken) throw taken;
     return { journal: s.head.journal, name: s.name, genesisLine: withoutNewlines((await exportJournal(s)).lines)[0]! };
   });
-  const enrolled = await ctx.sync.enrol({ server, timeoutMs: APP_TIMEOUT_MS }, { token: input.token, ...request }, { attempts: 2 });
+  const expected = input.serverKey ? { expectServerKey: input.serverKey } : {};
+  const enrolled = await ctx.sync
+    .enrol({ server, timeoutMs: APP_TIMEOUT_MS }, { token: input.token, ...request, ...expected }, { attempts: 2 })
+    .catch((err: unknown) => {
+      if (!input.serverKey || !isBreakGlassError(err, 'BAD_RECEIPT')) throw err;
+      throw new BreakGlassError(
+        'BAD_RECEIPT',
+        `the server at ${server} answered with another key than the server key you gave, so nothing was recorded here; the enrolment token is spent there: tell security`,
+        {},
+        { cause: err },
+      );
+    });
   await recordEnrolled(ctx, request.journal, { server, ...enrolled });
   return { server, device: enrolled.device, serverKey: enrolled.serverKey };
 }

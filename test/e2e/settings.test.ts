@@ -101,6 +101,7 @@ describe.sequential('the settings view', () => {
     const { token } = await server.token('enroll');
     await page.getByLabel('Server address').fill(server.url);
     await page.getByLabel('Enrolment token').fill(token);
+    await page.getByLabel('Expected server key (optional)').fill(server.key.publicKey);
     await page.getByRole('button', { name: 'Enrol this vault' }).click();
     await expect.poll(() => page.getByText(/^Enrolled as device /).count(), { timeout: 20_000 }).toBe(1);
     expect(await fact('Server key (pinned)').innerText()).toBe(server.key.publicKey);

@@ -37,15 +37,16 @@ function loopSentence(event: SyncEventView): string | null {
 }
 
 /** The enrolment form; the token stays in its password field (never in React state) and is cleared after the call. */
-function EnrolForm({ busy, enrol }: { busy: boolean; enrol(server: string, token: string): Promise<void> }): ReactNode {
+function EnrolForm({ busy, enrol }: { busy: boolean; enrol(server: string, token: string, serverKey: string): Promise<void> }): ReactNode {
   const [server, setServer] = useState('');
+  const [serverKey, setServerKey] = useState('');
   const token = useRef<HTMLInputElement>(null);
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     const field = token.current!;
     const value = field.value;
     field.value = '';
-    await enrol(server, value);
+    await enrol(server, value, serverKey);
   };
   return (
     <form onSubmit={(e) => void submit(e)} aria-label={T.settings.enrol}>
@@ -65,6 +66,19 @@ function EnrolForm({ busy, enrol }: { busy: boolean; enrol(server: string, token
       </Field>
       <Field label={T.settings.token} hint={T.settings.tokenHint}>
         {(id) => <input id={id} ref={token} type="password" autoComplete="off" spellCheck={false} />}
+      </Field>
+      <Field label={T.settings.expectedKey} hint={T.settings.expectedKeyHint}>
+        {(id) => (
+          <input
+            id={id}
+            type="text"
+            autoComplete="off"
+            spellCheck={false}
+            className="mono"
+            value={serverKey}
+            onChange={(e) => setServerKey(e.target.value)}
+          />
+        )}
       </Field>
       <button type="submit" disabled={busy}>
         {T.settings.enrol}
@@ -99,9 +113,9 @@ export function SettingsView({ changed }: { changed(): void }): ReactNode {
     return stop ?? undefined;
   }, [refresh]);
 
-  const enrol = async (server: string, token: string): Promise<void> => {
+  const enrol = async (server: string, token: string, serverKey: string): Promise<void> => {
     setNotice(null);
-    const r = await run(() => call('sync.enroll', { server, token }));
+    const r = await run(() => call('sync.enroll', { server, token, ...(serverKey.trim() ? { serverKey } : {}) }));
     if (r) setNotice(T.settings.enrolled(r.device));
     refresh();
   };

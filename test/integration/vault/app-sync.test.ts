@@ -313,6 +313,37 @@ describe.sequential('the app syncs its vault', () => {
     expect((await entriesOf(busy)).length).toBe(before);
   }, 30_000);
 
+  it('refuses a server answering with another key than the expected server key, and records nothing', async () => {
+    const other = await otherVault('expects-a-key');
+    const before = (await entriesOf(other)).length;
+    const malformed = await invokeApp(other, 'sync.enroll', { server: server.url, token: 'bgt_x', serverKey: 'not a key' });
+    expect(malformed).toEqual({
+      ok: false,
+      error: {
+        code: 'BAD_INPUT',
+        message: "bad input for sync.enroll: serverKey: paste the server key security's server printed (43 characters), or leave it empty",
+      },
+    });
+    const { token } = await server.token('enroll');
+    const r = await invokeApp(other, 'sync.enroll', { server: server.url, token, serverKey: generateSigningKeyPair().publicKey });
+    expect(r).toEqual({
+      ok: false,
+      error: {
+        code: 'BAD_RECEIPT',
+        message: `the server at ${server.url} answered with another key than the server key you gave, so nothing was recorded here; the enrolment token is spent there: tell security`,
+      },
+    });
+    expect((await entriesOf(other)).length).toBe(before);
+    expect(value(await invokeApp(other, 'sync.status', {})).enrolment).toBeNull();
+    const right = await otherVault('expects-the-key');
+    const { token: second } = await server.token('enroll');
+    expect(
+      value(await invokeApp(right, 'sync.enroll', { server: server.url, token: second, serverKey: server.key.publicKey })),
+    ).toMatchObject({
+      serverKey: server.key.publicKey,
+    });
+  });
+
   it('reports a server that signs with another key than the pinned one as an error, and records nothing', async () => {
     const before = (await entries()).length;
     await server.close();
