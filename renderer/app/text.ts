@@ -299,7 +299,5 @@ export function errorSentence(error: { code: ErrorCode; message: string }, advic
   return `${advice ? `${advice} ` : ''}${error.message.charAt(0).toUpperCase()}${error.message.slice(1)} (${error.code})`;
 }
 
-/** A time as screens show it: UTC, to the second, as the CLI prints it. */
-export function formatTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
+/** Times as screens show them: the one format of the CLI (local time with its UTC offset). */
+export { formatMoment, formatTime } from '../../src/core/time.js';

@@ -116,7 +116,7 @@ describe.sequential('the settings view', () => {
     const local = Number(await fact('Journal entries here').innerText()) - 2;
     expect(await synced.innerText()).toMatch(
       new RegExp(
-        `^Synced: uploaded ${local - 1} entries; the server holds ${local} of this journal's ${local}\\. Its receipt, signed at .+ UTC, is journaled here as entry ${local}\\.$`,
+        `^Synced: uploaded ${local - 1} entries; the server holds ${local} of this journal's ${local}\\. Its receipt, signed at .+ [+-]\\d\\d:\\d\\d, is journaled here as entry ${local}\\.$`,
       ),
     );
     await expect

@@ -2,7 +2,7 @@
 import type { ReactNode } from 'react';
 import type { RequestBody } from '../../../src/core/documents.js';
 import { splitChangeWarning, splitText } from '../../../src/core/ui.js';
-import { formatTime, T } from '../text.js';
+import { formatMoment, formatTime, T } from '../text.js';
 
 /** Purpose first, then every field of the signed request, the splits with fingerprints, and warnings. */
 export function RequestFacts({ body, requester, extra }: { body: RequestBody; requester: string; extra?: [string, string][] }): ReactNode {
@@ -18,7 +18,7 @@ export function RequestFacts({ body, requester, extra }: { body: RequestBody; re
     [T.request.reason, body.reason],
     [T.request.incident, body.incident],
     [T.request.opened, formatTime(body.createdAt)],
-    [T.request.expires, formatTime(body.expiresAt)],
+    [T.request.expires, formatMoment(body.expiresAt)],
     [T.request.window, `${Math.round(body.unsealSeconds / 60)} min once unsealed`],
     [T.request.holders, splitText(body.holders, body.holderKeys, body.threshold)],
     [T.request.afterwards, `split again among ${splitText(body.nextHolders, body.nextHolderKeys, body.nextThreshold)}`],
