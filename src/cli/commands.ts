@@ -9,6 +9,7 @@ import {
   addMember,
   approveBundle,
   approveInPerson,
+  assertBundleHolderHere,
   assertMemberName,
   checkShare,
   closeWindow,
@@ -307,8 +308,8 @@ const VAULT_COMMANDS: readonly Command[] = [
     options: { custody: S },
     positionals: ['CARD'],
     async run(ctx, v, [cardPath]) {
-      const card = readJsonFile(cardPath!, 'member card');
-      const custody = typeof v['custody'] === 'string' ? readJsonFile(v['custody'], 'custody file') : undefined;
+      const card = readJsonFile(cardPath!, 'member card', 'member-card');
+      const custody = typeof v['custody'] === 'string' ? readJsonFile(v['custody'], 'custody file', 'custody') : undefined;
       return withVault(ctx, true, async (session) => {
         const custodyName = typeof v['custody'] === 'string' ? `custody file ${v['custody']}` : 'custody file';
         const added = await addMember(session, card, custody, { card: `member card ${cardPath!}`, custody: custodyName });
@@ -535,7 +536,11 @@ const VAULT_COMMANDS: readonly Command[] = [
         return withNewFile(out, async (file) => {
           const bundle = readBundle(codeOrFile(bundleArg, 'the request bundle'));
           const r = bundle.request;
-          const view = await withVault(ctx, false, (session) => witnessView(session, bundle));
+          // The wrong laptop is said before the request is shown or a passphrase asked for.
+          const view = await withVault(ctx, false, async (session) => {
+            await assertBundleHolderHere(session, bundle);
+            return witnessView(session, bundle);
+          });
           for (const line of requestScreen(
             r,
             `${bundle.requesterCard.name} (${r.requester}), ${PIN_NOTE[view.requester](bundle.requesterCard.signingKey.slice(0, 16), r.requester)}`,

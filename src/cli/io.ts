@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { assertJsonDepth } from '../core/depth.js';
 import { BreakGlassError } from '../core/errors.js';
+import { assertDocumentKind, type DocumentKind } from '../core/recognise.js';
 
 const MAX_INPUT = 1024 * 1024;
 
@@ -170,9 +171,14 @@ export async function withChunkedInput<T>(
   }
 }
 
-/** Reads a JSON file, or BAD_INPUT naming the file. */
-export function readJsonFile(path: string, what: string): unknown {
-  return parseJsonText(readInputFile(path, what).toString('utf8'), what, path);
+/**
+ * Reads a JSON file, or BAD_INPUT naming the file. With `kind`, a document that says it is another
+ * kind is FOREIGN_INPUT naming the file, what it is and where it goes (src/core/recognise.ts).
+ */
+export function readJsonFile(path: string, what: string, kind?: DocumentKind): unknown {
+  const document = parseJsonText(readInputFile(path, what).toString('utf8'), what, path);
+  if (kind !== undefined) assertDocumentKind(document, kind, path === '-' ? 'standard input' : path);
+  return document;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { BreakGlassError } from '../core/errors.js';
+import { assertDocumentKind } from '../core/recognise.js';
 import { formatMoment } from '../core/time.js';
 import {
   ApprovalTokenSchema,
@@ -39,6 +40,7 @@ import {
   ownMember,
   unlockInPerson,
   journalOnly,
+  memberKeysHere,
   unwrapWithTries,
   type PassphraseSource,
 } from './members.js';
@@ -121,11 +123,20 @@ const sameAnchor = (a: JournalAnchor, b: JournalAnchor): boolean => a.journal ==
  */
 export async function acceptApproval(session: VaultSession, tokenInput: unknown): Promise<RequestSummary> {
   session.assertJournalIntact();
+  assertDocumentKind(tokenInput, ['approval', 'drill-proof']);
   const token = parseDocument(ApprovalTokenSchema, tokenInput, 'approval', 'BAD_BUNDLE');
   const { body } = token;
   const hash = approvalHash(token);
   const refuse = (err: BreakGlassError): Promise<never> =>
     session.refuse(err, body.holder, body.credential, { request: body.request, approval: hash });
+  // The holder's own laptop, where the approval was just made: an honest mix-up, said as such, not journaled.
+  if (body.vault !== session.vaultId && (await memberKeysHere(session)).includes(body.holder)) {
+    throw new BreakGlassError(
+      'FOREIGN_INPUT',
+      `this is ${body.holder}'s approval of request ${body.request} for vault ${body.vault}, and this machine holds ${body.holder}'s keys: it is where the approval was made, not the vault laptop; take it to the vault laptop and run "breakglass approval import FILE" there; nothing was recorded`,
+      { holder: body.holder, request: body.request, vault: body.vault },
+    );
+  }
   const row = session.repo.getRequest(body.request);
   if (body.vault !== session.vaultId || !row || row.hash !== body.requestHash) {
     return refuse(
@@ -332,7 +343,9 @@ export async function approveInPerson(
 
 /** Parses a bundle file or text code and checks that the requester really signed it. */
 export function readBundle(text: string): RequestBundle {
-  const bundle = parseDocument(RequestBundleSchema, decodeDocument('bundle', text, 'request bundle'), 'request bundle', 'BAD_BUNDLE');
+  const input = decodeDocument('bundle', text, 'request bundle');
+  assertDocumentKind(input, 'request-bundle');
+  const bundle = parseDocument(RequestBundleSchema, input, 'request bundle', 'BAD_BUNDLE');
   const { request, requesterCard } = bundle;
   assertCardKeys(requesterCard, "request bundle's requester card");
   if (!isValidPublicKey(request.genesisKey, 'Ed25519')) {
@@ -368,6 +381,24 @@ export function readBundle(text: string): RequestBundle {
     throw new BreakGlassError('BAD_BUNDLE', `the bundle is for ${bundle.holder}, who holds no share of ${request.credential}`);
   }
   return bundle;
+}
+
+/**
+ * Refuses (FOREIGN_INPUT, not journaled: an honest mix-up) a bundle for a holder whose keys this
+ * machine does not hold, saying whose keys it holds and where the bundle goes. Checked before the
+ * request is shown and before any passphrase is asked for.
+ */
+export async function assertBundleHolderHere(session: VaultSession, bundle: RequestBundle): Promise<void> {
+  const here = await memberKeysHere(session);
+  const { holder, request } = bundle;
+  if (here.includes(holder)) return;
+  const atVault = request.vault === session.vaultId;
+  const holds = here.length === 0 ? "this machine holds no member's keys" : `this machine holds keys for ${here.join(', ')}`;
+  throw new BreakGlassError(
+    'FOREIGN_INPUT',
+    `this bundle is for ${holder}; ${holds}${atVault ? ' (it is the vault laptop that made the bundle)' : ''}; take it to ${holder}'s laptop and run "breakglass approve --bundle FILE --out FILE" there${atVault ? `, or approve in person here: "breakglass approve ${request.id} --holder ${holder}"` : ''}; nothing was recorded`,
+    { holder, keysHere: here },
+  );
 }
 
 /**
@@ -466,6 +497,7 @@ function witnessRefusal(view: WitnessView, bundle: RequestBundle): BreakGlassErr
  */
 export async function approveBundle(session: VaultSession, bundle: RequestBundle, passphrase: PassphraseSource): Promise<ApprovalToken> {
   session.assertJournalIntact();
+  await assertBundleHolderHere(session, bundle);
   const { request } = bundle;
   const view = witnessView(session, bundle);
   const journalRefusal = (err: BreakGlassError): Promise<never> =>

@@ -16,19 +16,22 @@ const PASTE_SPACE = /[ \t\r\n]+/g;
 /**
  * Reads a document given either as a text code or as the JSON text of a file. Spaces, tabs and
  * line breaks around and inside a pasted code are ignored; a byte-order mark or any other character
- * is not (String.trim would silently drop a U+FEFF), so such input is BAD_BUNDLE.
+ * is not (String.trim would silently drop a U+FEFF), so such input is BAD_BUNDLE. A code of the
+ * other kind is decoded as well: the caller's kind check then says what it is and where it goes.
  */
 export function decodeDocument(kind: keyof typeof CODE_PREFIX, text: string, what: string): unknown {
   const trimmed = text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
   if (trimmed.startsWith('\uFEFF'))
     throw new BreakGlassError('BAD_BUNDLE', `the ${what} starts with a byte-order mark (U+FEFF); save it without one`);
-  const prefix = CODE_PREFIX[kind];
+  const own = CODE_PREFIX[kind];
+  const prefix = trimmed.startsWith(own) ? own : Object.values(CODE_PREFIX).find((p) => trimmed.startsWith(p));
   if (trimmed.startsWith('BGV')) {
-    if (!trimmed.startsWith(prefix)) {
-      throw new BreakGlassError('BAD_BUNDLE', `this is not ${what} (it does not start with ${prefix})`);
+    if (prefix === undefined) {
+      throw new BreakGlassError('BAD_BUNDLE', `this is not a code this version reads (the ${what} code starts with ${own})`);
     }
+    const name = prefix === own ? what : prefix === CODE_PREFIX.bundle ? 'request bundle' : 'approval';
     const damaged = (err: unknown): BreakGlassError =>
-      new BreakGlassError('BAD_BUNDLE', `the ${what} code is damaged (a character may be missing); copy it again`, {}, { cause: err });
+      new BreakGlassError('BAD_BUNDLE', `the ${name} code is damaged (a character may be missing); copy it again`, {}, { cause: err });
     const body = trimmed.slice(prefix.length).replace(PASTE_SPACE, '');
     let inflated: string;
     try {
@@ -37,7 +40,7 @@ export function decodeDocument(kind: keyof typeof CODE_PREFIX, text: string, wha
     } catch (err) {
       throw damaged(err);
     }
-    assertJsonDepth(inflated, `the ${what} code`);
+    assertJsonDepth(inflated, `the ${name} code`);
     try {
       return JSON.parse(inflated);
     } catch (err) {

@@ -1,5 +1,6 @@
 import { canonicalize } from '../core/canonical.js';
 import { BreakGlassError } from '../core/errors.js';
+import { assertDocumentKind } from '../core/recognise.js';
 import {
   CustodyFileSchema,
   MemberCardSchema,
@@ -102,6 +103,7 @@ export function assertCardKeys(card: MemberCard, what = 'member card'): void {
 
 /** Parses and authenticates a member card from another machine. */
 export function parseCard(input: unknown, what = 'member card'): MemberCard {
+  assertDocumentKind(input, 'member-card');
   const card = parseDocument(MemberCardSchema, input, what, 'BAD_INPUT');
   assertCardKeys(card, what);
   if (!cardIsAuthentic(card))
@@ -173,6 +175,18 @@ export async function ownMember(session: VaultSession, id: string): Promise<{ ca
   return { card: parseCard(parsed.card), wrapped: parseDocument(WrappedKeysSchema, parsed.wrapped, 'stored member keys') };
 }
 
+/**
+ * The members whose keys this machine's keychain holds (made here with `member create`): who can
+ * approve a bundle on this laptop. Custody copies at a vault laptop are not counted.
+ */
+export async function memberKeysHere(session: VaultSession): Promise<string[]> {
+  const accounts = await (await session.secrets()).list();
+  return accounts
+    .filter((a) => a.startsWith(memberAccount('')))
+    .map((a) => a.slice(memberAccount('').length))
+    .sort();
+}
+
 /** Unwraps a member's keys with their passphrase; WRONG_PASSPHRASE when it does not open them. */
 export async function unwrapMemberKeys(card: MemberCard, wrapped: PassphraseWrapped, passphrase: string): Promise<MemberKeys> {
   const plain = await unwrapWithPassphrase(passphrase, wrapped, memberKeyAad(card.id, card.signingKey));
@@ -199,6 +213,7 @@ export async function exportCustody(session: VaultSession, id: string, passphras
  * card's key does not verify) or from an earlier version, FOREIGN_INPUT when it is another member's.
  */
 export function parseCustody(input: unknown, card: MemberCard, what = 'custody file'): CustodyFile {
+  assertDocumentKind(input, 'custody');
   if (typeof input === 'object' && input !== null && (input as { version?: unknown }).version === 1) {
     throw new BreakGlassError(
       'BAD_INPUT',

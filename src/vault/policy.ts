@@ -2,6 +2,7 @@ import { Lexer, parse as parseYaml } from 'yaml';
 import { canonicalize } from '../core/canonical.js';
 import { MAX_DEPTH, tooDeep } from '../core/depth.js';
 import { BreakGlassError } from '../core/errors.js';
+import { assertDocumentKind } from '../core/recognise.js';
 import { checkPolicy, type Policy, type PolicyProblem } from '../core/policy.js';
 import { findUnacceptableText } from '../core/text.js';
 import { b64, taggedHash } from '../crypto/index.js';
@@ -56,6 +57,8 @@ export function parsePolicyText(text: string): { ok: true; policy: Policy } | { 
   } catch (err) {
     return { ok: false, problems: [{ path: '(root)', message: `not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}` }] };
   }
+  // A card or a bundle given as a policy is named for what it is, not listed as policy problems.
+  assertDocumentKind(input, 'policy');
   const bad = findUnacceptableText(input);
   if (bad) return { ok: false, problems: [{ path: bad.path, message: `holds ${bad.why}` }] };
   return checkPolicy(input);
