@@ -43,6 +43,7 @@ import {
   unseal,
   verifyExport,
   verifyJournal,
+  type OpenRequestUnderPolicy,
   type RequestSummary,
   type RevealMode,
 } from '../vault/index.js';
@@ -101,6 +102,29 @@ function entryKind(value: string, flag: string): EntryKind {
       `the kinds are ${ENTRY_KINDS.join(', ')}`,
     ),
   );
+}
+
+const split = (holders: readonly string[], threshold: number): string => `${threshold} of ${holders.join(', ')}`;
+const window = (seconds: number): string => (seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`);
+
+/** What a new policy means for each request still open or unsealed, for the person who set it. */
+function describePolicyChange(requests: readonly OpenRequestUnderPolicy[]): string[] {
+  if (requests.length === 0) return [];
+  const lines = [`the new policy applies to new requests; ${requests.length} request(s) opened before it keep what they signed:`];
+  for (const r of requests) {
+    lines.push(
+      r.status === 'unsealed'
+        ? `  ${r.id} (${r.credential}): unsealed until ${formatMoment(r.windowEndsAt!)}; resealed to the split it signed (${split(r.nextHolders, r.nextThreshold)})`
+        : `  ${r.id} (${r.credential}): ${r.approvals} of ${r.threshold} approvals from ${r.holders.join(', ')}; a ${window(r.unsealSeconds)} unseal window; expires ${formatMoment(r.expiresAt)}`,
+    );
+    if (r.unsealRefused) {
+      const now = r.policyHolders === null ? `no entry for ${r.credential}` : split(r.policyHolders, r.policyThreshold!);
+      lines.push(
+        `  WARNING: the new policy changes who holds ${r.credential} after an unseal (signed: ${split(r.nextHolders, r.nextThreshold)}; now: ${now}), so "breakglass unseal ${r.id}" will be refused; cancel it ("breakglass request cancel ${r.id}") and open a new request, so that the holders approve the new split`,
+      );
+    }
+  }
+  return lines;
 }
 
 /** A required id option, checked against the id alphabet. */
@@ -363,9 +387,11 @@ const VAULT_COMMANDS: readonly Command[] = [
     async run(ctx, _v, [file]) {
       const text = readInputFile(file!, 'the policy').toString('utf8');
       return withVault(ctx, true, async (session) => {
-        const { hash, policy } = await setPolicy(session, text);
+        const { hash, policy, openRequests } = await setPolicy(session, text);
         ctx.say(`policy set (${Object.keys(policy.credentials).length} credential(s)), hash ${hash}`);
-        return { hash };
+        // Said at once: which open requests the change bears on, and that each keeps what it signed.
+        for (const line of describePolicyChange(openRequests)) ctx.note(line);
+        return { hash, openRequests };
       });
     },
   },

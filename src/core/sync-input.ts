@@ -4,7 +4,7 @@
  * wrong field would be echoed).
  */
 
-/** A server token as the server's `Authorization: Bearer` parser takes it (src/server/auth.ts). */
+/** A server token: the one rule of the clients and of the server's `Authorization: Bearer` parser (src/server/auth.ts). */
 const TOKEN = /^[A-Za-z0-9_-]{1,200}$/;
 
 /** What a token looks like, said to the person who pastes one. */

@@ -180,11 +180,11 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
     );
   }
   const cred = credentialRow(session, row.credential_id);
-  const rules = rulesFor(currentPolicy(session).policy, cred.id);
   const envelope = envelopeOf(session, cred.id, 'active');
   assertCurrentSplit(request, envelope);
   const holderShare = envelope.shares.find((s) => s.holder === body.holder);
-  if (!holderShare || !rules.holders.includes(body.holder)) {
+  // Who may approve is fixed by the signed request (the split it names), not by a policy set since.
+  if (!holderShare || !request.holders.includes(body.holder)) {
     return refuse(new BreakGlassError('POLICY_DENIED', `${body.holder} is not a holder of ${cred.id}`));
   }
   if (body.holder === request.requester) {

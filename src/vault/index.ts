@@ -15,7 +15,8 @@ export {
   parseCard,
   type PassphraseSource,
 } from './members.js';
-export { currentPolicy, parsePolicyText, policyFromText, policyHash, setPolicy } from './policy.js';
+export { currentPolicy, parsePolicyText, policyFromText, policyHash } from './policy.js';
+export { setPolicy, type OpenRequestUnderPolicy } from './policy-change.js';
 export { listCredentials, sealCredential, type CredentialSummary } from './credentials.js';
 export {
   endRequest,

@@ -90,8 +90,11 @@ function integersOnly(value: unknown): unknown {
   return value;
 }
 
-/** Replaces this vault's policy. Credentials already sealed keep their holders until resealed. */
-export async function setPolicy(session: VaultSession, text: string): Promise<{ hash: string; policy: Policy }> {
+/**
+ * Commits `text` as this vault's policy (the `policy.set` entry holds the whole document). The use
+ * case is `setPolicy` (policy-change.ts), which also says what the change means for open requests.
+ */
+export async function commitPolicy(session: VaultSession, text: string): Promise<{ hash: string; policy: Policy }> {
   const policy = policyFromText(text);
   const hash = policyHash(policy);
   await session.commit((append) => {

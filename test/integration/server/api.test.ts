@@ -93,6 +93,22 @@ describe.each(STORAGE_KINDS)('journal server on %s', (kind) => {
     cases.push(['none', (none.body['error'] as { code: string }).code, none.status]);
     const unknown = await server.request('POST', '/api/v1/enroll', { auth: 'bgt_' + 'A'.repeat(43), body: body(newJournal()) });
     cases.push(['unknown', (unknown.body['error'] as { code: string }).code, unknown.status]);
+    // A live enrolment token in malformed Authorization headers (HTTP itself trims the value's ends):
+    // each is refused as absent, and the token stays unused.
+    const live = await server.token('enroll');
+    for (const header of [
+      `bearer ${live.token}`,
+      `Basic ${live.token}`,
+      `Bearer  ${live.token}`,
+      `Bearer ${live.token}x`.padEnd(208, 'x'),
+    ]) {
+      const res = await fetch(`${server.url}/api/v1/enroll`, {
+        method: 'POST',
+        headers: { authorization: header, 'content-type': 'application/json' },
+        body: JSON.stringify(body(newJournal())),
+      });
+      cases.push([`malformed ${header.slice(0, 7)}`, ((await res.json()) as { error: { code: string } }).error.code, res.status]);
+    }
     expect(cases).toEqual([
       ['reused', 'TOKEN_USED', 401],
       ['expired', 'TOKEN_EXPIRED', 401],
@@ -100,6 +116,7 @@ describe.each(STORAGE_KINDS)('journal server on %s', (kind) => {
       ['wrong role', 'WRONG_ROLE', 403],
       ['none', 'UNAUTHENTICATED', 401],
       ['unknown', 'UNAUTHENTICATED', 401],
+      ...['bearer ', 'Basic b', 'Bearer ', 'Bearer '].map((h) => [`malformed ${h}`, 'UNAUTHENTICATED', 401]),
     ]);
     expect((await server.storage.journals()).length).toBe(before + 1);
   });
