@@ -112,3 +112,15 @@ export type TokenCreateResponse = z.infer<typeof TokenCreateResponseSchema>;
 
 export const TokenParamsSchema = z.strictObject({ id: z.string().regex(/^t-[0-9a-f]{16}$/) });
 export const TokenRevokeResponseSchema = z.strictObject({ id: z.string(), revokedAt: z.int() });
+
+/** A device as security sees it (never its credential or the credential's hash). */
+export const DeviceSchema = z.strictObject({
+  id: z.string(),
+  journal: JournalIdSchema,
+  name: z.string(),
+  enrolledAt: z.int(),
+  revokedAt: z.int().nullable(),
+});
+export type DeviceView = z.infer<typeof DeviceSchema>;
+export const DeviceListResponseSchema = z.strictObject({ devices: z.array(DeviceSchema) });
+export const DeviceParamsSchema = z.strictObject({ id: z.string().regex(/^d-[0-9a-f]{16}$/) });

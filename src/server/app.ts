@@ -8,6 +8,7 @@ import { MAX_BODY_BYTES } from '../core/sync-api.js';
 import type { SigningKeyPair } from '../crypto/index.js';
 import { installErrorHandling } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { deviceRoutes } from './routes/devices.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
 import { journalRoutes } from './routes/journals.js';
@@ -56,6 +57,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(healthRoutes, { services });
   await app.register(tokenRoutes, { services });
   await app.register(enrollRoutes, { services });
+  await app.register(deviceRoutes, { services });
   await app.register(journalRoutes, { services });
   await app.register(openApiRoutes, { routes });
   return app;

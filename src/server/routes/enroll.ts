@@ -35,7 +35,7 @@ export const enrollRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, 
     '/api/v1/enroll',
     {
       schema: {
-        summary: 'enrol a device with a one-time enrolment token',
+        summary: 'enrol a device with a one-time enrolment token (again, for a journal whose device security revoked)',
         tags: ['devices'],
         security: 'token',
         body: EnrolRequestSchema,
@@ -59,6 +59,7 @@ export const enrollRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, 
             credentialHash: device.hash,
             tokenId: token.id,
             enrolledAt: now,
+            revokedAt: null,
           },
           genesis: {
             seq: 0,
@@ -72,12 +73,26 @@ export const enrollRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, 
         },
         now,
       );
-      if (outcome === 'token-used') throw new BreakGlassError('TOKEN_USED', `enrolment token ${token.id} has been used`);
-      if (outcome === 'journal-exists') throw new BreakGlassError('ALREADY_EXISTS', `journal ${body.journal} is enrolled already`);
+      if (!outcome.stored) {
+        if (outcome.why === 'token-used') throw new BreakGlassError('TOKEN_USED', `enrolment token ${token.id} has been used`);
+        if (outcome.why === 'genesis-differs') {
+          throw new BreakGlassError(
+            'ALREADY_EXISTS',
+            `journal ${body.journal} is enrolled already, with another genesis entry than this one`,
+          );
+        }
+        throw new BreakGlassError(
+          'ALREADY_EXISTS',
+          `journal ${body.journal} is enrolled already; to enrol it again, security revokes its device first`,
+        );
+      }
       const journal = (await storage.journal(body.journal))!;
-      request.log.info({ device: device.id, journal: body.journal, token: token.id }, 'device enrolled');
+      request.log.info(
+        { device: outcome.device, journal: body.journal, token: token.id, again: outcome.stored === 'again' },
+        'device enrolled',
+      );
       return reply.code(201).send({
-        device: device.id,
+        device: outcome.device,
         credential: device.credential,
         serverKey: key.publicKey,
         journal: body.journal,

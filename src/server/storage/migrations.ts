@@ -156,6 +156,34 @@ CREATE TABLE anchor_mismatches (
 CREATE INDEX anchors_by_target ON anchors (target_journal, target_seq);
 ${postgresAppendOnly('anchor_mismatches')}`,
   },
+  {
+    version: 3,
+    name: 'device revocation: a revoked credential is refused, and each revocation is kept as it was',
+    sqlite: `
+ALTER TABLE devices ADD COLUMN revoked_at INTEGER;
+CREATE TABLE device_revocations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  device TEXT NOT NULL REFERENCES devices(id),
+  journal TEXT NOT NULL,
+  credential_hash TEXT NOT NULL,
+  token_id TEXT NOT NULL,
+  enrolled_at INTEGER NOT NULL,
+  revoked_at INTEGER NOT NULL
+);
+${sqliteAppendOnly('device_revocations', 'id = NEW.id')}`,
+    postgres: `
+ALTER TABLE devices ADD COLUMN revoked_at BIGINT;
+CREATE TABLE device_revocations (
+  id BIGSERIAL PRIMARY KEY,
+  device TEXT NOT NULL REFERENCES devices(id),
+  journal TEXT NOT NULL,
+  credential_hash TEXT NOT NULL,
+  token_id TEXT NOT NULL,
+  enrolled_at BIGINT NOT NULL,
+  revoked_at BIGINT NOT NULL
+);
+${postgresAppendOnly('device_revocations')}`,
+  },
 ];
 
 /** The schema version a fully migrated database has. */

@@ -25,6 +25,8 @@ export interface DeviceRow {
   readonly credentialHash: string;
   readonly tokenId: string;
   readonly enrolledAt: number;
+  /** Set when security revoked the device: its credential is refused until the journal is enrolled again. */
+  readonly revokedAt: number | null;
 }
 
 /** A journal as the server holds it: its pinned genesis key, size and head. */
@@ -132,6 +134,11 @@ export interface Enrolment {
   readonly genesis: EntryRow;
 }
 
+/** What an enrolment did: the device that now writes the journal, or why nothing was stored. */
+export type EnrolOutcome =
+  | { readonly stored: 'new' | 'again'; readonly device: string }
+  | { readonly stored: false; readonly why: 'token-used' | 'journal-exists' | 'genesis-differs' };
+
 /** The storage port of the server. */
 export interface ServerStorage {
   readonly kind: 'sqlite' | 'postgres';
@@ -148,8 +155,16 @@ export interface ServerStorage {
   /** Marks a token revoked; false when there is no such token. */
   revokeToken(id: string, at: number): Promise<boolean>;
 
-  /** Uses the enrolment token once and stores device, journal and genesis entry, or nothing. */
-  enrol(e: Enrolment, now: number): Promise<'ok' | 'token-used' | 'journal-exists'>;
+  /**
+   * Uses the enrolment token once and stores device, journal and genesis entry, or nothing. A journal
+   * held already is enrolled again only when its device was revoked and the genesis entry is the
+   * one it holds: the device keeps its id and gets the new credential, the entries stay.
+   */
+  enrol(e: Enrolment, now: number): Promise<EnrolOutcome>;
+  /** Revokes a device's credential (the first revocation's time stays); null when there is no such device. */
+  revokeDevice(id: string, at: number): Promise<DeviceRow | null>;
+  /** Every enrolled device, by journal. */
+  devices(): Promise<DeviceRow[]>;
   deviceByCredential(hash: string): Promise<DeviceRow | null>;
 
   journal(id: string): Promise<JournalRow | null>;

@@ -7,6 +7,7 @@ import {
   type AnchorMismatchRow,
   type AnchorRow,
   type DeviceRow,
+  type EnrolOutcome,
   type Enrolment,
   type EntryRow,
   type FlagRow,
@@ -127,12 +128,29 @@ export class PostgresStorage implements ServerStorage {
     return (r.rowCount ?? 0) > 0;
   }
 
-  async enrol(e: Enrolment, now: number): Promise<'ok' | 'token-used' | 'journal-exists'> {
+  async enrol(e: Enrolment, now: number): Promise<EnrolOutcome> {
+    const useToken = async (c: Client): Promise<boolean> =>
+      ((await c.query('UPDATE tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL', [now, e.tokenId])).rowCount ?? 0) > 0;
     try {
-      return await this.#tx(async (c) => {
-        const used = await c.query('UPDATE tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL', [now, e.tokenId]);
-        if (!used.rowCount) return 'token-used';
+      return await this.#tx(async (c): Promise<EnrolOutcome> => {
         const d = e.device;
+        // The device row locked: a revocation or a second enrolment of this journal waits for this one.
+        const held = (await c.query('SELECT * FROM devices WHERE journal = $1 FOR UPDATE', [d.journal])).rows[0] as Row | undefined;
+        if (held) {
+          const device = rowToDevice(held);
+          if (device.revokedAt === null) return { stored: false, why: 'journal-exists' };
+          const genesis = (await c.query('SELECT hash FROM entries WHERE journal = $1 AND seq = 0', [d.journal])).rows[0] as {
+            hash: string;
+          };
+          if (genesis.hash !== e.genesis.hash) return { stored: false, why: 'genesis-differs' };
+          if (!(await useToken(c))) return { stored: false, why: 'token-used' };
+          await c.query(
+            'UPDATE devices SET name = $1, credential_hash = $2, token_id = $3, enrolled_at = $4, revoked_at = NULL WHERE id = $5',
+            [d.name, d.credentialHash, d.tokenId, d.enrolledAt, device.id],
+          );
+          return { stored: 'again', device: device.id };
+        }
+        if (!(await useToken(c))) return { stored: false, why: 'token-used' };
         await c.query('INSERT INTO devices (id, journal, name, credential_hash, token_id, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6)', [
           d.id,
           d.journal,
@@ -149,13 +167,32 @@ export class PostgresStorage implements ServerStorage {
           now,
         ]);
         await insertEntries(c, d.journal, [e.genesis], now);
-        return 'ok';
+        return { stored: 'new', device: d.id };
       });
     } catch (err) {
       // The journal (or device) unique key taken by a concurrent enrolment: nothing was stored.
-      if ((err as { code?: string }).code === '23505') return 'journal-exists';
+      if ((err as { code?: string }).code === '23505') return { stored: false, why: 'journal-exists' };
       throw err;
     }
+  }
+
+  async revokeDevice(id: string, at: number): Promise<DeviceRow | null> {
+    return this.#tx(async (c) => {
+      const row = (await c.query('SELECT * FROM devices WHERE id = $1 FOR UPDATE', [id])).rows[0] as Row | undefined;
+      if (!row) return null;
+      const d = rowToDevice(row);
+      if (d.revokedAt !== null) return d;
+      await c.query(
+        'INSERT INTO device_revocations (device, journal, credential_hash, token_id, enrolled_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)',
+        [d.id, d.journal, d.credentialHash, d.tokenId, d.enrolledAt, at],
+      );
+      await c.query('UPDATE devices SET revoked_at = $1 WHERE id = $2', [at, id]);
+      return { ...d, revokedAt: at };
+    });
+  }
+
+  async devices(): Promise<DeviceRow[]> {
+    return (await this.#rows('SELECT * FROM devices ORDER BY journal')).map(rowToDevice);
   }
 
   async deviceByCredential(hash: string): Promise<DeviceRow | null> {

@@ -30,6 +30,7 @@ export function rowToDevice(r: Row): DeviceRow {
     credentialHash: str(r['credential_hash']),
     tokenId: str(r['token_id']),
     enrolledAt: num(r['enrolled_at']),
+    revokedAt: numOrNull(r['revoked_at']),
   };
 }
 

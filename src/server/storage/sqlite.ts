@@ -9,6 +9,7 @@ import {
   type AnchorMismatchRow,
   type AnchorRow,
   type DeviceRow,
+  type EnrolOutcome,
   type Enrolment,
   type EntryRow,
   type FlagRow,
@@ -110,14 +111,28 @@ export class SqliteStorage implements ServerStorage {
     return r.changes > 0;
   }
 
-  async enrol(e: Enrolment, now: number): Promise<'ok' | 'token-used' | 'journal-exists'> {
+  async enrol(e: Enrolment, now: number): Promise<EnrolOutcome> {
     const db = this.#db;
     return db
-      .transaction((): 'ok' | 'token-used' | 'journal-exists' => {
-        if (db.prepare('SELECT 1 FROM journals WHERE id = ?').get(e.device.journal)) return 'journal-exists';
-        const used = db.prepare('UPDATE tokens SET used_at = ? WHERE id = ? AND used_at IS NULL').run(now, e.tokenId);
-        if (used.changes === 0) return 'token-used';
+      .transaction((): EnrolOutcome => {
         const d = e.device;
+        const held = db.prepare('SELECT * FROM devices WHERE journal = ?').get(d.journal) as Row | undefined;
+        if (held) {
+          const device = rowToDevice(held);
+          if (device.revokedAt === null) return { stored: false, why: 'journal-exists' };
+          const genesis = db.prepare('SELECT hash FROM entries WHERE journal = ? AND seq = 0').get(d.journal) as { hash: string };
+          if (genesis.hash !== e.genesis.hash) return { stored: false, why: 'genesis-differs' };
+          if (!this.#useToken(e.tokenId, now)) return { stored: false, why: 'token-used' };
+          db.prepare('UPDATE devices SET name = ?, credential_hash = ?, token_id = ?, enrolled_at = ?, revoked_at = NULL WHERE id = ?').run(
+            d.name,
+            d.credentialHash,
+            d.tokenId,
+            d.enrolledAt,
+            device.id,
+          );
+          return { stored: 'again', device: device.id };
+        }
+        if (!this.#useToken(e.tokenId, now)) return { stored: false, why: 'token-used' };
         db.prepare('INSERT INTO devices (id, journal, name, credential_hash, token_id, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)').run(
           d.id,
           d.journal,
@@ -134,9 +149,34 @@ export class SqliteStorage implements ServerStorage {
           now,
         );
         this.#insertEntries(d.journal, [e.genesis], now);
-        return 'ok';
+        return { stored: 'new', device: d.id };
       })
       .immediate();
+  }
+
+  #useToken(id: string, now: number): boolean {
+    return this.#db.prepare('UPDATE tokens SET used_at = ? WHERE id = ? AND used_at IS NULL').run(now, id).changes > 0;
+  }
+
+  async revokeDevice(id: string, at: number): Promise<DeviceRow | null> {
+    const db = this.#db;
+    return db
+      .transaction((): DeviceRow | null => {
+        const row = db.prepare('SELECT * FROM devices WHERE id = ?').get(id) as Row | undefined;
+        if (!row) return null;
+        const d = rowToDevice(row);
+        if (d.revokedAt !== null) return d;
+        db.prepare(
+          'INSERT INTO device_revocations (device, journal, credential_hash, token_id, enrolled_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)',
+        ).run(d.id, d.journal, d.credentialHash, d.tokenId, d.enrolledAt, at);
+        db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ?').run(at, id);
+        return { ...d, revokedAt: at };
+      })
+      .immediate();
+  }
+
+  async devices(): Promise<DeviceRow[]> {
+    return (this.#db.prepare('SELECT * FROM devices ORDER BY journal').all() as Row[]).map(rowToDevice);
   }
 
   async deviceByCredential(hash: string): Promise<DeviceRow | null> {

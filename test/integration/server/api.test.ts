@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RECEIPT_TAG, type Receipt } from '../../../src/core/sync-api.js';
 import { verifyDocument } from '../../../src/crypto/index.js';
 import { exportLine } from '../../../src/journal/index.js';
-import { LATEST_SERVER_SCHEMA, MAX_EVIDENCE_CHARS, type ServerStorage } from '../../../src/server/index.js';
+import { LATEST_SERVER_SCHEMA, MAX_EVIDENCE_CHARS, secretHash, type ServerStorage } from '../../../src/server/index.js';
 import { newJournal, type TestJournal } from './fixtures.js';
 import { STORAGE_KINDS, startServer, useStorages, type TestServer } from './harness.js';
 
@@ -136,6 +136,56 @@ describe.each(STORAGE_KINDS)('journal server on %s', (kind) => {
     });
     expect([bad.status, (bad.body['error'] as { code: string }).code]).toEqual([422, 'JOURNAL_REJECTED']);
     expect(await server.storage.journal(other.id)).toBeNull();
+  });
+
+  it('revokes a device (admin only): its credential is refused at once, and a fresh token enrols the journal again from what the server holds', async () => {
+    const { journal, credential } = await enrolled();
+    journal.commit(3);
+    expect((await upload(credential, journal, 1, journal.lines.slice(1))).status).toBe(200);
+    const device = (await server.storage.deviceByCredential(secretHash(credential)))!.id;
+    const admin = await server.token('admin');
+    const security = await server.token('security');
+    const listed = await server.request('GET', '/api/v1/devices', { auth: security.token });
+    expect(listed.status).toBe(200);
+    expect((listed.body['devices'] as { id: string; revokedAt: unknown }[]).find((d) => d.id === device)).toMatchObject({
+      journal: journal.id,
+      revokedAt: null,
+    });
+    expect(listed.text).not.toContain(secretHash(credential));
+    const codeOf = (r: { status: number; body: Record<string, unknown> }) => [r.status, (r.body['error'] as { code: string }).code];
+    expect(codeOf(await server.request('DELETE', `/api/v1/devices/${device}`, { auth: security.token }))).toEqual([403, 'WRONG_ROLE']);
+    expect(codeOf(await server.request('DELETE', '/api/v1/devices/d-00000000000000ff', { auth: admin.token }))).toEqual([404, 'NOT_FOUND']);
+    expect(codeOf(await server.request('DELETE', '/api/v1/devices/nonsense', { auth: admin.token }))[0]).toBe(400);
+    const revoked = await server.request('DELETE', `/api/v1/devices/${device}`, { auth: admin.token });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ id: device, journal: journal.id, revokedAt: server.now });
+
+    journal.commit(1);
+    const refused = await upload(credential, journal, 5, journal.lines.slice(5));
+    expect(codeOf(refused)).toEqual([401, 'UNAUTHENTICATED']);
+    expect((refused.body['error'] as { message: string }).message).toBe(
+      `device ${device} has been revoked; security must enrol this journal again`,
+    );
+    expect((await server.storage.journal(journal.id))!.size).toBe(5);
+
+    const { token } = await server.token('enroll');
+    const again = await server.request('POST', '/api/v1/enroll', {
+      auth: token,
+      body: { journal: journal.id, genesis: journal.lines[0], name: 'vault laptop, again' },
+    });
+    expect(again.status, again.text).toBe(201);
+    expect(again.body['device']).toBe(device);
+    expectReceipt(server, again.body['receipt'], journal, 5);
+    const fresh = again.body['credential'] as string;
+    expect(fresh).not.toBe(credential);
+    expect(codeOf(await upload(credential, journal, 5, journal.lines.slice(5)))).toEqual([401, 'UNAUTHENTICATED']);
+    expect((await upload(fresh, journal, 5, journal.lines.slice(5))).status).toBe(200);
+    expect(await storedLines(server.storage, journal.id)).toEqual(journal.lines);
+    const reused = await server.request('POST', '/api/v1/enroll', {
+      auth: token,
+      body: { journal: journal.id, genesis: journal.lines[0], name: 'x' },
+    });
+    expect(codeOf(reused)).toEqual([401, 'TOKEN_USED']);
   });
 
   it('stores verified batches entry for entry, with a receipt for each', async () => {
@@ -346,6 +396,8 @@ describe.each(STORAGE_KINDS)('journal server on %s', (kind) => {
     const doc = await server.request('GET', '/openapi.json');
     const paths = doc.body['paths'] as Record<string, Record<string, { requestBody?: unknown }>>;
     expect(Object.keys(paths).sort()).toEqual([
+      '/api/v1/devices',
+      '/api/v1/devices/{id}',
       '/api/v1/enroll',
       '/api/v1/journals/{id}/entries',
       '/api/v1/journals/{id}/head',

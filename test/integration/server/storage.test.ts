@@ -44,12 +44,13 @@ async function enrolOne(storage: ServerStorage): Promise<{ journal: ReturnType<t
         credentialHash: `h-${journal.id}`,
         tokenId: t.row.id,
         enrolledAt: 1,
+        revokedAt: null,
       },
       genesis: rowOf(journal.lines[0]!, 0, journal.genesisKey),
     },
     Date.now(),
   );
-  expect(outcome).toBe('ok');
+  expect(outcome).toEqual({ stored: 'new', device: `d-${journal.id.slice(2)}` });
   return { journal, tokenId: t.row.id };
 }
 
@@ -72,6 +73,7 @@ describe.each(STORAGE_KINDS)('server storage on %s', (kind) => {
       expect(await older.schemaVersion()).toBe(LATEST_SERVER_SCHEMA);
       expect((await older.entries(journal.id, 0, 10)).map((e) => e.hash)).toEqual([JSON.parse(journal.lines[0]!).hash]);
       expect(await older.anchorMismatches(journal.id)).toEqual([]);
+      expect((await older.devices()).map((d) => [d.journal, d.revokedAt])).toEqual([[journal.id, null]]);
     } finally {
       await older.close();
       folder.cleanup();
@@ -86,15 +88,63 @@ describe.each(STORAGE_KINDS)('server storage on %s', (kind) => {
       {
         tokenId,
         genesisKey: again.genesisKey,
-        device: { id: 'd-0000000000000001', journal: again.id, name: 'n', credentialHash: 'other', tokenId, enrolledAt: 1 },
+        device: {
+          id: 'd-0000000000000001',
+          journal: again.id,
+          name: 'n',
+          credentialHash: 'other',
+          tokenId,
+          enrolledAt: 1,
+          revokedAt: null,
+        },
         genesis: rowOf(again.lines[0]!, 0, again.genesisKey),
       },
       Date.now(),
     );
-    expect(outcome).toBe('token-used');
+    expect(outcome).toEqual({ stored: false, why: 'token-used' });
     expect(await storage.journal(again.id)).toBeNull();
     expect((await storage.journal(journal.id))!.size).toBe(1);
     expect((await storage.entries(journal.id, 0, 10)).length).toBe(1);
+  });
+
+  it('revokes a device once, and enrols its journal again only with the same genesis entry and a fresh token', async () => {
+    const storage = await storages.make(kind);
+    const { journal } = await enrolOne(storage);
+    const id = `d-${journal.id.slice(2)}`;
+    const attempt = async (genesisLine: string, credentialHash: string, tokenId?: string) => {
+      const t = newToken('enroll', Date.now(), 60_000);
+      if (!tokenId) await storage.insertToken(t.row);
+      const token = tokenId ?? t.row.id;
+      return storage.enrol(
+        {
+          tokenId: token,
+          genesisKey: journal.genesisKey,
+          device: {
+            id: 'd-00000000000000ff',
+            journal: journal.id,
+            name: 'again',
+            credentialHash,
+            tokenId: token,
+            enrolledAt: 5,
+            revokedAt: null,
+          },
+          genesis: rowOf(genesisLine, 0, journal.genesisKey),
+        },
+        Date.now(),
+      );
+    };
+    expect(await attempt(journal.lines[0]!, 'h-new')).toEqual({ stored: false, why: 'journal-exists' });
+    expect(await storage.revokeDevice('d-0000000000000abc', 10)).toBeNull();
+    expect((await storage.revokeDevice(id, 10))!.revokedAt).toBe(10);
+    expect((await storage.revokeDevice(id, 20))!.revokedAt).toBe(10);
+    expect(await storage.deviceByCredential(`h-${journal.id}`)).toMatchObject({ id, revokedAt: 10 });
+    const other = newJournal();
+    expect(await attempt(other.lines[0]!, 'h-new')).toEqual({ stored: false, why: 'genesis-differs' });
+    expect(await attempt(journal.lines[0]!, 'h-new')).toEqual({ stored: 'again', device: id });
+    expect(await storage.deviceByCredential(`h-${journal.id}`)).toBeNull();
+    expect(await storage.deviceByCredential('h-new')).toMatchObject({ id, journal: journal.id, name: 'again', revokedAt: null });
+    expect((await storage.journal(journal.id))!.size).toBe(1);
+    expect(await storage.devices()).toHaveLength(1);
   });
 
   it('bootstraps the admin token exactly once', async () => {
