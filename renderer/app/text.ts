@@ -2,6 +2,8 @@
 import type { ErrorCode } from '../../src/core/errors.js';
 import type { CredentialState } from '../../src/core/lifecycle.js';
 
+const capitalise = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+
 export const T = {
   app: 'Break Glass Vault',
   nav: {
@@ -61,6 +63,7 @@ export const T = {
     by: (who: readonly string[]) => (who.length ? `Approved by ${who.join(', ')}.` : 'No approvals yet.'),
     expires: 'Expires in',
     expired: 'This request has expired. Open a new one.',
+    requesterCannot: (who: string) => `${who} opened this request and cannot approve it.`,
     inPersonTitle: 'Approve in person at this laptop',
     holder: 'Holder',
     inPerson: 'Approve in person',
@@ -77,6 +80,11 @@ export const T = {
     completeDrill: 'Complete the drill',
     drillPassed: (holders: readonly string[], quorumS: string, verifyMs: string) =>
       `Drill passed: ${holders.join(' + ')} proved their shares; nothing was decrypted. Request to quorum ${quorumS} s; proofs checked in ${verifyMs} ms.`,
+  },
+  codeInput: {
+    empty: 'Paste the code first, or choose its file or QR image(s).',
+    noQr: (file: string) => `No QR code could be read in ${file}. Choose a sharper image of the code, or paste the text code instead.`,
+    qrParts: (why: string) => `${capitalise(why)}. Choose every image of one code, or paste the text code instead.`,
   },
   handOver: {
     code: 'Text code',
@@ -151,6 +159,7 @@ export const T = {
       fork: ' a DIFFERENT entry at a position this laptop saw: the journal forked; do not approve',
     },
     vaultsWord: "(the vault's word, not signed by the requester)",
+    notHere: (holder: string) => `This request is for ${holder}: approve it on ${holder}'s own laptop; nothing was signed here.`,
   },
   unsealed: {
     title: (id: string) => `${id} is unsealed`,
@@ -264,6 +273,7 @@ export function syncErrorSentence(error: { code: ErrorCode; message: string }): 
 const ADVICE: Partial<Record<ErrorCode, string>> = {
   WRONG_PASSPHRASE: 'That passphrase did not open the key. Check it and try again.',
   BAD_BUNDLE: 'The code or file could not be read. Copy it again, whole.',
+  FOREIGN_INPUT: 'That is not the code or file this step takes.',
   BAD_INPUT: 'Some input is missing or malformed.',
   REVIEW_REQUIRED: 'A signed review is needed first.',
   REQUEST_EXPIRED: 'The request has expired. Open a new one.',
@@ -296,7 +306,7 @@ const ADVICE: Partial<Record<ErrorCode, string>> = {
 
 /** One sentence for a failure: advice first, then the vault's own words. */
 export function errorSentence(error: { code: ErrorCode; message: string }, advice = ADVICE[error.code]): string {
-  return `${advice ? `${advice} ` : ''}${error.message.charAt(0).toUpperCase()}${error.message.slice(1)} (${error.code})`;
+  return `${advice ? `${advice} ` : ''}${capitalise(error.message)} (${error.code})`;
 }
 
 /** Times as screens show them: the one format of the CLI (local time with its UTC offset). */

@@ -8,14 +8,16 @@ import { CodeInput } from '../shared/code-input.js';
 import { HandOverPanel } from '../shared/hand-over.js';
 import { RequestFacts } from '../shared/request-facts.js';
 import { useCall } from '../shared/use-call.js';
-import { Busy, Countdown, ErrorLine, Field } from '../shared/ui.js';
+import { Busy, Countdown, ErrorLine, Field, useSecondsLeft } from '../shared/ui.js';
 import { T } from '../text.js';
 
 /** Everything the vault laptop does while a request waits for its approvals. */
 export function Approvals({ request, go, onChange }: { request: RequestView; go: Go; onChange(r: RequestView): void }): ReactNode {
-  const { busy, error, run } = useCall();
+  const { busy, error, setError, run } = useCall();
   const [members, setMembers] = useState<readonly MemberView[]>([]);
-  const waiting = request.body.holders.filter((h) => !request.approvals.includes(h));
+  // The vault refuses the requester's own approval (SELF_APPROVAL), so nobody is offered it.
+  const requester = request.body.requester;
+  const waiting = request.body.holders.filter((h) => !request.approvals.includes(h) && h !== requester);
   const custody = waiting.filter((h) => members.find((m) => m.id === h)?.custody);
   const [inPerson, setInPerson] = useState('');
   const [passphrase, setPassphrase] = useState('');
@@ -24,6 +26,7 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
   const [approvalCode, setApprovalCode] = useState('');
   const met = request.approvals.length >= request.threshold;
   const [done, setDone] = useState<string | null>(null);
+  const expired = useSecondsLeft(request.expiresAt) === 0;
 
   useEffect(() => {
     void run(() => call('members.list', {})).then((m) => m && setMembers(m));
@@ -45,6 +48,7 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
   };
   const importApproval = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
+    if (approvalCode.trim() === '') return setError(T.codeInput.empty);
     const r = await run(() => call('approval.import', { code: approvalCode }));
     if (r) {
       setApprovalCode('');
@@ -77,6 +81,12 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
         aria-label={T.approvals.progress(request.approvals.length, request.threshold)}
       />
       {!met ? <Countdown label={T.approvals.expires} until={request.expiresAt} /> : null}
+      {!met && !done && expired ? (
+        <p role="status" className="error">
+          {T.approvals.expired}
+        </p>
+      ) : null}
+      {request.body.holders.includes(requester) && !met && !done ? <p>{T.approvals.requesterCannot(requester)}</p> : null}
       <Busy busy={busy} />
       <ErrorLine error={error} />
       {done ? (
@@ -148,7 +158,11 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
               fileLabel={T.approvals.importFile}
               qrLabel={T.approvals.importQr}
               value={approvalCode}
-              onChange={setApprovalCode}
+              onChange={(v) => {
+                // A sentence about the code that was there is not about this one.
+                setError(null);
+                setApprovalCode(v);
+              }}
             />
             <button type="submit" disabled={busy}>
               {T.approvals.import}

@@ -9,7 +9,7 @@ import { HandOverPanel } from '../shared/hand-over.js';
 import { RequestFacts } from '../shared/request-facts.js';
 import { useCall } from '../shared/use-call.js';
 import { Busy, ErrorLine, Field } from '../shared/ui.js';
-import { T } from '../text.js';
+import { errorSentence, T } from '../text.js';
 
 function witnessRows(v: HolderFacts): [string, string][] {
   const who = v.body.requester;
@@ -27,7 +27,7 @@ function witnessRows(v: HolderFacts): [string, string][] {
 
 /** Approves a request on the holder's own laptop. */
 export function HolderView(): ReactNode {
-  const { busy, error, run } = useCall();
+  const { busy, error, setError, run } = useCall();
   const [code, setCode] = useState('');
   const [facts, setFacts] = useState<HolderFacts | null>(null);
   const [passphrase, setPassphrase] = useState('');
@@ -38,13 +38,24 @@ export function HolderView(): ReactNode {
     e.preventDefault();
     setApproval(null);
     setDeclined(false);
+    if (code.trim() === '') {
+      setFacts(null);
+      return setError(T.codeInput.empty);
+    }
     setFacts(await run(() => call('holder.read', { code })));
   };
   const approve = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     const input = { code, passphrase };
+    const holder = facts?.holder ?? '';
     setPassphrase('');
-    const r = await run(() => call('holder.approve', input));
+    // NOT_FOUND or FOREIGN_INPUT here means this laptop has no keys for the bundle's holder: the
+    // request was brought to the wrong laptop, which the general advice for the code would not say.
+    const wrongLaptop = (code: string): boolean => code === 'NOT_FOUND' || code === 'FOREIGN_INPUT';
+    const r = await run(
+      () => call('holder.approve', input),
+      (err) => errorSentence(err, wrongLaptop(err.code) ? T.holder.notHere(holder) : undefined),
+    );
     if (r) setApproval(r);
   };
   const decline = (): void => {
@@ -60,7 +71,17 @@ export function HolderView(): ReactNode {
       <h2 id="holder-title">{T.holder.title}</h2>
       <p>{T.holder.intro}</p>
       <form onSubmit={(e) => void read(e)} aria-label={T.holder.read}>
-        <CodeInput codeLabel={T.holder.code} fileLabel={T.holder.file} qrLabel={T.holder.qr} value={code} onChange={setCode} />
+        <CodeInput
+          codeLabel={T.holder.code}
+          fileLabel={T.holder.file}
+          qrLabel={T.holder.qr}
+          value={code}
+          onChange={(v) => {
+            // A sentence about the code that was there is not about this one.
+            setError(null);
+            setCode(v);
+          }}
+        />
         <button type="submit" disabled={busy}>
           {T.holder.read}
         </button>

@@ -1,6 +1,7 @@
 // Takes a document from another laptop: pasted as a text code, opened as a file, or read from QR
 // images (files, or a camera where there is one). Every way ends in the same field.
 import { useState, type ReactNode } from 'react';
+import { T } from '../text.js';
 import { CameraScan } from './camera.js';
 import { joinQrParts, readQrFile } from './qr.js';
 import { Field } from './ui.js';
@@ -16,25 +17,38 @@ export function CodeInput(props: {
   const [problem, setProblem] = useState<string | null>(null);
   const openFile = async (files: FileList | null): Promise<void> => {
     const file = files?.[0];
-    if (file) props.onChange(await file.text());
+    if (!file) return;
+    setProblem(null);
+    props.onChange(await file.text());
   };
   const readQr = async (files: FileList | null): Promise<void> => {
     setProblem(null);
     const texts: string[] = [];
     for (const file of Array.from(files ?? [])) {
       const text = await readQrFile(file).catch(() => null);
-      if (text === null) return setProblem(`no QR code could be read in ${file.name}`);
+      if (text === null) return setProblem(T.codeInput.noQr(file.name));
       texts.push(text);
     }
     if (texts.length === 0) return;
     const joined = joinQrParts(texts);
     if (joined.ok) props.onChange(joined.code);
-    else setProblem(joined.message);
+    else setProblem(T.codeInput.qrParts(joined.message));
   };
   return (
     <div className="code-input">
       <Field label={props.codeLabel}>
-        {(id) => <textarea id={id} rows={4} className="code" value={props.value} onChange={(e) => props.onChange(e.target.value)} />}
+        {(id) => (
+          <textarea
+            id={id}
+            rows={4}
+            className="code"
+            value={props.value}
+            onChange={(e) => {
+              setProblem(null);
+              props.onChange(e.target.value);
+            }}
+          />
+        )}
       </Field>
       <Field label={props.fileLabel}>
         {(id) => <input id={id} type="file" accept=".json,application/json,text/plain" onChange={(e) => void openFile(e.target.files)} />}
