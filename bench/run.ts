@@ -21,6 +21,7 @@ import { benchServerBacklog } from './server-backlog.bench.js';
 import { benchServerIngest } from './server-ingest.bench.js';
 import { benchServerLoad } from './server-load.bench.js';
 import { BENCH_TMP_ENV, fmt, now } from './lib.js';
+import { benchUi } from './ui.bench.js';
 import { benchUnseal } from './unseal.bench.js';
 
 interface Benchmark {
@@ -38,6 +39,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'server-ingest': { run: benchServerIngest, limitSeconds: 300 },
   'server-load': { run: benchServerLoad, limitSeconds: 400 },
   'server-backlog': { run: benchServerBacklog, limitSeconds: 400 },
+  ui: { run: benchUi, limitSeconds: 240 },
 };
 
 /** Runs one benchmark in a child process, echoing its output; resolves with its BENCH lines. */
