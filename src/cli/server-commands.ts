@@ -1,11 +1,18 @@
-/** `breakglass server` (run the journal server) and `server token create|revoke` (its admin API). */
+/** `breakglass server` (run the journal server), `server token create|revoke` and `server device list|revoke` (its admin API). */
 import { readFileSync } from 'node:fs';
 import { BreakGlassError } from '../core/errors.js';
-import { TOKEN_ROLES, TokenCreateResponseSchema, TokenRevokeResponseSchema, type TokenRole } from '../core/sync-api.js';
+import {
+  DeviceListResponseSchema,
+  DeviceSchema,
+  TOKEN_ROLES,
+  TokenCreateResponseSchema,
+  TokenRevokeResponseSchema,
+  type TokenRole,
+} from '../core/sync-api.js';
 import { isServerToken, TOKEN_RULE } from '../core/sync-input.js';
 import { callServer } from '../sync/index.js';
 import type { Command, Values } from './commands.js';
-import { formatMoment } from './format.js';
+import { formatMoment, formatTime } from './format.js';
 import { readInputFile, withNewFile } from './io.js';
 
 const S = { type: 'string' } as const;
@@ -158,6 +165,42 @@ export const SERVER_COMMANDS: readonly Command[] = [
       );
       ctx.say(`token ${res.id} revoked`);
       return { id: res.id, revokedAt: res.revokedAt };
+    },
+  },
+  {
+    words: ['server', 'device', 'list'],
+    usage: 'server device list --server URL --token-file TOKEN',
+    summary: 'the enrolled devices and their journals (an admin or security token)',
+    options: { server: S, 'token-file': S },
+    positionals: [],
+    async run(ctx, v) {
+      const token = readTokenFile(need(v, 'token-file'), 'an admin or security token');
+      const res = await callServer({ server: need(v, 'server') }, 'GET', '/api/v1/devices', DeviceListResponseSchema, { auth: token });
+      if (res.devices.length === 0) ctx.say('no device is enrolled');
+      for (const d of res.devices) {
+        const state = d.revokedAt === null ? 'active' : `revoked ${formatMoment(d.revokedAt)}`;
+        ctx.say(`${d.id}  journal ${d.journal}  "${d.name}"  enrolled ${formatTime(d.enrolledAt)}  ${state}`);
+      }
+      return { devices: res.devices };
+    },
+  },
+  {
+    words: ['server', 'device', 'revoke'],
+    usage: 'server device revoke --server URL --id DEVICE_ID --token-file ADMIN',
+    summary: "refuse a device's credential at once; its journal stays, and the laptop can enrol again with a new token",
+    options: { server: S, id: S, 'token-file': S },
+    positionals: [],
+    async run(ctx, v) {
+      const admin = readTokenFile(need(v, 'token-file'), 'the admin token');
+      const id = need(v, 'id');
+      const res = await callServer({ server: need(v, 'server') }, 'DELETE', `/api/v1/devices/${encodeURIComponent(id)}`, DeviceSchema, {
+        auth: admin,
+      });
+      ctx.say(`device ${res.id} (journal ${res.journal}) revoked ${formatMoment(res.revokedAt!)}; its credential is refused from now on`);
+      ctx.say(
+        `to let that laptop sync again, give it a new enrolment token ("breakglass server token create --role enroll"); it runs "breakglass enroll --again"`,
+      );
+      return { id: res.id, journal: res.journal, revokedAt: res.revokedAt };
     },
   },
 ];

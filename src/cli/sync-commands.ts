@@ -4,6 +4,7 @@ import { parseServerAddress } from '../core/sync-input.js';
 import { enrolDevice, fetchHead, syncJournal, type SyncProgress } from '../sync/index.js';
 import { exportJournal } from '../vault/index.js';
 import {
+  alreadyEnrolled,
   deviceCredential,
   lastReceipt,
   readSyncRound,
@@ -40,38 +41,59 @@ function progressPrinter(ctx: CliContext): ((p: SyncProgress) => void) | undefin
 export const SYNC_COMMANDS: readonly Command[] = [
   {
     words: ['enroll'],
-    usage: 'enroll --server URL --token-file FILE [--name NAME] [--server-key KEY]',
-    summary: "enrol this vault's journal with the central server; its key is pinned and journaled",
-    options: { server: S, 'token-file': S, name: S, 'server-key': S },
+    usage: 'enroll --server URL --token-file FILE [--name NAME] [--server-key KEY] | enroll --again --token-file FILE [--name NAME]',
+    summary:
+      "enrol this vault's journal with the central server; its key is pinned and journaled (--again: with a new token, after security revoked this vault's device; the server and key stay those pinned)",
+    options: { server: S, 'token-file': S, name: S, 'server-key': S, again: { type: 'boolean' } },
     positionals: [],
     async run(ctx, v) {
-      const server = serverUrl(opt(v, 'server') ?? '');
+      const again = v['again'] === true;
+      if (again && (opt(v, 'server') !== undefined || opt(v, 'server-key') !== undefined)) {
+        throw new BreakGlassError(
+          'BAD_ARGUMENTS',
+          '--again enrols with the server and key this vault pinned: give neither --server nor --server-key',
+        );
+      }
+      const server = again ? undefined : serverUrl(opt(v, 'server') ?? '');
       const token = readTokenFile(opt(v, 'token-file') ?? '', 'the enrolment token');
       return withVault(ctx, true, async (session) => {
-        if (syncEnrolment(session))
-          throw new BreakGlassError('ALREADY_EXISTS', 'this vault is enrolled already; see "breakglass sync status"');
-        const genesis = withoutNewlines((await exportJournal(session)).lines)[0]!;
-        const expectKey = opt(v, 'server-key');
+        const current = syncEnrolment(session);
+        if (current && !again) throw alreadyEnrolled(current);
+        if (!current && again) {
+          throw new BreakGlassError(
+            'NOT_ENROLLED',
+            'this vault was never enrolled, so there is nothing to enrol again: run "breakglass enroll --server URL --token-file FILE"',
+          );
+        }
+        const to = current?.server ?? server!;
+        const lines = withoutNewlines((await exportJournal(session)).lines);
+        const expectKey = current?.serverKey ?? opt(v, 'server-key');
         const enrolled = await enrolDevice(
-          { server },
+          { server: to },
           {
             token,
             journal: session.head.journal,
-            genesisLine: genesis,
+            genesisLine: lines[0]!,
+            lines,
             name: opt(v, 'name') ?? session.name,
             ...(expectKey ? { expectServerKey: expectKey } : {}),
           },
         );
         await recordEnrolment(session, {
-          server,
+          server: to,
           serverKey: enrolled.serverKey,
           device: enrolled.device,
           credential: enrolled.credential,
           receipt: enrolled.receipt,
+          again,
         });
-        ctx.say(`enrolled journal ${session.head.journal} as device ${enrolled.device} with ${server}`);
-        ctx.say(`server key ${enrolled.serverKey} (pinned and journaled; compare it with the one the server printed)`);
-        return { journal: session.head.journal, device: enrolled.device, server, serverKey: enrolled.serverKey };
+        ctx.say(`enrolled journal ${session.head.journal} ${again ? 'again ' : ''}as device ${enrolled.device} with ${to}`);
+        if (again)
+          ctx.say(
+            `the server holds ${enrolled.receipt.body.size} of this journal's ${lines.length} entries; "breakglass sync" uploads the rest`,
+          );
+        else ctx.say(`server key ${enrolled.serverKey} (pinned and journaled; compare it with the one the server printed)`);
+        return { journal: session.head.journal, device: enrolled.device, server: to, serverKey: enrolled.serverKey, again };
       });
     },
   },

@@ -81,7 +81,15 @@ export interface Enrolled {
 /** Enrols this journal with a one-time enrolment token; the caller pins the key and stores the credential. */
 export async function enrolDevice(
   conn: ServerConnection,
-  input: { token: string; journal: string; genesisLine: string; name: string; expectServerKey?: string },
+  input: {
+    token: string;
+    journal: string;
+    genesisLine: string;
+    name: string;
+    expectServerKey?: string;
+    /** The whole local journal: a journal enrolled again is answered with a receipt for what the server holds of it. */
+    lines?: readonly string[];
+  },
   options: SyncOptions = {},
 ): Promise<Enrolled> {
   const res = await withRetry(options, () =>
@@ -93,7 +101,16 @@ export async function enrolDevice(
   if (input.expectServerKey !== undefined && res.serverKey !== input.expectServerKey) {
     throw new BreakGlassError('BAD_RECEIPT', 'the server answered with another key than the one expected (--server-key)');
   }
-  verifyReceipt(res.receipt, { serverKey: res.serverKey, journal: input.journal, size: 1, lines: [input.genesisLine] });
+  const lines = input.lines ?? [input.genesisLine];
+  const size = res.receipt.body.size;
+  if (size > lines.length) {
+    throw new BreakGlassError(
+      'SYNC_CONFLICT',
+      `the server holds ${size} entries of journal ${input.journal} and this vault only ${lines.length}: is this an older copy of the vault folder? Nothing was recorded here; tell security`,
+      { serverSize: size, localSize: lines.length },
+    );
+  }
+  verifyReceipt(res.receipt, { serverKey: res.serverKey, journal: input.journal, size: Math.max(size, 1), lines });
   return { device: res.device, credential: res.credential, serverKey: res.serverKey, receipt: res.receipt };
 }
 

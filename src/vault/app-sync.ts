@@ -112,7 +112,7 @@ async function recordEnrolled(ctx: AppContext, journal: string, enrolled: Parame
         : `of ${isBreakGlassError(err) ? err.code : 'an unexpected error'}`;
       throw new BreakGlassError(
         'STATE_CONFLICT',
-        `the server enrolled journal ${journal} as device ${enrolled.device}, but this vault could not record it because ${why}, and its device credential is lost: ask security to remove the enrolment of journal ${journal} (device ${enrolled.device}) and issue a new token, then enrol again`,
+        `the server enrolled journal ${journal} as device ${enrolled.device}, but this vault could not record it because ${why}, and its device credential is lost: ask security to revoke device ${enrolled.device} of journal ${journal} ("breakglass server device revoke --id ${enrolled.device}") and give you a new enrolment token, then enrol again`,
         { journal, device: enrolled.device },
         { cause: err },
       );

@@ -52,13 +52,22 @@ export function lastReceipt(session: VaultSession): RecordedReceipt | null {
   return last ? { seq: last.seq, receipt: (last.data as { receipt: Receipt }).receipt } : null;
 }
 
-/** Stores the device credential in the keychain and journals the server and its pinned key. */
+/**
+ * Stores the device credential in the keychain and journals the server and its pinned key. With
+ * `again` (security revoked this vault's device and gave a new enrolment token), the enrolment it
+ * replaces must name the same server and key: a re-enrolment never moves the pin.
+ */
 export async function recordEnrolment(
   session: VaultSession,
-  input: { server: string; serverKey: string; device: string; credential: string; receipt: Receipt },
+  input: { server: string; serverKey: string; device: string; credential: string; receipt: Receipt; again?: boolean },
 ): Promise<void> {
-  if (syncEnrolment(session)) {
-    throw new BreakGlassError('ALREADY_EXISTS', 'this vault is enrolled with a server already; its journal says which (sync status)');
+  const current = syncEnrolment(session);
+  if (current && !input.again) throw alreadyEnrolled(current);
+  if (current && (current.server !== input.server || current.serverKey !== input.serverKey)) {
+    throw new BreakGlassError(
+      'BAD_RECEIPT',
+      `this vault is enrolled with ${current.server} and its pinned key; an enrolment again must be with that server and key`,
+    );
   }
   const secrets = await session.secrets();
   await secrets.set(CREDENTIAL_ACCOUNT, input.credential);
@@ -72,13 +81,26 @@ export async function recordEnrolment(
   );
 }
 
+/** ALREADY_EXISTS for a second enrolment, saying what to do when the first one's device was revoked. */
+export function alreadyEnrolled(e: SyncEnrolment): BreakGlassError {
+  return new BreakGlassError(
+    'ALREADY_EXISTS',
+    `this vault is enrolled with ${e.server} already (as device ${e.device}); nothing was changed. If security revoked that device, enrol again with a new enrolment token: ${ENROL_AGAIN}`,
+    { server: e.server, device: e.device },
+  );
+}
+
+/** The command that enrols a vault again once security has revoked its device. */
+export const ENROL_AGAIN = 'breakglass enroll --again --token-file FILE';
+
 /** The device credential from the keychain, or NOT_ENROLLED. */
 export async function deviceCredential(session: VaultSession): Promise<string> {
   const credential = await (await session.secrets()).get(CREDENTIAL_ACCOUNT);
   if (!credential) {
+    const device = syncEnrolment(session)?.device ?? 'of this vault';
     throw new BreakGlassError(
       'NOT_ENROLLED',
-      `this vault's device credential is not in ${(await session.secrets()).description}; enrol it again`,
+      `this vault's device credential is not in ${(await session.secrets()).description}: ask security to revoke device ${device} ("breakglass server device revoke") and give you a new enrolment token, then run ${ENROL_AGAIN}`,
     );
   }
   return credential;

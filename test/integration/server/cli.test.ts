@@ -120,6 +120,60 @@ describe.each(STORAGE_KINDS)('enroll and sync every machine, server on %s', (kin
     // Five machines, six CLI runs each: about 25 s alone, twice that on a machine running other suites.
   }, 240_000);
 
+  it('revokes a device: its sync is refused with the way out, and enroll --again with a fresh token continues from the server head', async () => {
+    const m = world.laptops['bob']!;
+    const enrolledAs = expectStatus(await m.run(['--json', 'sync', 'status']), 0, 'status').json<{ device: string }>().device;
+    const listed = expectStatus(
+      await m.run(['--json', 'server', 'device', 'list', '--server', server.url, '--token-file', adminTokenFile]),
+      0,
+      'device list',
+    ).json<{ devices: { id: string; journal: string; revokedAt: number | null }[] }>();
+    const device = listed.devices.find((d) => d.id === enrolledAs)!;
+    const journal = device.journal;
+    expect(device.revokedAt).toBeNull();
+    const revoked = expectStatus(
+      await m.run(['server', 'device', 'revoke', '--server', server.url, '--id', device.id, '--token-file', adminTokenFile]),
+      0,
+      'device revoke',
+    );
+    expect(revoked.stdout).toContain(`device ${device.id} (journal ${journal}) revoked`);
+    expect(revoked.stdout).toContain('"breakglass enroll --again"');
+
+    const refused = await m.run(['--json', 'sync']);
+    expect([refused.status, refused.json<{ error: { code: string } }>().error.code]).toEqual([3, 'UNAUTHENTICATED']);
+    const token = await enrolToken('bob-again');
+    const plain = await m.run(['--json', 'enroll', '--server', server.url, '--token-file', token]);
+    expect(plain.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'ALREADY_EXISTS',
+      message: expect.stringContaining(
+        'If security revoked that device, enrol again with a new enrolment token: breakglass enroll --again --token-file FILE',
+      ),
+    });
+    const moved = await m.run(['--json', 'enroll', '--again', '--server', server.url, '--token-file', token]);
+    expect([moved.status, moved.json<{ error: { code: string } }>().error.code]).toEqual([2, 'BAD_ARGUMENTS']);
+    const before = expectStatus(await m.run(['--json', 'journal', 'show', '--kind', 'sync.enrolled']), 0, 'show').json<{
+      entries: unknown[];
+    }>();
+    expect(before.entries).toHaveLength(1);
+
+    const again = expectStatus(await m.run(['enroll', '--again', '--token-file', token]), 0, 'enroll --again');
+    expect(again.stdout).toContain(`enrolled journal ${journal} again as device ${device.id} with ${server.url}`);
+    expect(again.stdout).toMatch(/the server holds \d+ of this journal's \d+ entries; "breakglass sync" uploads the rest/);
+    const synced = expectStatus(await m.run(['--json', 'sync']), 0, 'sync after enrolling again').json<{
+      uploaded: number;
+      serverSize: number;
+    }>();
+    expect(synced.uploaded).toBeGreaterThan(0);
+    const exportFile = join(world.root, 'bob-again.jsonl');
+    expectStatus(await m.run(['journal', 'export', '--out', exportFile]), 0, 'export');
+    const exported = readFileSync(exportFile, 'utf8').split('\n').filter(Boolean);
+    expect(await storedLines(storage, journal)).toEqual(exported.slice(0, synced.serverSize));
+    const after = expectStatus(await m.run(['--json', 'journal', 'show', '--kind', 'sync.enrolled']), 0, 'show').json<{
+      entries: unknown[];
+    }>();
+    expect(after.entries).toHaveLength(2);
+  }, 120_000);
+
   it('refuses a reused enrolment token and a second enrolment, and never shows a token', async () => {
     const token = await enrolToken('reuse');
     const holder = world.laptops['alice']!;

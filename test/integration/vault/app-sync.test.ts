@@ -304,7 +304,7 @@ describe.sequential('the app syncs its vault', () => {
         code: 'STATE_CONFLICT',
         message: expect.stringMatching(
           new RegExp(
-            `^the server enrolled journal ${journal} as device (\\S+), but this vault could not record it because the vault stayed busy in another program, and its device credential is lost: ask security to remove the enrolment of journal ${journal} \\(device \\1\\) and issue a new token, then enrol again$`,
+            `^the server enrolled journal ${journal} as device (\\S+), but this vault could not record it because the vault stayed busy in another program, and its device credential is lost: ask security to revoke device \\1 of journal ${journal} \\("breakglass server device revoke --id \\1"\\) and give you a new enrolment token, then enrol again$`,
           ),
         ),
       },
