@@ -21,6 +21,7 @@ import {
   exportBundle,
   exportCustody,
   exportJournal,
+  journalActivations,
   journalEntries,
   listCredentials,
   listMembers,
@@ -50,22 +51,23 @@ import {
 import { copyWithTimeout, findClipboard } from './clipboard.js';
 import { warnIfJournalSuspect, withVault, type CliContext } from './context.js';
 import { codeOrFile, confirm, readInputFile, readJsonFile, readSecretInput, withChunkedInput, withNewFile, type NewFile } from './io.js';
-import { describeEntry, describeReport, formatMoment, requestScreen } from './format.js';
+import { describeActivation, describeEntry, describeReport, formatMoment, requestScreen } from './format.js';
 import type { WitnessView } from '../vault/index.js';
 import { SERVER_COMMANDS } from './server-commands.js';
 import { didYouMean, withHint } from '../core/suggest.js';
 import { SYNC_COMMANDS } from './sync-commands.js';
 import { UI_COMMANDS } from './ui-command.js';
 
-/** Parsed options of one command: strings and booleans, as node:util parseArgs gives them. */
-export type Values = Record<string, string | boolean | undefined>;
+/** Parsed options of one command: strings and booleans, as node:util parseArgs gives them (a list for a repeatable one). */
+export type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** One CLI command: its words, options, positional arguments, and what it does. */
 export interface Command {
   readonly words: readonly string[];
   readonly usage: string;
   readonly summary: string;
-  readonly options: Record<string, { type: 'string' | 'boolean' }>;
+  /** `multiple`: the option may be given more than once (its values come as a list). */
+  readonly options: Record<string, { type: 'string' | 'boolean'; multiple?: true }>;
   readonly positionals: readonly string[];
   /** A command that runs until stopped handles Ctrl-C itself (a graceful stop); any other is CANCELLED by it. */
   readonly handlesInterrupt?: true;
@@ -798,16 +800,32 @@ const VAULT_COMMANDS: readonly Command[] = [
   },
   {
     words: ['journal', 'show'],
-    usage: 'journal show [--since SEQ] [--kind KIND] [--hide KIND,...]',
-    summary: 'the journal, one line per entry; --kind shows one kind, --hide leaves kinds out (--hide key.rotate)',
-    options: { since: S, kind: S, hide: S },
+    usage: 'journal show [--since SEQ] [--kind KIND] [--hide KIND]... [--activations]',
+    summary:
+      'the journal, one line per entry; --kind shows one kind, --hide leaves a kind out (repeatable: --hide key.rotate --hide access.refused); --activations: one line per activation, from request to reseal, with times and who',
+    options: { since: S, kind: S, hide: { type: 'string', multiple: true }, activations: B },
     positionals: [],
     async run(ctx, v) {
       const since = v['since'] === undefined ? 0 : Number(v['since']);
       if (!Number.isSafeInteger(since) || since < 0)
         throw new BreakGlassError('BAD_ARGUMENTS', '--since must be a sequence number (0 or more)');
       const kind = typeof v['kind'] === 'string' ? entryKind(v['kind'], '--kind') : undefined;
-      const hidden = new Set(typeof v['hide'] === 'string' ? v['hide'].split(',').map((k) => entryKind(k.trim(), '--hide')) : []);
+      // Each --hide names one kind, or several with commas ("--hide key.rotate,access.refused").
+      const hideValues = Array.isArray(v['hide']) ? v['hide'] : [];
+      const hidden = new Set(hideValues.flatMap((h) => h.split(',')).map((k) => entryKind(k.trim(), '--hide')));
+      if (v['activations'] === true) {
+        if (kind !== undefined || hidden.size > 0 || v['since'] !== undefined)
+          throw new BreakGlassError('BAD_ARGUMENTS', '--activations shows whole activations; it takes no --since, --kind or --hide');
+        return withVault(ctx, false, async (session) => {
+          const activations = journalActivations(session);
+          for (const a of activations) ctx.say(describeActivation(a));
+          if (activations.length === 0) ctx.say('no activations yet: no request was ever opened at this vault');
+          await warnIfJournalSuspect(ctx, session);
+          return { activations };
+        });
+      }
+      if (kind !== undefined && hidden.has(kind))
+        throw new BreakGlassError('BAD_ARGUMENTS', `--kind ${kind} and --hide ${kind} together show nothing; give one of them`);
       return withVault(ctx, false, async (session) => {
         const entries = journalEntries(session, { since, ...(kind ? { kind } : {}) }).filter((e) => !hidden.has(e.kind));
         for (const e of entries) ctx.say(describeEntry(e));

@@ -1,5 +1,6 @@
 import type { RequestBody } from '../core/documents.js';
 import type { JournalEntry, VerifyReport } from '../core/journal.js';
+import type { Activation, ActivationStep } from '../vault/index.js';
 import { printable } from '../core/text.js';
 import { formatMoment, formatTime } from '../core/time.js';
 
@@ -30,6 +31,43 @@ export function describeEntry(e: JournalEntry): string {
   return printable(
     `${String(e.seq).padStart(5)}  ${formatTime(e.time)}  e${e.epoch}  ${e.kind.padEnd(18)} ${e.actor} -> ${e.subject}${extra ? `  ${extra}` : ''}`,
   );
+}
+
+const STEP_VERB: Record<ActivationStep['step'], string> = {
+  approve: 'approved',
+  quorum: 'quorum',
+  unseal: 'unsealed',
+  reveal: 'revealed',
+  copy: 'copied',
+  export: 'written to a file',
+  close: 'closed',
+  cancel: 'cancelled',
+  expire: 'expired',
+  review: 'reviewed',
+  reseal: 'resealed',
+  drill: 'drill passed',
+};
+
+/** One step's who, when and what: "by alice at …", "at … (v2)"; the vault itself is not named. */
+const stepPart = (s: ActivationStep): string =>
+  `${s.by === 'vault' ? '' : `by ${s.by} `}at ${formatTime(s.at)}${s.detail ? ` (${s.detail})` : ''}`;
+
+/**
+ * One line per activation for `journal show --activations`: opened by whom and why, then each step
+ * with its time and who acted, steps of one kind in a row merged ("approved by alice at …, by bob at …").
+ */
+export function describeActivation(a: Activation): string {
+  const parts = [
+    `${a.request} ${a.credential}${a.purpose === 'drill' ? ' (drill)' : ''}: requested by ${a.requester} at ${formatTime(a.openedAt)} (${a.trigger}, ${a.incident})`,
+  ];
+  for (let i = 0; i < a.steps.length;) {
+    const run = [a.steps[i]!];
+    while (a.steps[i + run.length]?.step === run[0]!.step) run.push(a.steps[i + run.length]!);
+    parts.push(`${STEP_VERB[run[0]!.step]} ${run.map(stepPart).join(', ')}`);
+    i += run.length;
+  }
+  const refusals = a.refusals > 0 ? `; ${a.refusals} refusal(s) journaled ("journal show --kind access.refused")` : '';
+  return printable(`${parts.join(' → ')}${refusals}`);
 }
 
 /** The lines `journal verify` prints. */

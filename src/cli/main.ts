@@ -104,7 +104,7 @@ export type CommandLine =
       readonly kind: 'run';
       readonly globals: GlobalOptions;
       readonly command: Command;
-      readonly values: Record<string, string | boolean | undefined>;
+      readonly values: Record<string, string | boolean | string[] | undefined>;
       readonly positionals: string[];
     };
 
@@ -187,7 +187,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     kind: 'run',
     globals,
     command,
-    values: parsed.values as Record<string, string | boolean | undefined>,
+    values: parsed.values as Record<string, string | boolean | string[] | undefined>,
     positionals: parsed.positionals,
   };
 }
@@ -256,7 +256,7 @@ function checkOptions(command: Command, args: readonly string[], usage: string):
         ),
       );
     }
-    if (seen.has(name)) throw new BreakGlassError('BAD_ARGUMENTS', `--${name} is given twice; give it once; ${usage}`);
+    if (seen.has(name) && !spec.multiple) throw new BreakGlassError('BAD_ARGUMENTS', `--${name} is given twice; give it once; ${usage}`);
     seen.add(name);
     if (spec.type === 'boolean' && arg.includes('=')) throw new BreakGlassError('BAD_ARGUMENTS', `--${name} takes no value; ${usage}`);
     if (spec.type === 'string' && !arg.includes('=')) {

@@ -45,7 +45,7 @@ export const UI_COMMANDS: readonly Command[] = [
     options: { port: { type: 'string' }, 'no-open': { type: 'boolean' }, demo: { type: 'boolean' } },
     positionals: [],
     async run(ctx, v) {
-      const port = parsePort(v['port']);
+      const port = parsePort(typeof v['port'] === 'string' ? v['port'] : undefined);
       let vaultDir = ctx.vaultDir;
       let demoRoot: string | null = null;
       if (v['demo'] === true) {

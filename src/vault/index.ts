@@ -44,6 +44,7 @@ export { Evidence } from './evidence.js';
 export { applyTimeLimits, closeWindow, unseal, type RevealMode, type UnsealResult } from './unseal.js';
 export { reseal, signReview, type ReviewInput } from './review.js';
 export { checkShare, completeDrill, openDrill, startDrill, type DrillResult } from './drill.js';
+export { activationsOf, journalActivations, type Activation, type ActivationStep } from './activations.js';
 export { exportJournal, journalEntries, parseExport, verifyExport, verifyJournal } from './journal.js';
 export { CODE_PREFIX, encodeTextCode } from './codes.js';
 export { PRODUCT_NAME, defaultVaultDir } from './paths.js';

@@ -83,7 +83,7 @@ describe('help and output pipes', () => {
         [['list', 'extra'], 'too many arguments: "breakglass list" takes no arguments; usage: breakglass list'],
         [
           ['journal', 'show', '--since'],
-          '--since needs a value; usage: breakglass journal show [--since SEQ] [--kind KIND] [--hide KIND,...]',
+          '--since needs a value; usage: breakglass journal show [--since SEQ] [--kind KIND] [--hide KIND]... [--activations]',
         ],
         [['journal', 'export', '--out=x', '--force=yes'], '--force takes no value; usage: breakglass journal export --out FILE [--force]'],
         [
