@@ -8,7 +8,7 @@ import { CodeInput } from '../shared/code-input.js';
 import { HandOverPanel } from '../shared/hand-over.js';
 import { RequestFacts } from '../shared/request-facts.js';
 import { useCall } from '../shared/use-call.js';
-import { Busy, Countdown, ErrorLine, Field, useSecondsLeft } from '../shared/ui.js';
+import { Busy, Countdown, ErrorLine, Field, usePassed } from '../shared/ui.js';
 import { T } from '../text.js';
 
 /** Everything the vault laptop does while a request waits for its approvals. */
@@ -26,7 +26,7 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
   const [approvalCode, setApprovalCode] = useState('');
   const met = request.approvals.length >= request.threshold;
   const [done, setDone] = useState<string | null>(null);
-  const expired = useSecondsLeft(request.expiresAt) === 0;
+  const expired = usePassed(request.expiresAt);
 
   useEffect(() => {
     void run(() => call('members.list', {})).then((m) => m && setMembers(m));

@@ -42,6 +42,12 @@ export function useSecondsLeft(until: number): number {
   return Math.max(0, Math.floor((until - now) / 1000));
 }
 
+/** Whether the moment `at` has passed, checked each second: true only once it has (as the vault judges it), never a second early. */
+export function usePassed(at: number): boolean {
+  useSecondsLeft(at);
+  return Date.now() > at;
+}
+
 /** A countdown such as "14:59", with its label. */
 export function Countdown({ label, until }: { label: string; until: number }): ReactNode {
   const left = useSecondsLeft(until);
