@@ -32,6 +32,7 @@ const channels = {
   'journal.export': true,
   'sync.status': true,
   'sync.enroll': true,
+  'sync.enrollAgain': true,
   'sync.now': true,
 } satisfies Record<IpcChannel, true>;
 

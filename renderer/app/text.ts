@@ -241,6 +241,12 @@ export const T = {
     unsynced: 'Not on the server at the last receipt',
     unsyncedHint: 'A receipt is itself journaled here, so at least its own entries go with the next sync.',
     entriesCount: (n: number) => `${n} entries`,
+    again: 'Enrol again',
+    againIntro:
+      'Only when the server no longer accepts this device: security revokes it on the server and gives you a new enrolment token. The server and key stay the ones pinned here, and the server keeps what it holds of this journal.',
+    againToken: 'Token for enrolling again',
+    enrolledAgain: (device: string, held: number) =>
+      `Enrolled again as device ${device}. The server holds ${held} entries of this journal; Sync now uploads the rest.`,
     syncNow: 'Sync now',
     syncing: 'Syncing with the server…',
     progress: (uploaded: number, server: number, local: number) => `Uploaded ${uploaded}; the server holds ${server} of ${local} entries.`,
@@ -261,7 +267,8 @@ export const T = {
  * at enrolment: the server's UNAUTHENTICATED is about the device credential, not a pasted token.
  */
 const SYNC_ADVICE: Partial<Record<ErrorCode, string>> = {
-  UNAUTHENTICATED: 'The journal server no longer accepts this device (its credential is unknown or revoked). Security must enrol it again.',
+  UNAUTHENTICATED:
+    'The journal server no longer accepts this device (its credential is unknown or revoked). Ask security to revoke this device on the server and give you a new enrolment token, then use "Enrol again" below.',
 };
 
 /** One sentence for a failure of a sync round (Sync now or the loop): advice first, then the vault's own words. */

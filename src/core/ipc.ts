@@ -238,6 +238,17 @@ export const IPC_CONTRACT = {
     }),
     output: out<{ server: string; device: string; serverKey: string }>(),
   },
+  /** Enrols this vault again with the server and key it pinned, after security revoked its device (`breakglass enroll --again`). */
+  'sync.enrollAgain': {
+    input: z.strictObject({
+      token: z
+        .string()
+        .trim()
+        .min(1, { message: 'paste the new enrolment token security gave you', abort: true })
+        .refine(isServerToken, `paste the new enrolment token security gave you: ${TOKEN_RULE}`),
+    }),
+    output: out<{ server: string; device: string; serverKey: string; serverSize: number }>(),
+  },
   'sync.now': { input: none, output: out<SyncNowView>() },
 } as const;
 

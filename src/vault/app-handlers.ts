@@ -23,7 +23,7 @@ import { listCredentials } from './credentials.js';
 import { endRequest, exportBundle, openRequest, requestBody, requestRow, summarizeRequest } from './requests.js';
 import { reseal, signReview } from './review.js';
 import { withSession, type AppContext } from './app-session.js';
-import { appSyncStatus, enrolApp, syncNow } from './app-sync.js';
+import { appSyncStatus, enrolApp, enrolAppAgain, syncNow } from './app-sync.js';
 import type { VaultSession } from './session.js';
 import { closeWindow, unseal } from './unseal.js';
 
@@ -254,6 +254,7 @@ const HANDLERS: { [C in IpcChannel]: Handler<C> } = {
     }),
   'sync.status': (ctx) => appSyncStatus(ctx),
   'sync.enroll': (ctx, input) => enrolApp(ctx, input),
+  'sync.enrollAgain': (ctx, input) => enrolAppAgain(ctx, input),
   'sync.now': (ctx) => syncNow(ctx),
 };
 

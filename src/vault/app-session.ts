@@ -28,7 +28,7 @@ export interface SyncRoundResult {
 export interface SyncClient {
   enrol(
     conn: { readonly server: string; readonly timeoutMs?: number },
-    input: { token: string; journal: string; genesisLine: string; name: string; expectServerKey?: string },
+    input: { token: string; journal: string; genesisLine: string; name: string; expectServerKey?: string; lines?: readonly string[] },
     options?: { attempts?: number },
   ): Promise<{ device: string; credential: string; serverKey: string; receipt: Receipt }>;
   sync(

@@ -93,6 +93,31 @@ export async function enrolApp(
 }
 
 /**
+ * Enrols this vault again, as `breakglass enroll --again` does: after security revoked its device
+ * (or the keychain lost its credential), with a new enrolment token, to the server and key it
+ * pinned (a server answering with another key is refused). The server continues from what it holds.
+ */
+export async function enrolAppAgain(
+  ctx: AppContext,
+  input: { token: string },
+): Promise<{ server: string; device: string; serverKey: string; serverSize: number }> {
+  const request = await withSession(ctx, false, async (s) => {
+    const e = syncEnrolment(s);
+    if (!e) throw new BreakGlassError('NOT_ENROLLED', 'this vault was never enrolled, so there is nothing to enrol again: enrol it first');
+    const lines = withoutNewlines((await exportJournal(s)).lines);
+    return { enrolment: e, journal: s.head.journal, name: s.name, genesisLine: lines[0]!, lines };
+  });
+  const { enrolment, ...body } = request;
+  const enrolled = await ctx.sync.enrol(
+    { server: enrolment.server, timeoutMs: APP_TIMEOUT_MS },
+    { token: input.token, ...body, expectServerKey: enrolment.serverKey },
+    { attempts: 2 },
+  );
+  await recordEnrolled(ctx, request.journal, { server: enrolment.server, ...enrolled, again: true });
+  return { server: enrolment.server, device: enrolled.device, serverKey: enrolled.serverKey, serverSize: enrolled.receipt.body.size };
+}
+
+/**
  * Records an enrolment the server has made, waiting out a busy vault for a while: the token is spent
  * and the server has pinned the journal, so an enrolment not recorded here cannot be made again
  * without security. If it still fails, the sentence says what security must undo.

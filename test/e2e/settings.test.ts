@@ -6,9 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeytarSecretStore } from '../../src/keychain/index.js';
 import { SqliteStorage } from '../../src/server/index.js';
-import { VaultSession } from '../../src/vault/index.js';
 import { expectStatus, laptop, tempDir } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../integration/server/harness.js';
 import { launchChromium, seriousAxeViolations, startUi, type UiProcess } from './harness.js';
@@ -137,22 +135,39 @@ describe.sequential('the settings view', () => {
     }
   }, 60_000);
 
-  it('says that security must enrol this device again when the server no longer knows its credential', async () => {
-    // As if security removed the device: its credential in this vault's keychain is one the server never issued.
-    const session = await VaultSession.open(vault.vault, (ns) => Promise.resolve(new KeytarSecretStore(ns)), { write: false });
-    try {
-      await (await session.secrets()).set('sync-device-credential', 'bgd_a-credential-this-server-never-issued');
-    } finally {
-      await session.close();
-    }
+  it('says what to do when security revoked this device, and enrols it again with a new token', async () => {
+    const device = (await fact('Device').innerText()).trim();
+    const admin = await server.token('admin');
+    const revoked = await server.request('DELETE', `/api/v1/devices/${device}`, { auth: admin.token });
+    expect(revoked.status, revoked.text).toBe(200);
     const entriesBefore = await fact('Journal entries here').innerText();
     await page.getByRole('button', { name: 'Sync now' }).click();
     await expect
       .poll(() => page.getByRole('alert').innerText(), { timeout: 20_000 })
       .toBe(
-        'The journal server no longer accepts this device (its credential is unknown or revoked). Security must enrol it again. The server refused: the device credential is not known to this server (UNAUTHENTICATED)',
+        `The journal server no longer accepts this device (its credential is unknown or revoked). Ask security to revoke this device on the server and give you a new enrolment token, then use "Enrol again" below. The server refused: device ${device} has been revoked; security must enrol this journal again (UNAUTHENTICATED)`,
       );
     expect(await page.getByText('Check that you pasted it whole').count()).toBe(0);
     expect(await fact('Journal entries here').innerText()).toBe(entriesBefore);
-  }, 60_000);
+
+    const { token } = await server.token('enroll');
+    await page.getByText('Enrol again', { exact: true }).first().click();
+    await page.getByLabel('Token for enrolling again').fill(token);
+    await page.getByRole('button', { name: 'Enrol again' }).click();
+    const held = (await server.storage.journal((await fact('Journal').innerText()).trim()))!.size;
+    await expect.poll(() => page.getByText(/^Enrolled again as device /).count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.getByText(/^Enrolled again as device /).innerText()).toBe(
+      `Enrolled again as device ${device}. The server holds ${held} entries of this journal; Sync now uploads the rest.`,
+    );
+    expect(await page.getByLabel('Token for enrolling again').inputValue()).toBe('');
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await expect.poll(() => page.getByText(/^Synced: uploaded \d+ entries/).count(), { timeout: 20_000 }).toBe(1);
+    const local = Number(await fact('Journal entries here').innerText());
+    expect((await server.storage.journal((await fact('Journal').innerText()).trim()))!.size).toBe(local - 2);
+    await look('settings-enrol-again');
+    expect(axeFindings).toEqual([]);
+    const answers = await allBodies();
+    expect(answers.filter((b) => b.includes(token))).toEqual([]);
+    expect(ui.output()).not.toContain(token);
+  }, 90_000);
 });

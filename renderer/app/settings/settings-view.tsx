@@ -87,6 +87,32 @@ function EnrolForm({ busy, enrol }: { busy: boolean; enrol(server: string, token
   );
 }
 
+/** Enrolling again after security revoked this device: only a new token; server and key stay those pinned. */
+function EnrolAgainForm({ busy, again }: { busy: boolean; again(token: string): Promise<void> }): ReactNode {
+  const token = useRef<HTMLInputElement>(null);
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    const field = token.current!;
+    const value = field.value;
+    field.value = '';
+    await again(value);
+  };
+  return (
+    <details>
+      <summary>{T.settings.again}</summary>
+      <form onSubmit={(e) => void submit(e)} aria-label={T.settings.again}>
+        <p>{T.settings.againIntro}</p>
+        <Field label={T.settings.againToken} hint={T.settings.tokenHint}>
+          {(id) => <input id={id} ref={token} type="password" autoComplete="off" spellCheck={false} />}
+        </Field>
+        <button type="submit" disabled={busy}>
+          {T.settings.again}
+        </button>
+      </form>
+    </details>
+  );
+}
+
 /** Shows this vault's sync and lets the person enrol it and sync it now; `changed` after each step that journals. */
 export function SettingsView({ changed }: { changed(): void }): ReactNode {
   const { busy, error, setError, run } = useCall();
@@ -119,7 +145,15 @@ export function SettingsView({ changed }: { changed(): void }): ReactNode {
     if (r) setNotice(T.settings.enrolled(r.device));
     refresh();
   };
+  const enrolAgain = async (token: string): Promise<void> => {
+    setNotice(null);
+    setSynced(null);
+    const r = await run(() => call('sync.enrollAgain', { token }));
+    if (r) setNotice(T.settings.enrolledAgain(r.device, r.serverSize));
+    refresh();
+  };
   const syncNow = async (): Promise<void> => {
+    setNotice(null);
     setSynced(null);
     setProgress(null);
     setSyncing(true);
@@ -206,6 +240,7 @@ export function SettingsView({ changed }: { changed(): void }): ReactNode {
                   )}
                 </p>
               ) : null}
+              <EnrolAgainForm busy={busy || syncing} again={enrolAgain} />
             </>
           ) : (
             <EnrolForm busy={busy} enrol={enrol} />
