@@ -36,6 +36,7 @@ import {
   summarizeRequest,
   witnessView,
   listMembers as membersOf,
+  removeMember,
   reseal,
   sealCredential,
   setPolicy,
@@ -341,6 +342,25 @@ const VAULT_COMMANDS: readonly Command[] = [
         const added = await addMember(session, card, custody, { card: `member card ${cardPath!}`, custody: custodyName });
         ctx.say(`member ${added.id} (${added.name}) enrolled${custody ? ' with a custody copy' : ''}`);
         return { member: added.id, custody: custody !== undefined };
+      });
+    },
+  },
+  {
+    words: ['member', 'remove'],
+    usage: 'member remove MEMBER',
+    summary:
+      "take a member off this vault's roster (journaled; their custody copy here is erased); refused while they hold a share of a sealed credential or took part in an activation not yet resealed",
+    options: {},
+    positionals: ['MEMBER'],
+    async run(ctx, _v, [member]) {
+      return withVault(ctx, true, async (session) => {
+        const r = await removeMember(session, id(member!, 'MEMBER'));
+        ctx.say(`member ${r.member} removed from this vault${r.custodyErased ? '; their custody copy here was erased' : ''}`);
+        if (r.stillInPolicy.length > 0)
+          ctx.note(
+            `note: the policy in force still names ${r.member} (${r.stillInPolicy.join(', ')}); set one without them ("breakglass policy set FILE")`,
+          );
+        return { ...r };
       });
     },
   },

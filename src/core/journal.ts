@@ -11,6 +11,7 @@ export const ENTRY_KINDS = [
   'journal.genesis',
   'key.rotate',
   'member.add',
+  'member.remove',
   'policy.set',
   'credential.seal',
   'request.create',

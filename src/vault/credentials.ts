@@ -130,7 +130,7 @@ export function holderFingerprints(session: VaultSession, holders: readonly stri
  * lists but this vault has not enrolled (the split could not be made).
  */
 export function enrolledHolders(session: VaultSession, credential: string, holders: readonly string[]): HolderKey[] {
-  const missing = holders.filter((id) => !session.repo.getMember(id));
+  const missing = holders.filter((id) => !session.repo.getMember(id) || session.evidence.isRemoved(id));
   if (missing.length > 0) {
     throw new BreakGlassError(
       'STATE_CONFLICT',

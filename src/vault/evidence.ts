@@ -53,11 +53,14 @@ export interface CredentialEvidence {
 interface CardEvidence {
   readonly card: MemberCard;
   conflict: boolean;
+  /** Taken off the roster by a `member.remove` entry (a later `member.add` with the same keys enrols them again). */
+  removed: boolean;
 }
 
 const INTERESTING = new Set<string>([
   'journal.genesis',
   'member.add',
+  'member.remove',
   'policy.set',
   'credential.seal',
   'request.create',
@@ -137,9 +140,15 @@ export class Evidence {
         const card = MemberCardSchema.parse(d['card']);
         const known = this.#cards.get(card.id);
         // The keys are fixed by the first enrolment; a later one with the same keys may renew the card (a new name).
-        if (!known) this.#cards.set(card.id, { card, conflict: false });
+        if (!known) this.#cards.set(card.id, { card, conflict: false, removed: false });
         else if (known.card.signingKey !== card.signingKey || known.card.agreementKey !== card.agreementKey) known.conflict = true;
-        else this.#cards.set(card.id, { card, conflict: known.conflict });
+        else this.#cards.set(card.id, { card, conflict: known.conflict, removed: false });
+        return;
+      }
+      case 'member.remove': {
+        const known = this.#cards.get(e.subject);
+        if (!known) throw new Error(`removes member ${e.subject}, whom the journal never enrolled`);
+        known.removed = true;
         return;
       }
       case 'policy.set':
@@ -307,6 +316,12 @@ export class Evidence {
     if (!c) throw missing(`member ${id} is in the database but the journal never enrolled them`);
     if (c.conflict) throw missing(`the journal enrols member ${id} a second time under other keys`);
     return c.card;
+  }
+
+  /** True when the journal's last word on `id` is a `member.remove`: no longer on this vault's roster. */
+  isRemoved(id: string): boolean {
+    this.#assertReadable();
+    return this.#cards.get(id)?.removed === true;
   }
 
   /** True when the journal enrolled `id` (the database row may still have been edited). */

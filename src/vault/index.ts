@@ -15,6 +15,7 @@ export {
   parseCard,
   type PassphraseSource,
 } from './members.js';
+export { removeMember, type MemberRemoval } from './member-remove.js';
 export { currentPolicy, parsePolicyText, policyFromText, policyHash } from './policy.js';
 export { setPolicy, type OpenRequestUnderPolicy } from './policy-change.js';
 export { listCredentials, sealCredential, type CredentialSummary } from './credentials.js';

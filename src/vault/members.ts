@@ -286,6 +286,11 @@ export function enrolledMember(session: VaultSession, id: string): { card: Membe
   const row = session.repo.getMember(id);
   if (!row)
     throw new BreakGlassError('NOT_FOUND', `no member ${id} is enrolled at this vault; add their card with "breakglass member add"`);
+  if (session.evidence.isRemoved(id))
+    throw new BreakGlassError(
+      'NOT_FOUND',
+      `member ${id} was removed from this vault ("breakglass journal show --kind member.remove"); to enrol them again, add their card with "breakglass member add"`,
+    );
   const card = session.evidence.card(id);
   const stored = parseCard(JSON.parse(row.card));
   if (canonicalize(stored) !== canonicalize(card)) {
@@ -330,7 +335,8 @@ export async function unlockInPerson(session: VaultSession, id: string, passphra
 export function listMembers(
   session: VaultSession,
 ): { id: string; name: string; custody: boolean; addedAt: number; fingerprint: string | null }[] {
-  return session.repo.listMembers().map((m) => {
+  const onRoster = session.repo.listMembers().filter((m) => !session.evidence.isRemoved(m.id));
+  return onRoster.map((m) => {
     // A view: a card that does not match the journal is shown without a fingerprint rather than hidden.
     let fingerprint: string | null = null;
     try {

@@ -112,7 +112,12 @@ export function requestBody(session: VaultSession, row: RequestRow): RequestBody
   const journaled = session.evidence.request(row.id);
   const body = journaled.body;
   const stored = RequestBodySchema.safeParse(JSON.parse(row.body));
-  const signedBy = session.repo.getMember(body.requester) ? enrolledMember(session, body.requester).card.signingKey : null;
+  // A requester removed since still signed their old requests under the card the journal enrolled.
+  const signedBy = !session.repo.getMember(body.requester)
+    ? null
+    : session.evidence.isRemoved(body.requester)
+      ? session.evidence.card(body.requester).signingKey
+      : enrolledMember(session, body.requester).card.signingKey;
   if (
     !stored.success ||
     canonicalize(stored.data) !== canonicalize(body) ||
