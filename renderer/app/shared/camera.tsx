@@ -3,7 +3,7 @@
 // leaving the view and on error, and no frame is kept (one canvas, emptied when the camera stops).
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { T } from '../text.js';
-import { addQrRead, NO_QR_SCAN, readQrFrame, type QrScan } from './qr.js';
+import { addQrRead, loadQrReader, NO_QR_SCAN, readQrFrame, type QrScan } from './qr.js';
 
 /** A few looks a second: enough to follow a hand, little enough to leave the page responsive. */
 const LOOK_EVERY_MS = 250;
@@ -86,8 +86,8 @@ export function CameraScan({ onCode }: { onCode(code: string): void }): ReactNod
       close({ text: T.camera.read, problem: false });
       deliver.current(next.code);
     };
-    navigator.mediaDevices.getUserMedia({ video: true, audio: false }).then(
-      (s) => {
+    Promise.all([navigator.mediaDevices.getUserMedia({ video: true, audio: false }), loadQrReader()]).then(
+      ([s]) => {
         if (over) return stopTracks(s);
         stream = s;
         for (const track of s.getTracks()) track.addEventListener('ended', () => close({ text: T.camera.lost, problem: true }));

@@ -1,18 +1,28 @@
 // QR hand-over in the page: drawing a code's QR images, and reading QR images chosen as files or
-// seen by a camera.
-import jsQR from 'jsqr';
-import QRCode from 'qrcode';
+// seen by a camera. The QR libraries are more than half the app's script and the vault view needs
+// neither, so each is fetched (a chunk of the app itself, as the CSP allows) when first used.
+import type jsQRType from 'jsqr';
 import { joinQrParts } from './qr-sequence.js';
+
+let reader: typeof jsQRType | null = null;
+
+/** Loads the QR reader; `readQrFrame` reads nothing until it has. */
+export async function loadQrReader(): Promise<typeof jsQRType> {
+  reader ??= (await import('jsqr')).default;
+  return reader;
+}
 
 export { joinQrParts, qrParts, QR_PART_CHARS } from './qr-sequence.js';
 
 /** The image of one QR code, as a data: URL (the CSP allows data: images only). */
-export function qrImage(text: string): Promise<string> {
+export async function qrImage(text: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode');
   return QRCode.toDataURL(text, { errorCorrectionLevel: 'M', margin: 4, scale: 4 });
 }
 
 /** Reads the QR code in an image file, or null when there is none. */
 export async function readQrFile(file: File): Promise<string | null> {
+  const jsQR = await loadQrReader();
   const bitmap = await createImageBitmap(file);
   const canvas = document.createElement('canvas');
   canvas.width = bitmap.width;
@@ -24,9 +34,9 @@ export async function readQrFile(file: File): Promise<string | null> {
   return jsQR(pixels.data, pixels.width, pixels.height)?.data ?? null;
 }
 
-/** Reads the QR code in one camera frame, or null; dark on light only, to keep up with the frames. */
+/** Reads the QR code in one camera frame, or null (also before `loadQrReader`); dark on light only, to keep up with the frames. */
 export function readQrFrame(pixels: ImageData): string | null {
-  return jsQR(pixels.data, pixels.width, pixels.height, { inversionAttempts: 'dontInvert' })?.data ?? null;
+  return reader?.(pixels.data, pixels.width, pixels.height, { inversionAttempts: 'dontInvert' })?.data ?? null;
 }
 
 /** Where a camera's reading stands: the parts of a numbered sequence seen so far, or the whole code. */
