@@ -1,34 +1,20 @@
-import { IdSchema } from '../core/documents.js';
 import { BreakGlassError } from '../core/errors.js';
-import { ENTRY_KINDS, type EntryKind } from '../core/journal.js';
 import { printable } from '../core/text.js';
 import {
-  MIN_PASSPHRASE,
   VaultSession,
   acceptApproval,
-  addMember,
   approveBundle,
   approveInPerson,
   assertBundleHolderHere,
-  assertMemberName,
   checkShare,
   closeWindow,
   completeDrill,
-  createMember,
-  currentPolicy,
   encodeTextCode,
   endRequest,
   exportBundle,
-  exportCustody,
-  exportJournal,
-  journalActivations,
-  journalEntries,
   listCredentials,
-  listMembers,
   openDrill,
   openRequest,
-  parsePolicyText,
-  policyHash,
   readApproval,
   readBundle,
   requestBody,
@@ -36,51 +22,28 @@ import {
   summarizeRequest,
   witnessView,
   listMembers as membersOf,
-  removeMember,
   reseal,
   sealCredential,
-  setPolicy,
   signReview,
   startDrill,
   unseal,
-  verifyExport,
-  verifyJournal,
-  type OpenRequestUnderPolicy,
   type RequestSummary,
   type RevealMode,
 } from '../vault/index.js';
 import { copyWithTimeout, findClipboard } from './clipboard.js';
 import { warnIfJournalSuspect, withVault, type CliContext } from './context.js';
-import { codeOrFile, confirm, readInputFile, readJsonFile, readSecretInput, withChunkedInput, withNewFile, type NewFile } from './io.js';
-import { describeActivation, describeEntry, describeReport, formatMoment, requestScreen } from './format.js';
+import { codeOrFile, confirm, readSecretInput, withNewFile, type NewFile } from './io.js';
+import { formatMoment, requestScreen } from './format.js';
 import type { WitnessView } from '../vault/index.js';
 import { SERVER_COMMANDS } from './server-commands.js';
-import { didYouMean, withHint } from '../core/suggest.js';
 import { SYNC_COMMANDS } from './sync-commands.js';
 import { UI_COMMANDS } from './ui-command.js';
+import { B, id, req, S, type Command, type Values } from './command.js';
+import { JOURNAL_COMMANDS } from './journal-commands.js';
+import { MEMBER_COMMANDS } from './member-commands.js';
+import { POLICY_COMMANDS } from './policy-commands.js';
 
-/** Parsed options of one command: strings and booleans, as node:util parseArgs gives them (a list for a repeatable one). */
-export type Values = Record<string, string | boolean | string[] | undefined>;
-
-/** One CLI command: its words, options, positional arguments, and what it does. */
-export interface Command {
-  readonly words: readonly string[];
-  readonly usage: string;
-  readonly summary: string;
-  /** `multiple`: the option may be given more than once (its values come as a list). */
-  readonly options: Record<string, { type: 'string' | 'boolean'; multiple?: true }>;
-  readonly positionals: readonly string[];
-  /** A command that runs until stopped handles Ctrl-C itself (a graceful stop); any other is CANCELLED by it. */
-  readonly handlesInterrupt?: true;
-  run(ctx: CliContext, v: Values, args: string[]): Promise<Record<string, unknown>>;
-}
-
-/** A required string option, or BAD_ARGUMENTS naming it. */
-function req(v: Values, name: string): string {
-  const value = v[name];
-  if (typeof value !== 'string' || value === '') throw new BreakGlassError('BAD_ARGUMENTS', `--${name} is required`);
-  return value;
-}
+export type { Command, Values } from './command.js';
 
 /** ` (1 of 2 approvals, expires …)` for an open request, nothing for another. */
 function approvalCount(session: VaultSession, requestId: string): string {
@@ -92,51 +55,6 @@ function approvalCount(session: VaultSession, requestId: string): string {
     // The row and the journal disagree: said, not hidden; the rest of the list still shows.
     return ` (approvals cannot be read: ${err instanceof BreakGlassError ? err.code : 'INTERNAL'})`;
   }
-}
-
-/** A journal entry kind named in an option, or BAD_ARGUMENTS with the nearest kinds. */
-function entryKind(value: string, flag: string): EntryKind {
-  if ((ENTRY_KINDS as readonly string[]).includes(value)) return value as EntryKind;
-  throw new BreakGlassError(
-    'BAD_ARGUMENTS',
-    withHint(
-      `${flag} "${printable(value)}" is not a kind of journal entry`,
-      didYouMean(value, ENTRY_KINDS),
-      `the kinds are ${ENTRY_KINDS.join(', ')}`,
-    ),
-  );
-}
-
-const split = (holders: readonly string[], threshold: number): string => `${threshold} of ${holders.join(', ')}`;
-const window = (seconds: number): string => (seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`);
-
-/** What a new policy means for each request still open or unsealed, for the person who set it. */
-function describePolicyChange(requests: readonly OpenRequestUnderPolicy[]): string[] {
-  if (requests.length === 0) return [];
-  const lines = [`the new policy applies to new requests; ${requests.length} request(s) opened before it keep what they signed:`];
-  for (const r of requests) {
-    lines.push(
-      r.status === 'unsealed'
-        ? `  ${r.id} (${r.credential}): unsealed until ${formatMoment(r.windowEndsAt!)}; resealed to the split it signed (${split(r.nextHolders, r.nextThreshold)})`
-        : `  ${r.id} (${r.credential}): ${r.approvals} of ${r.threshold} approvals from ${r.holders.join(', ')}; a ${window(r.unsealSeconds)} unseal window; expires ${formatMoment(r.expiresAt)}`,
-    );
-    if (r.unsealRefused) {
-      const now = r.policyHolders === null ? `no entry for ${r.credential}` : split(r.policyHolders, r.policyThreshold!);
-      lines.push(
-        `  WARNING: the new policy changes who holds ${r.credential} after an unseal (signed: ${split(r.nextHolders, r.nextThreshold)}; now: ${now}), so "breakglass unseal ${r.id}" will be refused; cancel it ("breakglass request cancel ${r.id}") and open a new request, so that the holders approve the new split`,
-      );
-    }
-  }
-  return lines;
-}
-
-/** A required id option, checked against the id alphabet. */
-function id(v: Values | string, name: string): string {
-  const value = typeof v === 'string' ? v : req(v, name);
-  const parsed = IdSchema.safeParse(value);
-  if (!parsed.success)
-    throw new BreakGlassError('BAD_ARGUMENTS', `${name} "${value}" is not a valid id: use 1-64 of a-z, 0-9, ".", "_", "-"`);
-  return value;
 }
 
 function printRequest(ctx: CliContext, r: RequestSummary): void {
@@ -226,12 +144,6 @@ function unsealTo(
   });
 }
 
-/** A journal export is about 500 bytes an entry: 256 MiB holds half a million entries. */
-const MAX_EXPORT_BYTES = 256 * 1024 * 1024;
-
-const S = { type: 'string' } as const;
-const B = { type: 'boolean' } as const;
-
 async function revealSecret(ctx: CliContext, mode: RevealMode, secret: Buffer, out: NewFile | null, clearAfter: number): Promise<void> {
   switch (mode) {
     case 'reveal':
@@ -260,8 +172,8 @@ async function revealSecret(ctx: CliContext, mode: RevealMode, secret: Buffer, o
   }
 }
 
-/** The vault's commands (the server's and sync's are in their own files). */
-const VAULT_COMMANDS: readonly Command[] = [
+/** Making this machine's vault. */
+const INIT_COMMANDS: readonly Command[] = [
   {
     words: ['init'],
     usage: 'init --name NAME',
@@ -282,155 +194,10 @@ const VAULT_COMMANDS: readonly Command[] = [
       }
     },
   },
-  {
-    words: ['member', 'create'],
-    usage: 'member create --id ID --name NAME --out CARD',
-    summary: "create a person's keys on their own machine (keychain, passphrase-wrapped); write their card",
-    options: { id: S, name: S, out: S },
-    positionals: [],
-    async run(ctx, v) {
-      const memberId = id(v, 'id');
-      const name = req(v, 'name');
-      assertMemberName(name);
-      const out = req(v, 'out');
-      return withNewFile(out, (file) =>
-        withVault(ctx, true, async (session) => {
-          session.assertJournalIntact(); // before the prompt: createMember checks again, after it
-          const passphrase = await ctx.passphrase(`new passphrase for ${memberId} (at least ${MIN_PASSPHRASE} characters)`);
-          if (ctx.promptsForPassphrase) {
-            const again = await ctx.passphrase('repeat the passphrase');
-            if (again !== passphrase) throw new BreakGlassError('BAD_INPUT', 'the two passphrases differ; nothing was created');
-          }
-          const card = await createMember(session, memberId, name, passphrase);
-          file.write(`${JSON.stringify(card, null, 2)}\n`);
-          ctx.say(`member ${card.id} (${card.name}) created; card written to ${out}`);
-          return { member: card.id, card: out, signingKey: card.signingKey };
-        }),
-      );
-    },
-  },
-  {
-    words: ['member', 'export-key'],
-    usage: 'member export-key --id ID --out FILE',
-    summary: 'write a passphrase-wrapped copy of your keys, for custody at a vault laptop',
-    options: { id: S, out: S },
-    positionals: [],
-    async run(ctx, v) {
-      const memberId = id(v, 'id');
-      const out = req(v, 'out');
-      return withNewFile(out, (file) =>
-        withVault(ctx, false, async (session) => {
-          const custody = await exportCustody(session, memberId, await ctx.passphrase(`passphrase of ${memberId}`));
-          file.write(`${JSON.stringify(custody, null, 2)}\n`);
-          ctx.say(`custody copy of ${memberId} written to ${out} (still wrapped by the passphrase)`);
-          return { member: memberId, out };
-        }),
-      );
-    },
-  },
-  {
-    words: ['member', 'add'],
-    usage: 'member add CARD [--custody FILE]',
-    summary: 'enrol a member at this vault from their card, optionally with a custody copy of their key',
-    options: { custody: S },
-    positionals: ['CARD'],
-    async run(ctx, v, [cardPath]) {
-      const card = readJsonFile(cardPath!, 'member card', 'member-card');
-      const custody = typeof v['custody'] === 'string' ? readJsonFile(v['custody'], 'custody file', 'custody') : undefined;
-      return withVault(ctx, true, async (session) => {
-        const custodyName = typeof v['custody'] === 'string' ? `custody file ${v['custody']}` : 'custody file';
-        const added = await addMember(session, card, custody, { card: `member card ${cardPath!}`, custody: custodyName });
-        ctx.say(`member ${added.id} (${added.name}) enrolled${custody ? ' with a custody copy' : ''}`);
-        return { member: added.id, custody: custody !== undefined };
-      });
-    },
-  },
-  {
-    words: ['member', 'remove'],
-    usage: 'member remove MEMBER',
-    summary:
-      "take a member off this vault's roster (journaled; their custody copy here is erased); refused while they hold a share of a sealed credential or took part in an activation not yet resealed",
-    options: {},
-    positionals: ['MEMBER'],
-    async run(ctx, _v, [member]) {
-      return withVault(ctx, true, async (session) => {
-        const r = await removeMember(session, id(member!, 'MEMBER'));
-        ctx.say(`member ${r.member} removed from this vault${r.custodyErased ? '; their custody copy here was erased' : ''}`);
-        if (r.stillInPolicy.length > 0)
-          ctx.note(
-            `note: the policy in force still names ${r.member} (${r.stillInPolicy.join(', ')}); set one without them ("breakglass policy set FILE")`,
-          );
-        return { ...r };
-      });
-    },
-  },
-  {
-    words: ['member', 'list'],
-    usage: 'member list',
-    summary: 'members enrolled at this vault',
-    options: {},
-    positionals: [],
-    async run(ctx) {
-      return withVault(ctx, false, (session) => {
-        const members = listMembers(session);
-        for (const m of members)
-          ctx.say(
-            `${m.id}\t${printable(m.name)}\t${m.custody ? 'custody copy here' : 'remote only'}\t${m.fingerprint ? `key ${m.fingerprint.slice(0, 16)}` : 'CARD DOES NOT MATCH THE JOURNAL'}`,
-          );
-        if (members.length === 0) ctx.say('no members yet: "breakglass member add CARD"');
-        return { members };
-      });
-    },
-  },
-  {
-    words: ['policy', 'check'],
-    usage: 'policy check FILE',
-    summary: 'check a policy file; every problem with its path; exit 2 on any',
-    options: {},
-    positionals: ['FILE'],
-    async run(ctx, _v, [file]) {
-      const result = parsePolicyText(readInputFile(file!, 'the policy').toString('utf8'));
-      if (!result.ok) {
-        for (const p of result.problems) ctx.note(`${file}: ${p.path}: ${p.message}`);
-        throw new BreakGlassError('POLICY_INVALID', `${result.problems.length} problem(s) in ${file}`, { problems: result.problems });
-      }
-      // The hash policy set will record: ties the file reviewed in git to its policy.set entry.
-      const hash = policyHash(result.policy);
-      ctx.say(`${file}: ok (${Object.keys(result.policy.credentials).length} credential(s)), hash ${hash}`);
-      return { file, credentials: Object.keys(result.policy.credentials), hash };
-    },
-  },
-  {
-    words: ['policy', 'set'],
-    usage: 'policy set FILE',
-    summary: "replace this vault's policy (YAML or JSON)",
-    options: {},
-    positionals: ['FILE'],
-    async run(ctx, _v, [file]) {
-      const text = readInputFile(file!, 'the policy').toString('utf8');
-      return withVault(ctx, true, async (session) => {
-        const { hash, policy, openRequests } = await setPolicy(session, text);
-        ctx.say(`policy set (${Object.keys(policy.credentials).length} credential(s)), hash ${hash}`);
-        // Said at once: which open requests the change bears on, and that each keeps what it signed.
-        for (const line of describePolicyChange(openRequests)) ctx.note(line);
-        return { hash, openRequests };
-      });
-    },
-  },
-  {
-    words: ['policy', 'show'],
-    usage: 'policy show',
-    summary: 'the policy in force, as JSON',
-    options: {},
-    positionals: [],
-    async run(ctx) {
-      return withVault(ctx, false, (session) => {
-        const { policy, hash, setAt } = currentPolicy(session);
-        ctx.say(JSON.stringify(policy, null, 2));
-        return { policy, hash, setAt };
-      });
-    },
-  },
+];
+
+/** The credential's lifecycle, from seal to reseal, and drills. */
+const LIFECYCLE_COMMANDS: readonly Command[] = [
   {
     words: ['seal'],
     usage: 'seal --credential ID --label TEXT --secret-file FILE|-',
@@ -784,118 +551,16 @@ const VAULT_COMMANDS: readonly Command[] = [
       });
     },
   },
-  {
-    words: ['journal', 'verify'],
-    usage: 'journal verify [--genesis-key KEY] [--file EXPORT --genesis-key KEY]',
-    summary:
-      'verify the journal (exit 4 names the first bad seq), pinned to the genesis key printed at init; or an export as a third party',
-    options: { file: S, 'genesis-key': S },
-    positionals: [],
-    async run(ctx, v) {
-      const pinned = typeof v['genesis-key'] === 'string' ? v['genesis-key'] : undefined;
-      const report =
-        typeof v['file'] === 'string'
-          ? await withChunkedInput(v['file'], 'the journal export', MAX_EXPORT_BYTES, (chunks) =>
-              verifyExport(chunks, req(v, 'genesis-key')),
-            )
-          : await withVault(ctx, false, (session) =>
-              verifyJournal(session, { checkKeychain: true, ...(pinned === undefined ? {} : { genesisKey: pinned }) }),
-            );
-      for (const line of describeReport(report)) ctx.say(line);
-      if (report.failure) {
-        throw new BreakGlassError(
-          'JOURNAL_TAMPERED',
-          `journal verification failed at seq ${report.failure.seq}: ${report.failure.code} (${report.failure.message})`,
-          { seq: report.failure.seq, failure: report.failure.code, report },
-        );
-      }
-      if (pinned === undefined) {
-        // The journal's own genesis key proves nothing: a journal re-signed from the start carries its own.
-        ctx.note(
-          `note: not pinned to a genesis key: this journal starts from key ${report.genesisKey ?? '?'}, which it says itself; compare it with the key printed at init, or pass --genesis-key KEY`,
-        );
-      }
-      return { report, genesisPinned: pinned !== undefined };
-    },
-  },
-  {
-    words: ['journal', 'show'],
-    usage: 'journal show [--since SEQ] [--kind KIND] [--hide KIND]... [--activations]',
-    summary:
-      'the journal, one line per entry; --kind shows one kind, --hide leaves a kind out (repeatable: --hide key.rotate --hide access.refused); --activations: one line per activation, from request to reseal, with times and who',
-    options: { since: S, kind: S, hide: { type: 'string', multiple: true }, activations: B },
-    positionals: [],
-    async run(ctx, v) {
-      const since = v['since'] === undefined ? 0 : Number(v['since']);
-      if (!Number.isSafeInteger(since) || since < 0)
-        throw new BreakGlassError('BAD_ARGUMENTS', '--since must be a sequence number (0 or more)');
-      const kind = typeof v['kind'] === 'string' ? entryKind(v['kind'], '--kind') : undefined;
-      // Each --hide names one kind, or several with commas ("--hide key.rotate,access.refused").
-      const hideValues = Array.isArray(v['hide']) ? v['hide'] : [];
-      const hidden = new Set(hideValues.flatMap((h) => h.split(',')).map((k) => entryKind(k.trim(), '--hide')));
-      if (v['activations'] === true) {
-        if (kind !== undefined || hidden.size > 0 || v['since'] !== undefined)
-          throw new BreakGlassError('BAD_ARGUMENTS', '--activations shows whole activations; it takes no --since, --kind or --hide');
-        return withVault(ctx, false, async (session) => {
-          const activations = journalActivations(session);
-          for (const a of activations) ctx.say(describeActivation(a));
-          if (activations.length === 0) ctx.say('no activations yet: no request was ever opened at this vault');
-          await warnIfJournalSuspect(ctx, session);
-          return { activations };
-        });
-      }
-      if (kind !== undefined && hidden.has(kind))
-        throw new BreakGlassError('BAD_ARGUMENTS', `--kind ${kind} and --hide ${kind} together show nothing; give one of them`);
-      return withVault(ctx, false, async (session) => {
-        const entries = journalEntries(session, { since, ...(kind ? { kind } : {}) }).filter((e) => !hidden.has(e.kind));
-        for (const e of entries) ctx.say(describeEntry(e));
-        await warnIfJournalSuspect(ctx, session);
-        return { entries };
-      });
-    },
-  },
-  {
-    words: ['journal', 'export'],
-    usage: 'journal export --out FILE [--force]',
-    summary:
-      'JSON Lines, one verified entry per line with hash and signature; --force exports a journal whose end cannot be proven, marked so',
-    options: { out: S, force: B },
-    positionals: [],
-    async run(ctx, v) {
-      const out = req(v, 'out');
-      return withNewFile(out, (file) =>
-        withVault(ctx, false, async (session) => {
-          const { lines, tailProven } = await exportJournal(session, { force: v['force'] === true });
-          file.write(lines.join(''));
-          if (!tailProven)
-            ctx.note(
-              `WARNING: the end of this journal is UNPROVEN (the keychain lacks its last epoch key): entries may have been cut from its end; the export says nothing about what came after seq ${lines.length - 1}`,
-            );
-          ctx.say(
-            `${lines.length} entries written to ${out}; verify with: breakglass journal verify --file ${out} --genesis-key KEY, where KEY is the genesis key printed when this vault was created (the journal says it starts from ${session.report.genesisKey}: compare, do not copy)`,
-          );
-          // The head of the file as written: its last line's seq and hash.
-          const headSeq = lines.length - 1;
-          const headHash = (JSON.parse(lines[headSeq]!) as { hash: string }).hash;
-          // A copy cut short ends earlier: its head is what to hold against another copy's.
-          ctx.say(
-            `head: seq ${headSeq}, hash ${headHash} (${lines.length} entries); an export cut short ends at an earlier seq: compare this head with the server's ("breakglass sync status") and with the anchor the holders' laptops recorded at their last approval`,
-          );
-          return {
-            out,
-            entries: lines.length,
-            headSeq,
-            headHash,
-            tailProven,
-            journalGenesisKey: session.report.genesisKey,
-            journal: session.head.journal,
-          };
-        }),
-      );
-    },
-  },
-  // The app in a browser (src/cli/ui-command.ts).
 ];
 
 /** Every command: the vault's, then the server's and sync's (issue 11), then the app's (`breakglass ui`). */
-export const COMMANDS: readonly Command[] = [...VAULT_COMMANDS, ...SERVER_COMMANDS, ...SYNC_COMMANDS, ...UI_COMMANDS];
+export const COMMANDS: readonly Command[] = [
+  ...INIT_COMMANDS,
+  ...MEMBER_COMMANDS,
+  ...POLICY_COMMANDS,
+  ...LIFECYCLE_COMMANDS,
+  ...JOURNAL_COMMANDS,
+  ...SERVER_COMMANDS,
+  ...SYNC_COMMANDS,
+  ...UI_COMMANDS,
+];

@@ -1,0 +1,110 @@
+/** The member commands: create and export-key on a person's own laptop; add, remove and list at a vault. */
+import { BreakGlassError } from '../core/errors.js';
+import { printable } from '../core/text.js';
+import { MIN_PASSPHRASE, addMember, assertMemberName, createMember, exportCustody, listMembers, removeMember } from '../vault/index.js';
+import { id, req, S, type Command } from './command.js';
+import { withVault } from './context.js';
+import { readJsonFile, withNewFile } from './io.js';
+
+export const MEMBER_COMMANDS: readonly Command[] = [
+  {
+    words: ['member', 'create'],
+    usage: 'member create --id ID --name NAME --out CARD',
+    summary: "create a person's keys on their own machine (keychain, passphrase-wrapped); write their card",
+    options: { id: S, name: S, out: S },
+    positionals: [],
+    async run(ctx, v) {
+      const memberId = id(v, 'id');
+      const name = req(v, 'name');
+      assertMemberName(name);
+      const out = req(v, 'out');
+      return withNewFile(out, (file) =>
+        withVault(ctx, true, async (session) => {
+          session.assertJournalIntact(); // before the prompt: createMember checks again, after it
+          const passphrase = await ctx.passphrase(`new passphrase for ${memberId} (at least ${MIN_PASSPHRASE} characters)`);
+          if (ctx.promptsForPassphrase) {
+            const again = await ctx.passphrase('repeat the passphrase');
+            if (again !== passphrase) throw new BreakGlassError('BAD_INPUT', 'the two passphrases differ; nothing was created');
+          }
+          const card = await createMember(session, memberId, name, passphrase);
+          file.write(`${JSON.stringify(card, null, 2)}\n`);
+          ctx.say(`member ${card.id} (${card.name}) created; card written to ${out}`);
+          return { member: card.id, card: out, signingKey: card.signingKey };
+        }),
+      );
+    },
+  },
+  {
+    words: ['member', 'export-key'],
+    usage: 'member export-key --id ID --out FILE',
+    summary: 'write a passphrase-wrapped copy of your keys, for custody at a vault laptop',
+    options: { id: S, out: S },
+    positionals: [],
+    async run(ctx, v) {
+      const memberId = id(v, 'id');
+      const out = req(v, 'out');
+      return withNewFile(out, (file) =>
+        withVault(ctx, false, async (session) => {
+          const custody = await exportCustody(session, memberId, await ctx.passphrase(`passphrase of ${memberId}`));
+          file.write(`${JSON.stringify(custody, null, 2)}\n`);
+          ctx.say(`custody copy of ${memberId} written to ${out} (still wrapped by the passphrase)`);
+          return { member: memberId, out };
+        }),
+      );
+    },
+  },
+  {
+    words: ['member', 'add'],
+    usage: 'member add CARD [--custody FILE]',
+    summary: 'enrol a member at this vault from their card, optionally with a custody copy of their key',
+    options: { custody: S },
+    positionals: ['CARD'],
+    async run(ctx, v, [cardPath]) {
+      const card = readJsonFile(cardPath!, 'member card', 'member-card');
+      const custody = typeof v['custody'] === 'string' ? readJsonFile(v['custody'], 'custody file', 'custody') : undefined;
+      return withVault(ctx, true, async (session) => {
+        const custodyName = typeof v['custody'] === 'string' ? `custody file ${v['custody']}` : 'custody file';
+        const added = await addMember(session, card, custody, { card: `member card ${cardPath!}`, custody: custodyName });
+        ctx.say(`member ${added.id} (${added.name}) enrolled${custody ? ' with a custody copy' : ''}`);
+        return { member: added.id, custody: custody !== undefined };
+      });
+    },
+  },
+  {
+    words: ['member', 'remove'],
+    usage: 'member remove MEMBER',
+    summary:
+      "take a member off this vault's roster (journaled; their custody copy here is erased); refused while they hold a share of a sealed credential or took part in an activation not yet resealed",
+    options: {},
+    positionals: ['MEMBER'],
+    async run(ctx, _v, [member]) {
+      return withVault(ctx, true, async (session) => {
+        const r = await removeMember(session, id(member!, 'MEMBER'));
+        ctx.say(`member ${r.member} removed from this vault${r.custodyErased ? '; their custody copy here was erased' : ''}`);
+        if (r.stillInPolicy.length > 0)
+          ctx.note(
+            `note: the policy in force still names ${r.member} (${r.stillInPolicy.join(', ')}); set one without them ("breakglass policy set FILE")`,
+          );
+        return { ...r };
+      });
+    },
+  },
+  {
+    words: ['member', 'list'],
+    usage: 'member list',
+    summary: 'members enrolled at this vault',
+    options: {},
+    positionals: [],
+    async run(ctx) {
+      return withVault(ctx, false, (session) => {
+        const members = listMembers(session);
+        for (const m of members)
+          ctx.say(
+            `${m.id}\t${printable(m.name)}\t${m.custody ? 'custody copy here' : 'remote only'}\t${m.fingerprint ? `key ${m.fingerprint.slice(0, 16)}` : 'CARD DOES NOT MATCH THE JOURNAL'}`,
+          );
+        if (members.length === 0) ctx.say('no members yet: "breakglass member add CARD"');
+        return { members };
+      });
+    },
+  },
+];
