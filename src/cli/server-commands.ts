@@ -1,6 +1,7 @@
 /** `breakglass server` (run the journal server), `server token create|revoke` and `server device list|revoke` (its admin API). */
 import { readFileSync } from 'node:fs';
 import { BreakGlassError } from '../core/errors.js';
+import { printable } from '../core/text.js';
 import {
   DeviceListResponseSchema,
   DeviceSchema,
@@ -118,15 +119,19 @@ export const SERVER_COMMANDS: readonly Command[] = [
   },
   {
     words: ['server', 'token', 'create'],
-    usage: 'server token create --server URL --role admin|security|enroll [--ttl DURATION] [--label TEXT] --token-file ADMIN --out FILE',
-    summary: 'issue a server token (written to FILE, owner-only); enrolment tokens enrol one device, once',
-    options: { server: S, role: S, ttl: S, label: S, 'token-file': S, out: S },
+    usage:
+      'server token create --server URL --role admin|security|enroll [--journal JOURNAL] [--ttl DURATION] [--label TEXT] --token-file ADMIN --out FILE',
+    summary:
+      'issue a server token (written to FILE, owner-only); enrolment tokens enrol one device, once (--journal: that journal only, as enrolling a revoked device again needs)',
+    options: { server: S, role: S, journal: S, ttl: S, label: S, 'token-file': S, out: S },
     positionals: [],
     async run(ctx, v) {
       const role = need(v, 'role');
       if (!(TOKEN_ROLES as readonly string[]).includes(role)) {
         throw new BreakGlassError('BAD_ARGUMENTS', `--role must be one of ${TOKEN_ROLES.join(', ')}`);
       }
+      const journal = typeof v['journal'] === 'string' ? v['journal'] : undefined;
+      if (journal !== undefined && role !== 'enroll') throw new BreakGlassError('BAD_ARGUMENTS', '--journal goes with --role enroll only');
       const admin = readTokenFile(need(v, 'token-file'), 'the admin token');
       const ttl = typeof v['ttl'] === 'string' ? parseDuration(v['ttl']) : undefined;
       const out = need(v, 'out');
@@ -137,10 +142,13 @@ export const SERVER_COMMANDS: readonly Command[] = [
             role: role as TokenRole,
             ...(ttl !== undefined ? { ttlSeconds: ttl } : {}),
             ...(typeof v['label'] === 'string' ? { label: v['label'] } : {}),
+            ...(journal !== undefined ? { journal } : {}),
           },
         });
         file.write(`${res.token}\n`);
-        ctx.say(`${res.role} token ${res.id} written to ${out}${res.expiresAt ? `; expires ${formatMoment(res.expiresAt)}` : ''}`);
+        ctx.say(
+          `${res.role} token ${res.id}${journal !== undefined ? ` for journal ${journal}` : ''} written to ${out}${res.expiresAt ? `; expires ${formatMoment(res.expiresAt)}` : ''}`,
+        );
         return { id: res.id, role: res.role, expiresAt: res.expiresAt, out };
       });
     },
@@ -179,7 +187,7 @@ export const SERVER_COMMANDS: readonly Command[] = [
       if (res.devices.length === 0) ctx.say('no device is enrolled');
       for (const d of res.devices) {
         const state = d.revokedAt === null ? 'active' : `revoked ${formatMoment(d.revokedAt)}`;
-        ctx.say(`${d.id}  journal ${d.journal}  "${d.name}"  enrolled ${formatTime(d.enrolledAt)}  ${state}`);
+        ctx.say(`${d.id}  journal ${d.journal}  "${printable(d.name)}"  enrolled ${formatTime(d.enrolledAt)}  ${state}`);
       }
       return { devices: res.devices };
     },
@@ -198,7 +206,7 @@ export const SERVER_COMMANDS: readonly Command[] = [
       });
       ctx.say(`device ${res.id} (journal ${res.journal}) revoked ${formatMoment(res.revokedAt!)}; its credential is refused from now on`);
       ctx.say(
-        `to let that laptop sync again, give it a new enrolment token ("breakglass server token create --role enroll"); it runs "breakglass enroll --again"`,
+        `to let that laptop sync again, give it a new enrolment token for its journal ("breakglass server token create --role enroll --journal ${res.journal}"); it runs "breakglass enroll --again"`,
       );
       return { id: res.id, journal: res.journal, revokedAt: res.revokedAt };
     },

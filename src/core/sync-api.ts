@@ -99,6 +99,8 @@ export const TokenCreateRequestSchema = z.strictObject({
     .max(366 * 24 * 3600)
     .optional(),
   label: z.string().max(200).optional(),
+  /** An enrolment token for this journal only; enrolling a revoked journal again takes such a token. */
+  journal: JournalIdSchema.optional(),
 });
 export type TokenCreateRequest = z.infer<typeof TokenCreateRequestSchema>;
 

@@ -69,7 +69,10 @@ export async function requireDevice(request: FastifyRequest, storage: ServerStor
   const device = secret.startsWith(DEVICE_PREFIX) ? await storage.deviceByCredential(secretHash(secret)) : null;
   if (!device) throw new BreakGlassError('UNAUTHENTICATED', 'the device credential is not known to this server');
   if (device.revokedAt !== null) {
-    throw new BreakGlassError('UNAUTHENTICATED', `device ${device.id} has been revoked; security must enrol this journal again`);
+    throw new BreakGlassError(
+      'UNAUTHENTICATED',
+      `device ${device.id} has been revoked; the laptop syncs again once security gives it a new enrolment token (breakglass enroll --again)`,
+    );
   }
   if (device.journal !== journal) throw new BreakGlassError('WRONG_DEVICE', `device ${device.id} may write only its own journal`);
   return device;

@@ -145,12 +145,12 @@ describe.sequential('the settings view', () => {
     await expect
       .poll(() => page.getByRole('alert').innerText(), { timeout: 20_000 })
       .toBe(
-        `The journal server no longer accepts this device (its credential is unknown or revoked). Ask security to revoke this device on the server and give you a new enrolment token, then use "Enrol again" below. The server refused: device ${device} has been revoked; security must enrol this journal again (UNAUTHENTICATED)`,
+        `The journal server no longer accepts this device (its credential is unknown or revoked). Ask security to revoke this device on the server and give you a new enrolment token, then use "Enrol again" below. The server refused: device ${device} has been revoked; the laptop syncs again once security gives it a new enrolment token (breakglass enroll --again) (UNAUTHENTICATED)`,
       );
     expect(await page.getByText('Check that you pasted it whole').count()).toBe(0);
     expect(await fact('Journal entries here').innerText()).toBe(entriesBefore);
 
-    const { token } = await server.token('enroll');
+    const { token } = await server.token('enroll', 3_600_000, (await fact('Journal').innerText()).trim());
     await page.getByText('Enrol again', { exact: true }).first().click();
     await page.getByLabel('Token for enrolling again').fill(token);
     await page.getByRole('button', { name: 'Enrol again' }).click();

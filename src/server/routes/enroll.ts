@@ -75,10 +75,22 @@ export const enrollRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, 
       );
       if (!outcome.stored) {
         if (outcome.why === 'token-used') throw new BreakGlassError('TOKEN_USED', `enrolment token ${token.id} has been used`);
+        if (outcome.why === 'token-for-another-journal') {
+          throw new BreakGlassError(
+            'WRONG_DEVICE',
+            `enrolment token ${token.id} is for another journal than ${body.journal}; nothing was changed`,
+          );
+        }
+        if (outcome.why === 'token-not-bound') {
+          throw new BreakGlassError(
+            'WRONG_ROLE',
+            `journal ${body.journal} was enrolled before and its device revoked: enrolling it again takes a token issued for it ("breakglass server token create --role enroll --journal ${body.journal}"); nothing was changed`,
+          );
+        }
         if (outcome.why === 'genesis-differs') {
           throw new BreakGlassError(
             'ALREADY_EXISTS',
-            `journal ${body.journal} is enrolled already, with another genesis entry than this one`,
+            `journal ${body.journal} is enrolled already, with another genesis entry than this one: this is not that journal's vault`,
           );
         }
         throw new BreakGlassError(

@@ -55,11 +55,11 @@ export const journalRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app,
     async (request) => {
       const started = performance.now();
       const { id } = request.params as { id: string };
-      await requireDevice(request, storage, id);
+      const device = await requireDevice(request, storage, id);
       const body = request.body as UploadRequest;
       const batch = parseBatch(body.base, body.lines);
       const now = clock();
-      const { plan, journal } = await storage.ingest(id, body.base, body.lines.length, now, (snap) => {
+      const { plan, journal } = await storage.ingest(id, device.credentialHash, body.base, body.lines.length, now, (snap) => {
         const t = performance.now();
         const decided = decideIngest(snap, batch);
         metrics.verifySeconds.observe((performance.now() - t) / 1000);

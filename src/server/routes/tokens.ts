@@ -33,10 +33,13 @@ export const tokenRoutes: FastifyPluginAsync<RoutePluginOptions> = async (app, {
       const now = clock();
       await requireToken(request, storage, ['admin'], now);
       const body = request.body as TokenCreateRequest;
+      if (body.journal !== undefined && body.role !== 'enroll') {
+        throw new BreakGlassError('BAD_INPUT', `only an enrolment token is issued for one journal, not a ${body.role} token`);
+      }
       const ttl = body.ttlSeconds ?? DEFAULT_TTL_SECONDS[body.role];
       const { token, row } = newToken(body.role, now, ttl * 1000, body.label ?? '');
-      await storage.insertToken(row);
-      request.log.info({ token: row.id, role: row.role }, 'token issued');
+      await storage.insertToken(row, body.journal);
+      request.log.info({ token: row.id, role: row.role, journal: body.journal }, 'token issued');
       return reply.code(201).send({ id: row.id, token, role: row.role, expiresAt: row.expiresAt });
     },
   );

@@ -158,9 +158,10 @@ ${postgresAppendOnly('anchor_mismatches')}`,
   },
   {
     version: 3,
-    name: 'device revocation: a revoked credential is refused, and each revocation is kept as it was',
+    name: 'device revocation: a revoked credential is refused, each revocation is kept, and an enrolment token can be bound to one journal',
     sqlite: `
 ALTER TABLE devices ADD COLUMN revoked_at INTEGER;
+ALTER TABLE tokens ADD COLUMN journal TEXT;
 CREATE TABLE device_revocations (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   device TEXT NOT NULL REFERENCES devices(id),
@@ -173,6 +174,7 @@ CREATE TABLE device_revocations (
 ${sqliteAppendOnly('device_revocations', 'id = NEW.id')}`,
     postgres: `
 ALTER TABLE devices ADD COLUMN revoked_at BIGINT;
+ALTER TABLE tokens ADD COLUMN journal TEXT;
 CREATE TABLE device_revocations (
   id BIGSERIAL PRIMARY KEY,
   device TEXT NOT NULL REFERENCES devices(id),

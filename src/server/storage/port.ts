@@ -134,10 +134,16 @@ export interface Enrolment {
   readonly genesis: EntryRow;
 }
 
+/** The refusal of an upload whose credential stopped being its journal's device's after it was authenticated. */
+export const STALE_WRITER_MESSAGE = 'the device credential was revoked or replaced while this upload was on its way; nothing was stored';
+
 /** What an enrolment did: the device that now writes the journal, or why nothing was stored. */
 export type EnrolOutcome =
   | { readonly stored: 'new' | 'again'; readonly device: string }
-  | { readonly stored: false; readonly why: 'token-used' | 'journal-exists' | 'genesis-differs' };
+  | {
+      readonly stored: false;
+      readonly why: 'token-used' | 'journal-exists' | 'genesis-differs' | 'token-for-another-journal' | 'token-not-bound';
+    };
 
 /** The storage port of the server. */
 export interface ServerStorage {
@@ -150,7 +156,8 @@ export interface ServerStorage {
 
   /** Stores the first admin token unless one was ever bootstrapped; true when this call did it. */
   bootstrapAdmin(token: TokenRow): Promise<boolean>;
-  insertToken(token: TokenRow): Promise<void>;
+  /** Stores a token; an enrolment token given `journal` enrols that journal only (and only such a token enrols a revoked journal again). */
+  insertToken(token: TokenRow, journal?: string): Promise<void>;
   tokenByHash(hash: string): Promise<TokenRow | null>;
   /** Marks a token revoked; false when there is no such token. */
   revokeToken(id: string, at: number): Promise<boolean>;
@@ -171,8 +178,19 @@ export interface ServerStorage {
   journals(): Promise<JournalRow[]>;
   /** Stored entries of a journal with seq in [from, to). */
   entries(journal: string, from: number, to: number): Promise<EntryRow[]>;
-  /** Locks the journal, reads the window for `base` and `count`, and applies what `decide` answers. */
-  ingest(journal: string, base: number, count: number, now: number, decide: (s: JournalSnapshot) => IngestPlan): Promise<IngestOutcome>;
+  /**
+   * Locks the journal, checks in the same transaction that the credential with hash `writer` is
+   * still its device's (a revocation or re-enrolment committed since the request was authenticated
+   * refuses it: UNAUTHENTICATED), reads the window for `base` and `count`, and applies what `decide` answers.
+   */
+  ingest(
+    journal: string,
+    writer: string,
+    base: number,
+    count: number,
+    now: number,
+    decide: (s: JournalSnapshot) => IngestPlan,
+  ): Promise<IngestOutcome>;
 
   forks(journal: string): Promise<ForkRow[]>;
   rejections(journal: string): Promise<RejectionRow[]>;

@@ -1,7 +1,9 @@
 import pg from 'pg';
 import { SERVER_MIGRATIONS } from './migrations.js';
+import { BreakGlassError } from '../../core/errors.js';
 import {
   MAX_REJECTIONS_PER_JOURNAL,
+  STALE_WRITER_MESSAGE,
   findAnchorMismatches,
   ingestWindow,
   type AnchorMismatchRow,
@@ -109,13 +111,20 @@ export class PostgresStorage implements ServerStorage {
     });
   }
 
-  async insertToken(token: TokenRow): Promise<void> {
-    const c = await this.#pool.connect();
-    try {
-      await insertToken(c, token);
-    } finally {
-      c.release();
+  async insertToken(token: TokenRow, journal?: string): Promise<void> {
+    if (journal === undefined) {
+      const c = await this.#pool.connect();
+      try {
+        await insertToken(c, token);
+      } finally {
+        c.release();
+      }
+      return;
     }
+    await this.#tx(async (c) => {
+      await insertToken(c, token);
+      await c.query('UPDATE tokens SET journal = $1 WHERE id = $2', [journal, token.id]);
+    });
   }
 
   async tokenByHash(hash: string): Promise<TokenRow | null> {
@@ -134,15 +143,22 @@ export class PostgresStorage implements ServerStorage {
     try {
       return await this.#tx(async (c): Promise<EnrolOutcome> => {
         const d = e.device;
+        const bound = (((await c.query('SELECT * FROM tokens WHERE id = $1', [e.tokenId])).rows[0] as Row | undefined)?.['journal'] ??
+          null) as string | null;
+        if (bound !== null && bound !== d.journal) return { stored: false, why: 'token-for-another-journal' };
         // The device row locked: a revocation or a second enrolment of this journal waits for this one.
         const held = (await c.query('SELECT * FROM devices WHERE journal = $1 FOR UPDATE', [d.journal])).rows[0] as Row | undefined;
         if (held) {
           const device = rowToDevice(held);
-          if (device.revokedAt === null) return { stored: false, why: 'journal-exists' };
           const genesis = (await c.query('SELECT hash FROM entries WHERE journal = $1 AND seq = 0', [d.journal])).rows[0] as {
             hash: string;
           };
+          // A token spent meanwhile says so first; then what no new token would change.
+          const spent = await c.query('SELECT 1 FROM tokens WHERE id = $1 AND used_at IS NOT NULL', [e.tokenId]);
+          if (spent.rowCount) return { stored: false, why: 'token-used' };
           if (genesis.hash !== e.genesis.hash) return { stored: false, why: 'genesis-differs' };
+          if (device.revokedAt === null) return { stored: false, why: 'journal-exists' };
+          if (bound === null) return { stored: false, why: 'token-not-bound' };
           if (!(await useToken(c))) return { stored: false, why: 'token-used' };
           await c.query(
             'UPDATE devices SET name = $1, credential_hash = $2, token_id = $3, enrolled_at = $4, revoked_at = NULL WHERE id = $5',
@@ -216,6 +232,7 @@ export class PostgresStorage implements ServerStorage {
 
   async ingest(
     journal: string,
+    writer: string,
     base: number,
     count: number,
     now: number,
@@ -224,6 +241,12 @@ export class PostgresStorage implements ServerStorage {
     return this.#tx(async (c) => {
       const locked = await c.query('SELECT * FROM journals WHERE id = $1 FOR UPDATE', [journal]);
       if (!locked.rows[0]) throw new Error(`ingest into unknown journal ${journal}`);
+      // FOR SHARE: a revocation or re-enrolment (FOR UPDATE on this row) waits for this upload, or this upload for it.
+      const live = await c.query('SELECT 1 FROM devices WHERE journal = $1 AND credential_hash = $2 AND revoked_at IS NULL FOR SHARE', [
+        journal,
+        writer,
+      ]);
+      if (!live.rowCount) throw new BreakGlassError('UNAUTHENTICATED', STALE_WRITER_MESSAGE);
       const current = rowToJournal(locked.rows[0] as Row);
       const { from, to } = ingestWindow(current.size, base, count);
       const window = await c.query('SELECT * FROM entries WHERE journal = $1 AND seq >= $2 AND seq < $3 ORDER BY seq', [journal, from, to]);

@@ -2,8 +2,10 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SERVER_MIGRATIONS } from './migrations.js';
+import { BreakGlassError } from '../../core/errors.js';
 import {
   MAX_REJECTIONS_PER_JOURNAL,
+  STALE_WRITER_MESSAGE,
   findAnchorMismatches,
   ingestWindow,
   type AnchorMismatchRow,
@@ -91,8 +93,13 @@ export class SqliteStorage implements ServerStorage {
       .immediate();
   }
 
-  async insertToken(token: TokenRow): Promise<void> {
-    this.#insertToken(token);
+  async insertToken(token: TokenRow, journal?: string): Promise<void> {
+    this.#db
+      .transaction(() => {
+        this.#insertToken(token);
+        if (journal !== undefined) this.#db.prepare('UPDATE tokens SET journal = ? WHERE id = ?').run(journal, token.id);
+      })
+      .immediate();
   }
 
   #insertToken(t: TokenRow): void {
@@ -116,12 +123,19 @@ export class SqliteStorage implements ServerStorage {
     return db
       .transaction((): EnrolOutcome => {
         const d = e.device;
+        const bound = ((db.prepare('SELECT * FROM tokens WHERE id = ?').get(e.tokenId) as Row | undefined)?.['journal'] ?? null) as
+          string | null;
+        if (bound !== null && bound !== d.journal) return { stored: false, why: 'token-for-another-journal' };
         const held = db.prepare('SELECT * FROM devices WHERE journal = ?').get(d.journal) as Row | undefined;
         if (held) {
           const device = rowToDevice(held);
-          if (device.revokedAt === null) return { stored: false, why: 'journal-exists' };
           const genesis = db.prepare('SELECT hash FROM entries WHERE journal = ? AND seq = 0').get(d.journal) as { hash: string };
+          // A token spent meanwhile says so first; then what no new token would change.
+          const spent = db.prepare('SELECT 1 FROM tokens WHERE id = ? AND used_at IS NOT NULL').get(e.tokenId);
+          if (spent) return { stored: false, why: 'token-used' };
           if (genesis.hash !== e.genesis.hash) return { stored: false, why: 'genesis-differs' };
+          if (device.revokedAt === null) return { stored: false, why: 'journal-exists' };
+          if (bound === null) return { stored: false, why: 'token-not-bound' };
           if (!this.#useToken(e.tokenId, now)) return { stored: false, why: 'token-used' };
           db.prepare('UPDATE devices SET name = ?, credential_hash = ?, token_id = ?, enrolled_at = ?, revoked_at = NULL WHERE id = ?').run(
             d.name,
@@ -211,6 +225,7 @@ export class SqliteStorage implements ServerStorage {
 
   async ingest(
     journal: string,
+    writer: string,
     base: number,
     count: number,
     now: number,
@@ -222,6 +237,10 @@ export class SqliteStorage implements ServerStorage {
       .transaction((): IngestOutcome => {
         const row = db.prepare('SELECT * FROM journals WHERE id = ?').get(journal) as Row | undefined;
         if (!row) throw new Error(`ingest into unknown journal ${journal}`);
+        const live = db
+          .prepare('SELECT 1 FROM devices WHERE journal = ? AND credential_hash = ? AND revoked_at IS NULL')
+          .get(journal, writer);
+        if (!live) throw new BreakGlassError('UNAUTHENTICATED', STALE_WRITER_MESSAGE);
         const current = rowToJournal(row);
         const { from, to } = ingestWindow(current.size, base, count);
         const plan = decide({ journal: current, window: this.#entries(journal, from, to) });

@@ -164,11 +164,32 @@ describe.each(STORAGE_KINDS)('journal server on %s', (kind) => {
     const refused = await upload(credential, journal, 5, journal.lines.slice(5));
     expect(codeOf(refused)).toEqual([401, 'UNAUTHENTICATED']);
     expect((refused.body['error'] as { message: string }).message).toBe(
-      `device ${device} has been revoked; security must enrol this journal again`,
+      `device ${device} has been revoked; the laptop syncs again once security gives it a new enrolment token (breakglass enroll --again)`,
     );
     expect((await server.storage.journal(journal.id))!.size).toBe(5);
 
-    const { token } = await server.token('enroll');
+    const unbound = await server.token('enroll');
+    const genesisBody = { journal: journal.id, genesis: journal.lines[0], name: 'taken over' };
+    const notBound = await server.request('POST', '/api/v1/enroll', { auth: unbound.token, body: genesisBody });
+    expect(codeOf(notBound)).toEqual([403, 'WRONG_ROLE']);
+    expect((notBound.body['error'] as { message: string }).message).toContain(`--role enroll --journal ${journal.id}`);
+    const other = newJournal();
+    const forOther = await server.token('enroll', 3_600_000, other.id);
+    expect(codeOf(await server.request('POST', '/api/v1/enroll', { auth: forOther.token, body: genesisBody }))).toEqual([
+      403,
+      'WRONG_DEVICE',
+    ]);
+    // Neither refusal spent its token: the unbound one still enrols a new journal.
+    expect(
+      (
+        await server.request('POST', '/api/v1/enroll', {
+          auth: unbound.token,
+          body: { journal: other.id, genesis: other.lines[0], name: 'new' },
+        })
+      ).status,
+    ).toBe(201);
+    expect((await server.storage.deviceByCredential(secretHash(credential)))!.revokedAt).not.toBeNull();
+    const { token } = await server.token('enroll', 3_600_000, journal.id);
     const again = await server.request('POST', '/api/v1/enroll', {
       auth: token,
       body: { journal: journal.id, genesis: journal.lines[0], name: 'vault laptop, again' },

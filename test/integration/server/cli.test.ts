@@ -50,7 +50,7 @@ describe.each(STORAGE_KINDS)('enroll and sync every machine, server on %s', (kin
     world?.cleanup();
   });
 
-  async function enrolToken(name: string): Promise<string> {
+  async function enrolToken(name: string, journal?: string): Promise<string> {
     const file = join(world.root, `${name}.enroll`);
     expectStatus(
       await world.vault.run([
@@ -63,6 +63,7 @@ describe.each(STORAGE_KINDS)('enroll and sync every machine, server on %s', (kin
         'enroll',
         '--ttl',
         '1h',
+        ...(journal ? ['--journal', journal] : []),
         '--token-file',
         adminTokenFile,
         '--out',
@@ -141,7 +142,13 @@ describe.each(STORAGE_KINDS)('enroll and sync every machine, server on %s', (kin
 
     const refused = await m.run(['--json', 'sync']);
     expect([refused.status, refused.json<{ error: { code: string } }>().error.code]).toEqual([3, 'UNAUTHENTICATED']);
-    const token = await enrolToken('bob-again');
+    const unbound = await enrolToken('bob-unbound');
+    const notBound = await m.run(['--json', 'enroll', '--again', '--token-file', unbound]);
+    expect(notBound.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'WRONG_ROLE',
+      message: expect.stringContaining(`breakglass server token create --role enroll --journal ${journal}`),
+    });
+    const token = await enrolToken('bob-again', journal);
     const plain = await m.run(['--json', 'enroll', '--server', server.url, '--token-file', token]);
     expect(plain.json<{ error: { code: string; message: string } }>().error).toMatchObject({
       code: 'ALREADY_EXISTS',

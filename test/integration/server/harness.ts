@@ -61,7 +61,7 @@ export interface TestServer {
   /** The clock the server reads; tests move it. */
   now: number;
   /** Issues a token of `role` directly in storage (as the admin API would). */
-  token(role: TokenRole, ttlMs?: number | null): Promise<{ id: string; token: string }>;
+  token(role: TokenRole, ttlMs?: number | null, journal?: string): Promise<{ id: string; token: string }>;
   request(method: string, path: string, options?: { auth?: string; body?: unknown; raw?: string; type?: string }): Promise<HttpResult>;
   close(): Promise<void>;
 }
@@ -91,9 +91,9 @@ export async function startServer(storage: ServerStorage, options: { key?: Signi
     url,
     key,
     storage,
-    async token(role: TokenRole, ttlMs: number | null = 3_600_000) {
+    async token(role: TokenRole, ttlMs: number | null = 3_600_000, journal?: string) {
       const t = newToken(role, server.now, ttlMs);
-      await storage.insertToken(t.row);
+      await storage.insertToken(t.row, journal);
       return { id: t.row.id, token: t.token };
     },
     async request(method: string, path: string, o: { auth?: string; body?: unknown; raw?: string; type?: string } = {}) {

@@ -113,7 +113,7 @@ describe.each(STORAGE_KINDS)('server storage on %s', (kind) => {
     const id = `d-${journal.id.slice(2)}`;
     const attempt = async (genesisLine: string, credentialHash: string, tokenId?: string) => {
       const t = newToken('enroll', Date.now(), 60_000);
-      if (!tokenId) await storage.insertToken(t.row);
+      if (!tokenId) await storage.insertToken(t.row, journal.id);
       const token = tokenId ?? t.row.id;
       return storage.enrol(
         {
@@ -140,11 +140,37 @@ describe.each(STORAGE_KINDS)('server storage on %s', (kind) => {
     expect(await storage.deviceByCredential(`h-${journal.id}`)).toMatchObject({ id, revokedAt: 10 });
     const other = newJournal();
     expect(await attempt(other.lines[0]!, 'h-new')).toEqual({ stored: false, why: 'genesis-differs' });
+    // Only a token issued for this journal enrols it again, and a refused token is not spent.
+    const unbound = newToken('enroll', Date.now(), 60_000);
+    await storage.insertToken(unbound.row);
+    expect(await attempt(journal.lines[0]!, 'h-new', unbound.row.id)).toEqual({ stored: false, why: 'token-not-bound' });
+    const elsewhere = newToken('enroll', Date.now(), 60_000);
+    await storage.insertToken(elsewhere.row, other.id);
+    expect(await attempt(journal.lines[0]!, 'h-new', elsewhere.row.id)).toEqual({ stored: false, why: 'token-for-another-journal' });
+    expect((await storage.tokenByHash(unbound.row.hash))!.usedAt).toBeNull();
     expect(await attempt(journal.lines[0]!, 'h-new')).toEqual({ stored: 'again', device: id });
     expect(await storage.deviceByCredential(`h-${journal.id}`)).toBeNull();
     expect(await storage.deviceByCredential('h-new')).toMatchObject({ id, journal: journal.id, name: 'again', revokedAt: null });
     expect((await storage.journal(journal.id))!.size).toBe(1);
     expect(await storage.devices()).toHaveLength(1);
+  });
+
+  it('refuses, inside its transaction, an upload whose credential was revoked or replaced after it was authenticated', async () => {
+    const storage = await storages.make(kind);
+    const { journal } = await enrolOne(storage);
+    journal.commit(1);
+    const rows = journal.lines.slice(1).map((l, i) => rowOf(l, i + 1, journal.genesisKey));
+    const append = () => ({ kind: 'append' as const, entries: rows, flags: [], anchors: [] });
+    await storage.revokeDevice(`d-${journal.id.slice(2)}`, 10);
+    await expect(storage.ingest(journal.id, `h-${journal.id}`, 1, rows.length, 11, append)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: 'the device credential was revoked or replaced while this upload was on its way; nothing was stored',
+    });
+    expect((await storage.journal(journal.id))!.size).toBe(1);
+    await expect(storage.ingest(journal.id, 'h-never-issued', 1, rows.length, 11, append)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    expect((await storage.entries(journal.id, 0, 10)).length).toBe(1);
   });
 
   it('bootstraps the admin token exactly once', async () => {
@@ -171,7 +197,7 @@ describe.each(STORAGE_KINDS)('server storage on %s', (kind) => {
     const { journal } = await enrolOne(storage);
     const rejection = { base: 1, lineCount: 1, seq: 1, code: 'TAMPER', message: 'm', evidence: 'x', truncated: false };
     for (let i = 0; i < MAX_REJECTIONS_PER_JOURNAL + 5; i++) {
-      const out = await storage.ingest(journal.id, 1, 1, i, () => ({ kind: 'reject', rejection }));
+      const out = await storage.ingest(journal.id, `h-${journal.id}`, 1, 1, i, () => ({ kind: 'reject', rejection }));
       expect(out.plan.kind).toBe('reject');
     }
     expect((await storage.rejections(journal.id)).length).toBe(MAX_REJECTIONS_PER_JOURNAL);
@@ -183,13 +209,13 @@ describe.each(STORAGE_KINDS)('server storage on %s', (kind) => {
     const { journal } = await enrolOne(storage);
     const lines = journal.commit(2);
     await expect(
-      storage.ingest(journal.id, 1, lines.length, 5, () => {
+      storage.ingest(journal.id, `h-${journal.id}`, 1, lines.length, 5, () => {
         throw new Error('decision failed');
       }),
     ).rejects.toThrow('decision failed');
     expect((await storage.journal(journal.id))!.size).toBe(1);
     const rows = lines.map((l, i) => rowOf(l, 1 + i, journal.genesisKey));
-    const out = await storage.ingest(journal.id, 1, lines.length, 5, (snap) => {
+    const out = await storage.ingest(journal.id, `h-${journal.id}`, 1, lines.length, 5, (snap) => {
       expect(snap.journal.size).toBe(1);
       expect(snap.window.map((r) => r.seq)).toEqual([0]);
       return { kind: 'append', entries: rows, flags: [{ seq: 2, code: 'CLOCK_ANOMALY', message: 'x' }], anchors: [] };
@@ -197,7 +223,7 @@ describe.each(STORAGE_KINDS)('server storage on %s', (kind) => {
     expect(out.journal).toMatchObject({ size: 4, head: rows[2]!.hash, lastSyncAt: 5 });
     expect(await storage.flags(journal.id)).toEqual([{ seq: 2, code: 'CLOCK_ANOMALY', message: 'x' }]);
     await expect(
-      storage.ingest(journal.id, 1, 1, 6, () => ({ kind: 'append', entries: [rows[0]!], flags: [], anchors: [] })),
+      storage.ingest(journal.id, `h-${journal.id}`, 1, 1, 6, () => ({ kind: 'append', entries: [rows[0]!], flags: [], anchors: [] })),
     ).rejects.toThrow();
     expect((await storage.entries(journal.id, 0, 10)).map((r) => r.seq)).toEqual([0, 1, 2, 3]);
   });
