@@ -197,7 +197,11 @@ describe.sequential('the break-glass story in the app', () => {
         // A request code where an approval belongs is refused with a sentence, and changes nothing.
         await a.getByLabel('Approval code (or the file, below)').fill(requestCode);
         await a.getByRole('button', { name: 'Import the approval' }).click();
-        await expect.poll(() => a.getByRole('alert').innerText(), { timeout: 20_000 }).toContain('does not start with BGV1-APPROVAL:');
+        await expect
+          .poll(() => a.getByRole('alert').innerText(), { timeout: 20_000 })
+          .toMatch(
+            /^That is not the code or file this step takes\. This is a request bundle for bob \(request req-\w+\), not an approval; take it to bob's laptop .* \(FOREIGN_INPUT\)$/,
+          );
         expect(await a.getByText('1 of 2 approvals').count()).toBe(1);
         await a.getByLabel('Approval code (or the file, below)').fill(approvalCode);
       }
