@@ -99,16 +99,29 @@ export async function enrolDevice(
     }),
   );
   if (input.expectServerKey !== undefined && res.serverKey !== input.expectServerKey) {
-    throw new BreakGlassError('BAD_RECEIPT', 'the server answered with another key than the one expected (--server-key)');
+    throw new BreakGlassError(
+      'BAD_RECEIPT',
+      input.lines
+        ? 'the server answered with another key than the one this vault pinned; nothing was recorded here'
+        : 'the server answered with another key than the one expected (--server-key)',
+    );
   }
   const lines = input.lines ?? [input.genesisLine];
   const size = res.receipt.body.size;
-  if (size > lines.length) {
+  // A re-enrolment's receipt is for what the server holds: this copy of the vault must lead to it.
+  // If not, the server enrolled the device again all the same, with a credential nobody holds now.
+  const diverged = (why: string): never => {
     throw new BreakGlassError(
       'SYNC_CONFLICT',
-      `the server holds ${size} entries of journal ${input.journal} and this vault only ${lines.length}: is this an older copy of the vault folder? Nothing was recorded here; tell security`,
-      { serverSize: size, localSize: lines.length },
+      `${why}: is this an older copy of the vault folder, restored and used? The server enrolled device ${res.device} again, but nothing was recorded here: tell security, who must revoke that device again and compare this vault's export with what the server holds`,
+      { serverSize: size, localSize: lines.length, device: res.device },
     );
+  };
+  // Signed by the pinned key, for this journal, before anything it says is believed (no head checked yet).
+  verifyReceipt(res.receipt, { serverKey: res.serverKey, journal: input.journal, size: Math.max(size, 1), lines: [] });
+  if (size > lines.length) diverged(`the server holds ${size} entries of journal ${input.journal} and this vault only ${lines.length}`);
+  if (input.lines && size > 1 && lineHash(lines[size - 1]!) !== res.receipt.body.head) {
+    diverged(`the server's entry ${size - 1} of journal ${input.journal} is not this vault's`);
   }
   verifyReceipt(res.receipt, { serverKey: res.serverKey, journal: input.journal, size: Math.max(size, 1), lines });
   return { device: res.device, credential: res.credential, serverKey: res.serverKey, receipt: res.receipt };

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RECEIPT_TAG, type Receipt } from '../../../src/core/sync-api.js';
 import { verifyDocument } from '../../../src/crypto/index.js';
 import { exportLine } from '../../../src/journal/index.js';
+import { enrolDevice } from '../../../src/sync/index.js';
 import { LATEST_SERVER_SCHEMA, MAX_EVIDENCE_CHARS, secretHash, type ServerStorage } from '../../../src/server/index.js';
 import { newJournal, type TestJournal } from './fixtures.js';
 import { STORAGE_KINDS, startServer, useStorages, type TestServer } from './harness.js';
@@ -207,6 +208,37 @@ describe.each(STORAGE_KINDS)('journal server on %s', (kind) => {
       body: { journal: journal.id, genesis: journal.lines[0], name: 'x' },
     });
     expect(codeOf(reused)).toEqual([401, 'TOKEN_USED']);
+  });
+
+  it('a vault enrolling again from a copy that does not lead to what the server holds is told so (SYNC_CONFLICT), not that the server misreports', async () => {
+    const { journal, credential } = await enrolled();
+    const copy = journal.fork(); // the vault folder as a backup held it
+    journal.commit(3);
+    copy.commit(5); // ... restored and used, past the length the server holds
+    expect((await upload(credential, journal, 1, journal.lines.slice(1))).status).toBe(200);
+    const device = (await server.storage.deviceByCredential(secretHash(credential)))!.id;
+    const admin = await server.token('admin');
+    const again = async (lines: readonly string[]) => {
+      const { token } = await server.token('enroll', 3_600_000, journal.id);
+      expect((await server.request('DELETE', `/api/v1/devices/${device}`, { auth: admin.token })).status).toBe(200);
+      const input = { token, journal: journal.id, genesisLine: lines[0]!, name: 'again', expectServerKey: server.key.publicKey, lines };
+      return enrolDevice({ server: server.url }, input, { attempts: 1 }).then(
+        () => null,
+        (err: { code: string; message: string }) => ({ code: err.code, message: err.message }),
+      );
+    };
+    const tail = 'is this an older copy of the vault folder, restored and used\\? The server enrolled device';
+    expect(await again(copy.lines)).toEqual({
+      code: 'SYNC_CONFLICT',
+      message: expect.stringMatching(
+        new RegExp(`^the server's entry 4 of journal ${journal.id} is not this vault's: ${tail} ${device} again`),
+      ),
+    });
+    expect(await again(journal.lines.slice(0, 2))).toEqual({
+      code: 'SYNC_CONFLICT',
+      message: expect.stringMatching(new RegExp(`^the server holds 5 entries of journal ${journal.id} and this vault only 2: ${tail}`)),
+    });
+    expect(await again(journal.lines)).toBeNull();
   });
 
   it('stores verified batches entry for entry, with a receipt for each', async () => {
