@@ -299,8 +299,10 @@ function cliTarget(): FuzzTarget<string[]> {
     if (line.kind === 'version') return canonicalize({ globals: { ...line.globals }, version: line.version });
     for (const [name, value] of Object.entries(line.values)) {
       const declared = line.command.options[name];
-      if (!declared || typeof value !== (declared.type === 'string' ? 'string' : 'boolean'))
-        throw new Error(`parsed an undeclared or mistyped option --${name}`);
+      const typed = (v: unknown): boolean => typeof v === (declared?.type === 'string' ? 'string' : 'boolean');
+      // A repeatable option's values come as a list, each of the declared type.
+      const ok = declared?.multiple ? Array.isArray(value) && value.length > 0 && value.every(typed) : typed(value);
+      if (!declared || !ok) throw new Error(`parsed an undeclared or mistyped option --${name}`);
     }
     return canonicalize({
       globals: { ...line.globals },
@@ -324,7 +326,7 @@ function cliTarget(): FuzzTarget<string[]> {
         status?: number;
         version?: string;
         command?: string[];
-        values?: Record<string, string | boolean>;
+        values?: Record<string, string | boolean | string[]>;
         positionals?: string[];
       };
       const globals = Object.entries(m.globals).flatMap(([k, v]) =>
@@ -340,8 +342,9 @@ function cliTarget(): FuzzTarget<string[]> {
           ...(usageOf ? [...usageOf.words, '--help'] : group ? [group, '--help'] : m.status === 0 ? ['--help'] : []),
         ];
       }
+      // A repeatable option's list becomes the option once per value, in order.
       const options = Object.entries(m.values!).flatMap(([k, v]) =>
-        v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}=${v}`] : [],
+        v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}=${v}`] : Array.isArray(v) ? v.map((x) => `--${k}=${x}`) : [],
       );
       return [...globals, ...m.command!, ...options, ...(m.positionals!.length > 0 ? ['--', ...m.positionals!] : [])];
     },
