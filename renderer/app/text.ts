@@ -159,6 +159,7 @@ export const T = {
       fork: ' a DIFFERENT entry at a position this laptop saw: the journal forked; do not approve',
     },
     vaultsWord: "(the vault's word, not signed by the requester)",
+    notForThisLaptop: 'This request is not for anyone whose keys are on this laptop; nothing was shown to approve.',
     notHere: (holder: string) => `This request is for ${holder}: approve it on ${holder}'s own laptop; nothing was signed here.`,
   },
   unsealed: {

@@ -13,7 +13,15 @@ import {
   type RequestView,
 } from '../core/ipc.js';
 import { credentialPolicy } from '../core/policy.js';
-import { acceptApproval, approveBundle, approveInPerson, readApproval, readBundle, witnessView } from './approvals.js';
+import {
+  acceptApproval,
+  approveBundle,
+  assertBundleHolderHere,
+  approveInPerson,
+  readApproval,
+  readBundle,
+  witnessView,
+} from './approvals.js';
 import { encodeTextCode } from './codes.js';
 import { checkShare, completeDrill, startDrill } from './drill.js';
 import { exportJournal, journalEntries, verifyJournal } from './journal.js';
@@ -171,7 +179,9 @@ const HANDLERS: { [C in IpcChannel]: Handler<C> } = {
     }),
   'holder.read': (ctx, { code }) => {
     const bundle = readBundle(code);
-    return withSession(ctx, false, (s) => {
+    return withSession(ctx, false, async (s) => {
+      // A bundle for a holder whose keys are elsewhere is refused before anything is shown to approve.
+      await assertBundleHolderHere(s, bundle);
       const w = witnessView(s, bundle);
       return {
         body: bundle.request,

@@ -307,12 +307,12 @@ describe.sequential('every refusal in the app shows its sentence and changes not
     const c = carol.page;
     const before = await look(carol);
     await showRequest(c, bundleBobR1);
-    await approveShown(c, 'bob', PASSPHRASES['carol']!);
-    // The vault refuses it before using the passphrase, saying whose laptop it goes to.
+    // Refused as it is read, before any screen or passphrase field, saying whose laptop it goes to.
     await expectAlert(
       c,
-      /^This request is for bob: approve it on bob's own laptop; nothing was signed here\. This bundle is for bob; this machine holds keys for carol; .* \(FOREIGN_INPUT\)$/,
+      /^This request is not for anyone whose keys are on this laptop; nothing was shown to approve\. This bundle is for bob; this machine holds keys for carol; .* \(FOREIGN_INPUT\)$/,
     );
+    expect(await c.getByLabel('Passphrase of bob').count()).toBe(0);
     expect(await c.getByLabel('Text code').count()).toBe(0);
     await expectNothingChanged(carol, before);
   }, 60_000);

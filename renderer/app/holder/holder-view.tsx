@@ -42,7 +42,12 @@ export function HolderView(): ReactNode {
       setFacts(null);
       return setError(T.codeInput.empty);
     }
-    setFacts(await run(() => call('holder.read', { code })));
+    setFacts(
+      await run(
+        () => call('holder.read', { code }),
+        (err) => errorSentence(err, err.code === 'FOREIGN_INPUT' ? T.holder.notForThisLaptop : undefined),
+      ),
+    );
   };
   const approve = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
