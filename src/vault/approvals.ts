@@ -329,7 +329,10 @@ export async function approveInPerson(
   // The holder's own key in the split the request signed, as their own laptop would check it.
   assertOwnKeys(request, holder, enrolledMember(session, holder).card);
   // Keys a caller unlocked earlier are checked by acceptApproval: the signature must verify under the card.
-  const keys = typeof unlock === 'function' ? await unlockInPerson(session, holder, unlock, `approve request ${requestId}`) : unlock;
+  const keys =
+    typeof unlock === 'function'
+      ? await unlockInPerson(session, holder, unlock, `approve request ${requestId}`, { credential: row.credential_id, request: requestId })
+      : unlock;
   const token = makeApproval(keys, {
     request,
     requestHash: row.hash,

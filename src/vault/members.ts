@@ -316,9 +316,16 @@ export function enrolledMember(session: VaultSession, id: string): { card: Membe
 
 /**
  * Unlocks an enrolled member's custody copy with their passphrase, at the vault laptop. A wrong
- * passphrase is journaled before it is reported.
+ * passphrase is journaled before it is reported, about `about` when the step has one (the
+ * credential and request an approval or review is for, so an auditor finds it with its activation).
  */
-export async function unlockInPerson(session: VaultSession, id: string, passphrase: PassphraseSource, action: string): Promise<MemberKeys> {
+export async function unlockInPerson(
+  session: VaultSession,
+  id: string,
+  passphrase: PassphraseSource,
+  action: string,
+  about?: { readonly credential: string; readonly request: string },
+): Promise<MemberKeys> {
   const { card, custody } = enrolledMember(session, id);
   if (!custody) {
     throw new BreakGlassError(
@@ -327,7 +334,9 @@ export async function unlockInPerson(session: VaultSession, id: string, passphra
     );
   }
   return unwrapWithTries(card, custody.wrapped, passphrase, `${card.name} (${id}) passphrase to ${action}`, (err) =>
-    journalOnly(session, err, id, id, { action }),
+    about
+      ? journalOnly(session, err, id, about.credential, { action, request: about.request })
+      : journalOnly(session, err, id, id, { action }),
   );
 }
 

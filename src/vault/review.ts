@@ -67,7 +67,10 @@ export async function signReview(
       `an earlier review of ${cred.id} sealed a rotated secret for reseal; a new review must give the rotated secret again (--rotated-secret-file)`,
     );
   }
-  const keys = await unlockInPerson(session, input.reviewer, passphrase, `sign the review of ${cred.id}`);
+  const keys = await unlockInPerson(session, input.reviewer, passphrase, `sign the review of ${cred.id}`, {
+    credential: cred.id,
+    request: row.id,
+  });
   const now = Date.now();
   const rotatedEnvelope = input.rotatedSecret
     ? // The rotated secret goes to the split the approvers of this activation consented to, sealed

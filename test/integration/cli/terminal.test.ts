@@ -137,7 +137,8 @@ describe('typing at a terminal', () => {
     expectNoSecret(alice.screen, [PASSPHRASES['alice']!, 'not-alices-passphrase'], 'the terminal');
     const refusals = journal(world.vault.vault).filter((e) => e.kind === 'access.refused');
     expect(refusals.length - refusalsBefore).toBe(1);
-    expect(refusals.at(-1)!.data).toMatchObject({ code: 'WRONG_PASSPHRASE' });
+    // About the credential and request it was for, so an auditor finds it with its activation.
+    expect(refusals.at(-1)!).toMatchObject({ actor: 'alice', subject: 'prod-db-root', data: { code: 'WRONG_PASSPHRASE', request: id.id } });
 
     // Three wrong tries end the command: WRONG_PASSPHRASE (exit 3), each try journaled.
     const carolBefore = journal(world.vault.vault).filter((e) => e.kind === 'access.refused').length;
