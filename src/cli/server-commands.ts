@@ -1,5 +1,6 @@
 /** `breakglass server` (run the journal server), `server token create|revoke` and `server device list|revoke` (its admin API). */
 import { readFileSync } from 'node:fs';
+import type { ZodType } from 'zod';
 import { BreakGlassError } from '../core/errors.js';
 import { printable } from '../core/text.js';
 import {
@@ -10,7 +11,7 @@ import {
   TokenRevokeResponseSchema,
   type TokenRole,
 } from '../core/sync-api.js';
-import { isServerToken, TOKEN_RULE } from '../core/sync-input.js';
+import { isServerToken, parseServerAddress, TOKEN_RULE } from '../core/sync-input.js';
 import { callServer } from '../sync/index.js';
 import type { Command, Values } from './commands.js';
 import { formatMoment, formatTime } from './format.js';
@@ -22,6 +23,23 @@ function need(v: Values, name: string): string {
   const value = v[name];
   if (typeof value !== 'string' || value === '') throw new BreakGlassError('BAD_ARGUMENTS', `--${name} is required`);
   return value;
+}
+
+/** --server as its origin: the one address rule of src/core (https, or http to this machine only), said about the flag. */
+export function serverUrl(text: string): string {
+  const parsed = parseServerAddress(text);
+  if (!parsed.ok) throw new BreakGlassError('BAD_ARGUMENTS', `--server: ${parsed.problem}`);
+  return parsed.origin;
+}
+
+/**
+ * One call of the server's admin API with the token in --token-file (`what` says which token it
+ * must be): the address checked by the one rule before the token is read or sent.
+ */
+function callWithToken<T>(v: Values, what: string, method: 'GET' | 'DELETE', path: string, schema: ZodType<T>): Promise<T> {
+  const server = serverUrl(need(v, 'server'));
+  const token = readTokenFile(need(v, 'token-file'), what);
+  return callServer({ server }, method, path, schema, { auth: token });
 }
 
 /** A token or credential read from a file (never argv): one line, surrounding whitespace dropped. */
@@ -132,11 +150,13 @@ export const SERVER_COMMANDS: readonly Command[] = [
       }
       const journal = typeof v['journal'] === 'string' ? v['journal'] : undefined;
       if (journal !== undefined && role !== 'enroll') throw new BreakGlassError('BAD_ARGUMENTS', '--journal goes with --role enroll only');
+      // Checked before the output file is reserved, so a refused address leaves nothing behind.
+      const server = serverUrl(need(v, 'server'));
       const admin = readTokenFile(need(v, 'token-file'), 'the admin token');
       const ttl = typeof v['ttl'] === 'string' ? parseDuration(v['ttl']) : undefined;
       const out = need(v, 'out');
       return withNewFile(out, async (file) => {
-        const res = await callServer({ server: need(v, 'server') }, 'POST', '/api/v1/tokens', TokenCreateResponseSchema, {
+        const res = await callServer({ server }, 'POST', '/api/v1/tokens', TokenCreateResponseSchema, {
           auth: admin,
           body: {
             role: role as TokenRole,
@@ -160,16 +180,13 @@ export const SERVER_COMMANDS: readonly Command[] = [
     options: { server: S, id: S, 'token-file': S },
     positionals: [],
     async run(ctx, v) {
-      const admin = readTokenFile(need(v, 'token-file'), 'the admin token');
       const id = need(v, 'id');
-      const res = await callServer(
-        { server: need(v, 'server') },
+      const res = await callWithToken(
+        v,
+        'the admin token',
         'DELETE',
         `/api/v1/tokens/${encodeURIComponent(id)}`,
         TokenRevokeResponseSchema,
-        {
-          auth: admin,
-        },
       );
       ctx.say(`token ${res.id} revoked`);
       return { id: res.id, revokedAt: res.revokedAt };
@@ -182,8 +199,7 @@ export const SERVER_COMMANDS: readonly Command[] = [
     options: { server: S, 'token-file': S },
     positionals: [],
     async run(ctx, v) {
-      const token = readTokenFile(need(v, 'token-file'), 'an admin or security token');
-      const res = await callServer({ server: need(v, 'server') }, 'GET', '/api/v1/devices', DeviceListResponseSchema, { auth: token });
+      const res = await callWithToken(v, 'an admin or security token', 'GET', '/api/v1/devices', DeviceListResponseSchema);
       if (res.devices.length === 0) ctx.say('no device is enrolled');
       for (const d of res.devices) {
         const state = d.revokedAt === null ? 'active' : `revoked ${formatMoment(d.revokedAt)}`;
@@ -199,11 +215,8 @@ export const SERVER_COMMANDS: readonly Command[] = [
     options: { server: S, id: S, 'token-file': S },
     positionals: [],
     async run(ctx, v) {
-      const admin = readTokenFile(need(v, 'token-file'), 'the admin token');
       const id = need(v, 'id');
-      const res = await callServer({ server: need(v, 'server') }, 'DELETE', `/api/v1/devices/${encodeURIComponent(id)}`, DeviceSchema, {
-        auth: admin,
-      });
+      const res = await callWithToken(v, 'the admin token', 'DELETE', `/api/v1/devices/${encodeURIComponent(id)}`, DeviceSchema);
       ctx.say(`device ${res.id} (journal ${res.journal}) revoked ${formatMoment(res.revokedAt!)}; its credential is refused from now on`);
       ctx.say(
         `to let that laptop sync again, give it a new enrolment token for its journal ("breakglass server token create --role enroll --journal ${res.journal}"); it runs "breakglass enroll --again"`,

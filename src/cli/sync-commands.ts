@@ -1,6 +1,5 @@
 /** `breakglass enroll`, `sync` and `sync status`: this vault's journal copied to the central server. */
 import { BreakGlassError, isBreakGlassError } from '../core/errors.js';
-import { parseServerAddress } from '../core/sync-input.js';
 import { enrolDevice, fetchHead, syncJournal, type SyncProgress } from '../sync/index.js';
 import { exportJournal } from '../vault/index.js';
 import {
@@ -16,20 +15,13 @@ import {
 import type { Command, Values } from './commands.js';
 import { withVault, type CliContext } from './context.js';
 import { formatMoment, formatTime } from './format.js';
-import { readTokenFile } from './server-commands.js';
+import { readTokenFile, serverUrl } from './server-commands.js';
 
 const S = { type: 'string' } as const;
 
 function opt(v: Values, name: string): string | undefined {
   const value = v[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** --server as its origin: the one rule of src/core, said about the flag. */
-function serverUrl(text: string): string {
-  const parsed = parseServerAddress(text);
-  if (!parsed.ok) throw new BreakGlassError('BAD_ARGUMENTS', `--server: ${parsed.problem}`);
-  return parsed.origin;
 }
 
 /** Progress on a terminal for a large backlog; nothing when stderr is not one, or with --json. */

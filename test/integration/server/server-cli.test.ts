@@ -4,7 +4,7 @@
  * enrolment and sync (the client trusting the certificate through NODE_EXTRA_CA_CERTS).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectStatus, run, tempDir } from '../../helpers/cli.js';
@@ -69,6 +69,26 @@ describe('breakglass server', () => {
     ]);
     for (const t of [remote, twoLines]) expect(t.stdout + t.stderr).not.toContain('TOPSECRET');
     expect(expectStatus(await run(['--vault', vault, '--json', 'journal', 'show']), 0, 'show').stdout).toBe(before);
+  });
+
+  it('the admin commands refuse plain http to another machine before the admin token is read or sent, and write no file', async () => {
+    const adminFile = join(temp.dir, 'admin-over-http');
+    writeFileSync(adminFile, 'bgt_ADMINSECRET\n');
+    const out = join(temp.dir, 'never-written.enroll');
+    const remote = ['--server', 'http://journal.example:8443', '--token-file', adminFile];
+    for (const args of [
+      ['server', 'token', 'create', '--role', 'enroll', ...remote, '--out', out],
+      ['server', 'token', 'revoke', '--id', 't-0000000000000001', ...remote],
+      ['server', 'device', 'list', ...remote],
+      ['server', 'device', 'revoke', '--id', 'd-0000000000000001', ...remote],
+    ]) {
+      const t = await run(['--json', ...args]);
+      expect([t.status, t.json<{ error: { code: string; message: string } }>().error.code], args.join(' ')).toEqual([2, 'BAD_ARGUMENTS']);
+      expect(t.json<{ error: { message: string } }>().error.message).toMatch(/^--server: use https:\/\/ for a server on another machine/);
+      expect(t.stdout + t.stderr).not.toContain('ADMINSECRET');
+    }
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(temp.dir).filter((n) => n.includes('never-written'))).toEqual([]);
   });
 
   it('serves HTTPS with --tls-cert and --tls-key, and a vault enrols and syncs over it', async () => {
