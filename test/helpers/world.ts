@@ -13,6 +13,31 @@ export function examplePolicy(replace: Record<string, string> = {}): string {
 }
 
 /**
+ * The example policy plus the two credentials of the refusal tests (CLI and app): `quick-expiry`, whose request expiry is `quickMinutes`
+ * (made short for the expiry tests), and `ops-root`, which dave both requests and holds.
+ */
+export function refusalPolicy(quickMinutes: string | number): string {
+  return examplePolicy({
+    'dave: [requester]': 'dave: [requester, holder]',
+    'drills:': `  quick-expiry:
+    holders: [alice, bob, carol]
+    threshold: 2
+    triggers: [network-outage]
+    requesters: [dave]
+    unseal_minutes: 30
+    request_expiry_minutes: ${quickMinutes}
+  ops-root:
+    holders: [alice, bob, dave]
+    threshold: 2
+    triggers: [network-outage]
+    requesters: [dave]
+    unseal_minutes: 30
+    request_expiry_minutes: 15
+drills:`,
+  });
+}
+
+/**
  * The cast of DESIGN.md on simulated laptops: a vault laptop, and one laptop per member with their
  * keys in the (real, private) keychain. Every member is enrolled at the vault with a custody copy.
  */
