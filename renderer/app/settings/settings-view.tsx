@@ -1,6 +1,6 @@
 // The settings view: this vault, the journal server it is enrolled with, enrolment, and "Sync now"
 // with its progress (the desktop app's loop events in Electron; the call's own answer in a browser).
-import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode, type RefObject } from 'react';
 import type { ErrorCode } from '../../../src/core/errors.js';
 import type { SyncEventView, SyncNowView, SyncStatusView } from '../../../src/core/ipc.js';
 import { call, onSyncEvent } from '../client.js';
@@ -36,17 +36,26 @@ function loopSentence(event: SyncEventView): string | null {
   }
 }
 
-/** The enrolment form; the token stays in its password field (never in React state) and is cleared after the call. */
+/** A token's password field: its value lives in the field only (never in React state), taken and cleared at submit. */
+function useTokenField(): { ref: RefObject<HTMLInputElement | null>; take(): string } {
+  const ref = useRef<HTMLInputElement>(null);
+  const take = (): string => {
+    const field = ref.current!;
+    const value = field.value;
+    field.value = '';
+    return value;
+  };
+  return { ref, take };
+}
+
+/** The enrolment form; the token is cleared from its field when the call starts. */
 function EnrolForm({ busy, enrol }: { busy: boolean; enrol(server: string, token: string, serverKey: string): Promise<void> }): ReactNode {
   const [server, setServer] = useState('');
   const [serverKey, setServerKey] = useState('');
-  const token = useRef<HTMLInputElement>(null);
+  const token = useTokenField();
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
-    const field = token.current!;
-    const value = field.value;
-    field.value = '';
-    await enrol(server, value, serverKey);
+    await enrol(server, token.take(), serverKey);
   };
   return (
     <form onSubmit={(e) => void submit(e)} aria-label={T.settings.enrol}>
@@ -65,7 +74,7 @@ function EnrolForm({ busy, enrol }: { busy: boolean; enrol(server: string, token
         )}
       </Field>
       <Field label={T.settings.token} hint={T.settings.tokenHint}>
-        {(id) => <input id={id} ref={token} type="password" autoComplete="off" spellCheck={false} />}
+        {(id) => <input id={id} ref={token.ref} type="password" autoComplete="off" spellCheck={false} />}
       </Field>
       <Field label={T.settings.expectedKey} hint={T.settings.expectedKeyHint}>
         {(id) => (
@@ -89,13 +98,10 @@ function EnrolForm({ busy, enrol }: { busy: boolean; enrol(server: string, token
 
 /** Enrolling again after security revoked this device: only a new token; server and key stay those pinned. */
 function EnrolAgainForm({ busy, again }: { busy: boolean; again(token: string): Promise<void> }): ReactNode {
-  const token = useRef<HTMLInputElement>(null);
+  const token = useTokenField();
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
-    const field = token.current!;
-    const value = field.value;
-    field.value = '';
-    await again(value);
+    await again(token.take());
   };
   return (
     <details>
@@ -103,7 +109,7 @@ function EnrolAgainForm({ busy, again }: { busy: boolean; again(token: string): 
       <form onSubmit={(e) => void submit(e)} aria-label={T.settings.again}>
         <p>{T.settings.againIntro}</p>
         <Field label={T.settings.againToken} hint={T.settings.tokenHint}>
-          {(id) => <input id={id} ref={token} type="password" autoComplete="off" spellCheck={false} />}
+          {(id) => <input id={id} ref={token.ref} type="password" autoComplete="off" spellCheck={false} />}
         </Field>
         <button type="submit" disabled={busy}>
           {T.settings.again}

@@ -154,6 +154,7 @@ export class PostgresStorage implements ServerStorage {
             hash: string;
           };
           // A token spent meanwhile says so first; then what no new token would change.
+          // Read again after the device row lock: a concurrent enrolment may have spent it meanwhile.
           const spent = await c.query('SELECT 1 FROM tokens WHERE id = $1 AND used_at IS NOT NULL', [e.tokenId]);
           if (spent.rowCount) return { stored: false, why: 'token-used' };
           if (genesis.hash !== e.genesis.hash) return { stored: false, why: 'genesis-differs' };

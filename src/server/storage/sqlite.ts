@@ -123,16 +123,16 @@ export class SqliteStorage implements ServerStorage {
     return db
       .transaction((): EnrolOutcome => {
         const d = e.device;
-        const bound = ((db.prepare('SELECT * FROM tokens WHERE id = ?').get(e.tokenId) as Row | undefined)?.['journal'] ?? null) as
-          string | null;
+        // One read (SELECT *: the journal column is new in schema 3): the transaction is IMMEDIATE, so nothing changes the token before it commits.
+        const tokenRow = db.prepare('SELECT * FROM tokens WHERE id = ?').get(e.tokenId) as Row | undefined;
+        const bound = (tokenRow?.['journal'] ?? null) as string | null;
         if (bound !== null && bound !== d.journal) return { stored: false, why: 'token-for-another-journal' };
         const held = db.prepare('SELECT * FROM devices WHERE journal = ?').get(d.journal) as Row | undefined;
         if (held) {
           const device = rowToDevice(held);
           const genesis = db.prepare('SELECT hash FROM entries WHERE journal = ? AND seq = 0').get(d.journal) as { hash: string };
           // A token spent meanwhile says so first; then what no new token would change.
-          const spent = db.prepare('SELECT 1 FROM tokens WHERE id = ? AND used_at IS NOT NULL').get(e.tokenId);
-          if (spent) return { stored: false, why: 'token-used' };
+          if (tokenRow?.['used_at'] !== null && tokenRow?.['used_at'] !== undefined) return { stored: false, why: 'token-used' };
           if (genesis.hash !== e.genesis.hash) return { stored: false, why: 'genesis-differs' };
           if (device.revokedAt === null) return { stored: false, why: 'journal-exists' };
           if (bound === null) return { stored: false, why: 'token-not-bound' };
