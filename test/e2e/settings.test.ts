@@ -22,8 +22,12 @@ let page: Page;
 const bodies: string[] = [];
 /** Each answer's body as it is read: awaited whole before the bodies are searched. */
 const reading: Promise<unknown>[] = [];
+// A body that could not be read is kept as a failure, not left as a rejection nobody awaits (the browser
+// closing after a failed test would otherwise add an unhandled error to the run).
+const unread: string[] = [];
 const allBodies = async (): Promise<string[]> => {
   await Promise.all(reading);
+  expect(unread).toEqual([]);
   return bodies;
 };
 const WRONG_TOKEN = 'bgt_wrong-token-typed-by-hand';
@@ -53,7 +57,12 @@ beforeAll(async () => {
   [ui, browser] = await Promise.all([startUi(vault.vault), launchChromium()]);
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   page.on('response', (r) => {
-    if (new URL(r.url()).pathname.startsWith('/api/')) reading.push(r.text().then((t) => bodies.push(t)));
+    if (new URL(r.url()).pathname.startsWith('/api/')) reading.push(
+        r.text().then(
+          (t) => void bodies.push(t),
+          (e: unknown) => void unread.push(`${r.url()}: ${String(e)}`),
+        ),
+      );
   });
   await page.goto(ui.url);
 }, 60_000);
@@ -111,6 +120,8 @@ describe.sequential('the settings view', () => {
     await page.getByRole('button', { name: 'Sync now' }).click();
     const synced = page.getByText(/^Synced: uploaded \d+ entries/);
     await expect.poll(() => synced.count(), { timeout: 20_000 }).toBe(1);
+    // The view reloads its facts after the answer shows: wait for the reload before reading the count.
+    await expect.poll(() => fact('Not on the server at the last receipt').innerText()).toBe('2 entries');
     const local = Number(await fact('Journal entries here').innerText()) - 2;
     expect(await synced.innerText()).toMatch(
       new RegExp(
@@ -162,6 +173,7 @@ describe.sequential('the settings view', () => {
     expect(await page.getByLabel('Token for enrolling again').inputValue()).toBe('');
     await page.getByRole('button', { name: 'Sync now' }).click();
     await expect.poll(() => page.getByText(/^Synced: uploaded \d+ entries/).count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => fact('Not on the server at the last receipt').innerText()).toBe('2 entries');
     const local = Number(await fact('Journal entries here').innerText());
     expect((await server.storage.journal((await fact('Journal').innerText()).trim()))!.size).toBe(local - 2);
     await look('settings-enrol-again');
