@@ -27,11 +27,12 @@ import {
   signReview,
   startDrill,
   unseal,
+  type DrillResult,
   type RequestSummary,
   type RevealMode,
 } from '../vault/index.js';
 import { copyWithTimeout, findClipboard } from './clipboard.js';
-import { warnIfJournalSuspect, withVault, type CliContext } from './context.js';
+import { warnIfJournalSuspect, withVault, withVaultAskingFirst, type CliContext } from './context.js';
 import { codeOrFile, confirm, readSecretInput, withNewFile, type NewFile } from './io.js';
 import { formatMoment, requestScreen } from './format.js';
 import type { WitnessView } from '../vault/index.js';
@@ -268,8 +269,7 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
         incident: req(v, 'incident'),
         requester: id(v, 'requester'),
       };
-      return withVault(ctx, true, async (session) => {
-        const r = await openRequest(session, input, ctx.passphrase);
+      return withVaultAskingFirst(ctx, (session, passphrase) => openRequest(session, input, passphrase)).then((r) => {
         printRequest(ctx, r);
         nextStep(ctx, r);
         return { request: r.id, expiresAt: r.expiresAt, threshold: r.threshold };
@@ -367,8 +367,7 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
             ctx.note(printable(line));
           // An approval is a holder's explicit decision: asked on a terminal, or given as --yes.
           await confirmApproval(v);
-          return withVault(ctx, true, async (session) => {
-            const token = await approveBundle(session, bundle, ctx.passphrase);
+          return withVaultAskingFirst(ctx, (session, passphrase) => approveBundle(session, bundle, passphrase)).then((token) => {
             const code = encodeTextCode('approval', token);
             try {
               file.write(`${JSON.stringify(token, null, 2)}\n`);
@@ -387,17 +386,18 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
       if (requestId === undefined)
         throw new BreakGlassError('BAD_ARGUMENTS', 'give REQUEST --holder ID (in person) or --bundle FILE|CODE --out FILE');
       const holder = id(v, 'holder');
-      return withVault(ctx, true, async (session) => {
+      // The whole request, as a holder's own laptop shows it, before the passphrase is asked for;
+      // the vault is free while the holder reads it and types.
+      const request = await withVault(ctx, false, (session) => {
         const row = requestRow(session, id(requestId, 'REQUEST'));
         const body = requestBody(session, row);
         const requester = membersOf(session).find((m) => m.id === body.requester);
-        // The whole request, as a holder's own laptop shows it, before the passphrase is asked for.
-        for (const line of requestScreen(body, `${requester?.name ?? body.requester} (${body.requester})`, [
-          `  as holder   ${holder}, in person at this vault laptop`,
-        ]))
-          ctx.note(printable(line));
-        await confirmApproval(v);
-        const r = await approveInPerson(session, row.id, holder, ctx.passphrase);
+        return { id: row.id, body, requester: `${requester?.name ?? body.requester} (${body.requester})` };
+      });
+      for (const line of requestScreen(request.body, request.requester, [`  as holder   ${holder}, in person at this vault laptop`]))
+        ctx.note(printable(line));
+      await confirmApproval(v);
+      return withVaultAskingFirst(ctx, (session, passphrase) => approveInPerson(session, request.id, holder, passphrase)).then((r) => {
         printRequest(ctx, r);
         nextStep(ctx, r);
         return { request: r.id, approvals: r.approvals, threshold: r.threshold };
@@ -469,23 +469,21 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
       const rotated =
         typeof v['rotated-secret-file'] === 'string' ? await readSecretInput(v['rotated-secret-file'], 'the rotated secret') : undefined;
       try {
-        return await withVault(ctx, true, async (session) => {
-          const input = {
-            credential: id(credential!, 'CREDENTIAL'),
-            reviewer: id(v, 'reviewer'),
-            warranted: warranted === 'yes',
-            summary: req(v, 'summary'),
-            changes: req(v, 'changes'),
-            ...(typeof v['incident'] === 'string' ? { incident: v['incident'] } : {}),
-            ...(typeof v['follow-up'] === 'string' ? { followUp: v['follow-up'] } : {}),
-            ...(rotated ? { rotatedSecret: rotated } : {}),
-          };
-          const r = await signReview(session, input, ctx.passphrase);
-          ctx.say(
-            `review ${r.review} signed by ${input.reviewer}${r.rotated ? '; the rotated secret will be sealed at reseal' : ''}; now "breakglass reseal ${credential}"`,
-          );
-          return { credential, review: r.review, rotated: r.rotated };
-        });
+        const input = {
+          credential: id(credential!, 'CREDENTIAL'),
+          reviewer: id(v, 'reviewer'),
+          warranted: warranted === 'yes',
+          summary: req(v, 'summary'),
+          changes: req(v, 'changes'),
+          ...(typeof v['incident'] === 'string' ? { incident: v['incident'] } : {}),
+          ...(typeof v['follow-up'] === 'string' ? { followUp: v['follow-up'] } : {}),
+          ...(rotated ? { rotatedSecret: rotated } : {}),
+        };
+        const r = await withVaultAskingFirst(ctx, (session, passphrase) => signReview(session, input, passphrase));
+        ctx.say(
+          `review ${r.review} signed by ${input.reviewer}${r.rotated ? '; the rotated secret will be sealed at reseal' : ''}; now "breakglass reseal ${credential}"`,
+        );
+        return { credential, review: r.review, rotated: r.rotated };
       } finally {
         rotated?.fill(0);
       }
@@ -515,26 +513,30 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     positionals: [],
     async run(ctx, v) {
       const credential = id(v, 'credential');
-      return withVault(ctx, true, async (session) => {
-        const open = openDrill(session, credential);
-        if (!open) {
+      const step = await withVaultAskingFirst<{ started: RequestSummary } | { completed: DrillResult }>(
+        ctx,
+        async (session, passphrase) => {
+          if (openDrill(session, credential)) return { completed: await completeDrill(session, credential) };
           if (typeof v['requester'] !== 'string')
             throw new BreakGlassError('BAD_ARGUMENTS', `no drill is open for ${credential}; start one with --requester ID`);
-          const r = await startDrill(session, credential, id(v, 'requester'), ctx.passphrase);
-          printRequest(ctx, r);
-          nextStep(ctx, r);
-          ctx.say(
-            `collect ${r.threshold} approvals ("breakglass approve ${r.id} --holder ID" or bundles), then run this command again without --requester`,
-          );
-          return { started: true, request: r.id, threshold: r.threshold };
-        }
-        const d = await completeDrill(session, credential);
+          return { started: await startDrill(session, credential, id(v, 'requester'), passphrase) };
+        },
+      );
+      if ('started' in step) {
+        const r = step.started;
+        printRequest(ctx, r);
+        nextStep(ctx, r);
         ctx.say(
-          `drill passed: ${d.holders.join(' + ')} proved their shares of ${credential}; no share reached this vault, nothing was decrypted`,
+          `collect ${r.threshold} approvals ("breakglass approve ${r.id} --holder ID" or bundles), then run this command again without --requester`,
         );
-        ctx.say(`request to quorum ${(d.requestToQuorumMs / 1000).toFixed(1)} s; proofs checked in ${d.verifyMs.toFixed(1)} ms`);
-        return { started: false, ...d };
-      });
+        return { started: true, request: r.id, threshold: r.threshold };
+      }
+      const d = step.completed;
+      ctx.say(
+        `drill passed: ${d.holders.join(' + ')} proved their shares of ${credential}; no share reached this vault, nothing was decrypted`,
+      );
+      ctx.say(`request to quorum ${(d.requestToQuorumMs / 1000).toFixed(1)} s; proofs checked in ${d.verifyMs.toFixed(1)} ms`);
+      return { started: false, ...d };
     },
   },
   {
@@ -544,11 +546,9 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     options: { credential: S, holder: S },
     positionals: [],
     async run(ctx, v) {
-      return withVault(ctx, true, async (session) => {
-        await checkShare(session, id(v, 'credential'), id(v, 'holder'), ctx.passphrase);
-        ctx.say(`the share of ${v['holder']} for ${v['credential']} is good`);
-        return { credential: v['credential'], holder: v['holder'], ok: true };
-      });
+      await withVaultAskingFirst(ctx, (session, passphrase) => checkShare(session, id(v, 'credential'), id(v, 'holder'), passphrase));
+      ctx.say(`the share of ${v['holder']} for ${v['credential']} is good`);
+      return { credential: v['credential'], holder: v['holder'], ok: true };
     },
   },
 ];

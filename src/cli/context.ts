@@ -1,7 +1,14 @@
 import { BreakGlassError } from '../core/errors.js';
 import { terminalSafe } from '../core/text.js';
 import { openSecretStore, probeSecretStore } from '../keychain/index.js';
-import { VaultSession, applyTimeLimits, defaultVaultDir, type PassphraseSource, type SecretStoreFactory } from '../vault/index.js';
+import {
+  VaultSession,
+  applyTimeLimits,
+  askFirst,
+  defaultVaultDir,
+  type PassphraseSource,
+  type SecretStoreFactory,
+} from '../vault/index.js';
 import { passphraseSource } from './io.js';
 
 /** What every command gets: global options, where passphrases come from, and how to print. */
@@ -118,6 +125,29 @@ export async function withVault<T>(ctx: CliContext, write: boolean, fn: (session
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Runs a use case that may ask for a passphrase: asked with no lock held, then run under the lock with
+ * every check made again (`askFirst`). What can be known before the prompt (a cut tail, a keychain
+ * that cannot be reached, a refusal) is said before it. `fn` returns what the command prints after.
+ */
+export function withVaultAskingFirst<T>(
+  ctx: CliContext,
+  fn: (session: VaultSession, passphrase: PassphraseSource) => Promise<T>,
+): Promise<T> {
+  const open = async (write: boolean): Promise<VaultSession> => {
+    const session = await openVault(ctx, write);
+    if (write || !session.report.ok) return session;
+    try {
+      await session.assertSigningKey();
+      return session;
+    } catch (err) {
+      await session.close();
+      throw err;
+    }
+  };
+  return askFirst(open, ctx.passphrase, fn);
 }
 
 /**

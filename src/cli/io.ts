@@ -353,7 +353,7 @@ export async function withNewFile<T>(path: string, use: (file: NewFile) => Promi
 
 /**
  * How long a prompt waits for a person: BREAKGLASS_PROMPT_TIMEOUT seconds (1-3600), else 5 minutes.
- * A write command holds the vault while it asks, so a prompt nobody answers must not hold it forever.
+ * A command asks before it takes the vault's lock (`withVaultAskingFirst`); a prompt nobody answers still ends it.
  */
 export function promptTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   const seconds = Number(env['BREAKGLASS_PROMPT_TIMEOUT'] ?? 300);

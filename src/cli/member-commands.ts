@@ -1,7 +1,16 @@
 /** The member commands: create and export-key on a person's own laptop; add, remove and list at a vault. */
 import { BreakGlassError } from '../core/errors.js';
 import { printable } from '../core/text.js';
-import { MIN_PASSPHRASE, addMember, assertMemberName, createMember, exportCustody, listMembers, removeMember } from '../vault/index.js';
+import {
+  MIN_PASSPHRASE,
+  addMember,
+  assertMemberName,
+  assertNewMember,
+  createMember,
+  exportCustody,
+  listMembers,
+  removeMember,
+} from '../vault/index.js';
 import { id, req, S, type Command } from './command.js';
 import { withVault } from './context.js';
 import { readJsonFile, withNewFile } from './io.js';
@@ -18,20 +27,23 @@ export const MEMBER_COMMANDS: readonly Command[] = [
       const name = req(v, 'name');
       assertMemberName(name);
       const out = req(v, 'out');
-      return withNewFile(out, (file) =>
-        withVault(ctx, true, async (session) => {
-          session.assertJournalIntact(); // before the prompt: createMember checks again, after it
-          const passphrase = await ctx.passphrase(`new passphrase for ${memberId} (at least ${MIN_PASSPHRASE} characters)`);
-          if (ctx.promptsForPassphrase) {
-            const again = await ctx.passphrase('repeat the passphrase');
-            if (again !== passphrase) throw new BreakGlassError('BAD_INPUT', 'the two passphrases differ; nothing was created');
-          }
+      return withNewFile(out, async (file) => {
+        // Checked before the prompt, with the vault free while the person types; createMember checks again.
+        await withVault(ctx, false, (session) => assertNewMember(session, memberId, name));
+        const passphrase = await ctx.passphrase(`new passphrase for ${memberId} (at least ${MIN_PASSPHRASE} characters)`);
+        if (passphrase.length < MIN_PASSPHRASE)
+          throw new BreakGlassError('BAD_INPUT', `the passphrase must have at least ${MIN_PASSPHRASE} characters; nothing was created`);
+        if (ctx.promptsForPassphrase) {
+          const again = await ctx.passphrase('repeat the passphrase');
+          if (again !== passphrase) throw new BreakGlassError('BAD_INPUT', 'the two passphrases differ; nothing was created');
+        }
+        return withVault(ctx, true, async (session) => {
           const card = await createMember(session, memberId, name, passphrase);
           file.write(`${JSON.stringify(card, null, 2)}\n`);
           ctx.say(`member ${card.id} (${card.name}) created; card written to ${out}`);
           return { member: card.id, card: out, signingKey: card.signingKey };
-        }),
-      );
+        });
+      });
     },
   },
   {

@@ -3,9 +3,11 @@
  * lifecycle: members and policy, seal, request, approve, unseal, close, review, reseal, drill.
  */
 export { VaultSession, type Append, type SecretStoreFactory } from './session.js';
+export { askFirst, type OpenVault } from './ask-first.js';
 export {
   addMember,
   assertMemberName,
+  assertNewMember,
   createMember,
   exportCustody,
   listMembers,

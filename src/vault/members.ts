@@ -27,11 +27,12 @@ import {
 import type { VaultSession } from './session.js';
 
 /**
- * Asks for a passphrase when (and only when) it is needed; `purpose` says whose and why. `tries`:
- * how many times a person may type it in one command (three at a terminal; once from a file).
+ * Asks for a passphrase when (and only when) it is needed; `prompt` says whose and why (with "try 2
+ * of 3" before it on a retry), `question` the same without the retry words (the prompt when absent).
+ * `tries`: how many times a person may type it in one command (three at a terminal; once from a file).
  */
 export interface PassphraseSource {
-  (purpose: string): Promise<string>;
+  (prompt: string, question?: string): Promise<string>;
   readonly tries?: number;
 }
 
@@ -51,7 +52,7 @@ export async function unwrapWithTries(
   for (let attempt = 1; ; attempt++) {
     const asked = attempt === 1 ? purpose : `that was not the passphrase; try ${attempt} of ${tries}: ${purpose}`;
     try {
-      return await unwrapMemberKeys(card, wrapped, await passphrase(asked));
+      return await unwrapMemberKeys(card, wrapped, await passphrase(asked, purpose));
     } catch (err) {
       if (!(err instanceof BreakGlassError) || err.code !== 'WRONG_PASSPHRASE') throw err;
       await onWrong(err);
@@ -124,16 +125,11 @@ export function assertMemberName(name: string): void {
  * passphrase. Returns the public card to hand to security and the vault laptops.
  */
 export async function createMember(session: VaultSession, id: string, name: string, passphrase: string): Promise<MemberCard> {
-  // Nothing is created for a vault that would refuse the commit, or a card that would be refused.
-  session.assertJournalIntact();
-  assertMemberName(name);
+  await assertNewMember(session, id, name);
   if (passphrase.length < MIN_PASSPHRASE) {
     throw new BreakGlassError('BAD_INPUT', `the passphrase must have at least ${MIN_PASSPHRASE} characters`);
   }
   const secrets = await session.secrets();
-  if (await secrets.get(memberAccount(id))) {
-    throw new BreakGlassError('ALREADY_EXISTS', `member ${id} already has keys on this machine`);
-  }
   const keys: MemberKeys = { signing: generateSigningKeyPair(), agreement: generateAgreementKeyPair() };
   const body = {
     format: 'breakglass.member-card' as const,
@@ -164,6 +160,18 @@ export async function createMember(session: VaultSession, id: string, name: stri
     throw err;
   }
   return card;
+}
+
+/**
+ * What `createMember` checks before it creates anything, for a caller to check before it asks for
+ * the new passphrase: a vault that would refuse the commit, a name or an id that would be refused.
+ */
+export async function assertNewMember(session: VaultSession, id: string, name: string): Promise<void> {
+  session.assertJournalIntact();
+  assertMemberName(name);
+  if (await (await session.secrets()).get(memberAccount(id))) {
+    throw new BreakGlassError('ALREADY_EXISTS', `member ${id} already has keys on this machine`);
+  }
 }
 
 /** This machine's own member (keys in its keychain), or NOT_FOUND. */

@@ -53,6 +53,46 @@ const anchorOf = (report: VerifyReport): string =>
 /** Appends one entry inside a commit and returns it as stored (its seq and hash anchor other records). */
 export type Append = (fields: EntryFields) => StoredEntry;
 
+/** Ends a rehearsal at its first commit: every check before the commit passed (see `VaultSession.rehearse`). */
+class RehearsalReachedCommit extends Error {
+  constructor() {
+    super('a rehearsal reached its commit');
+  }
+}
+
+/** True for what a rehearsal throws at its first commit: the use case got as far as writing. */
+export const reachedCommit = (err: unknown): boolean => err instanceof RehearsalReachedCommit;
+
+/**
+ * The keychain as a rehearsal sees it: read through to `secrets`, written to memory only, so a use
+ * case behaves as it will under the lock and the keychain itself is left as it was.
+ */
+function scratchSecrets(secrets: SecretStore): SecretStore {
+  const written = new Map<string, string | null>(); // null: deleted in the rehearsal
+  const get = async (account: string): Promise<string | null> =>
+    written.has(account) ? (written.get(account) ?? null) : secrets.get(account);
+  return {
+    description: secrets.description,
+    get,
+    list: async () => {
+      const accounts = new Set(await secrets.list());
+      for (const [account, value] of written) {
+        if (value === null) accounts.delete(account);
+        else accounts.add(account);
+      }
+      return [...accounts];
+    },
+    set: async (account, value) => {
+      written.set(account, value);
+    },
+    delete: async (account) => {
+      const had = (await get(account)) !== null;
+      written.set(account, null);
+      return had;
+    },
+  };
+}
+
 /**
  * One open vault: its database, its keychain namespace and its journal head. Every state change goes
  * through `commit`, which writes the change and its journal entries in one SQLite transaction and then
@@ -74,6 +114,10 @@ export class VaultSession {
   /** Keychain work a commit left running (erase the old key, store the key after next). */
   #settling: Promise<void> = Promise.resolve();
   readonly #lock: { release(): void } | null;
+  /** Set by `rehearse`: how many refusals the rehearsal would have journaled. */
+  #rehearsal: { refused: number } | null = null;
+  /** A rehearsal's keychain writes, kept in memory (see `scratchSecrets`). */
+  #scratch: SecretStore | null = null;
 
   private constructor(
     dir: string,
@@ -138,22 +182,22 @@ export class VaultSession {
     const db = openDatabase(join(dir, 'vault.db'), { create: false });
     let lock: { release(): void } | null = null;
     try {
-      if (options.write) lock = acquireLock(join(dir, 'vault.lock'), options.holder);
       const repo = new VaultRepository(db);
-      if (!repo.getMeta('vault_id'))
+      const vaultId = repo.getMeta('vault_id');
+      if (!vaultId)
         throw new BreakGlassError(
           'NOT_INITIALIZED',
           `${dir} holds no vault (its database is empty); run "breakglass init --name NAME" or restore it from a backup`,
         );
+      // The keychain opens before the lock is taken: a key store file asks for its passphrase, and
+      // nobody waits on the vault while a person types it. (A vault's id never changes.)
+      let secrets: SecretStore | null = null;
+      if (options.write) secrets = await secretStore(vaultId).catch(() => null);
+      if (options.write) lock = acquireLock(join(dir, 'vault.lock'), options.holder);
       const journal = repo.getMeta('journal_id') ?? undefined;
       // A write session trusts the head it verified last time (read before any entry is read, so it
       // is never ahead of what the reading sees); a reader, which may hold no keychain, checks all.
-      let secrets: SecretStore | null = null;
-      let anchor: VerifiedHead | undefined;
-      if (lock && journal !== undefined) {
-        secrets = await secretStore(repo.getMeta('vault_id') ?? '').catch(() => null);
-        anchor = secrets ? await readAnchor(secrets, journal) : undefined;
-      }
+      const anchor = secrets && journal !== undefined ? await readAnchor(secrets, journal) : undefined;
       const { report, evidence } = await verifyWithEvidence(repo, journal, anchor);
       const session = new VaultSession(dir, repo, secretStore, report, evidence, lock);
       session.#secrets = secrets;
@@ -188,7 +232,24 @@ export class VaultSession {
   /** This vault's keychain namespace, opened on first use. */
   async secrets(): Promise<SecretStore> {
     this.#secrets ??= await this.#secretStore(this.vaultId);
-    return this.#secrets;
+    if (this.#rehearsal) this.#scratch ??= scratchSecrets(this.#secrets);
+    return this.#scratch ?? this.#secrets;
+  }
+
+  /**
+   * Makes this read-only session a rehearsal of a use case that waits for a person: its checks run
+   * and its questions are asked with no lock held, and it stops at its first commit (`reachedCommit`)
+   * having written nothing (keychain writes stay in memory). A refusal it meets is counted
+   * (`rehearsedRefusals`), not journaled, and thrown as usual.
+   */
+  rehearse(): void {
+    invariant(this.#lock === null, 'only a read-only session rehearses');
+    this.#rehearsal = { refused: 0 };
+  }
+
+  /** How many refusals this rehearsal met: each one is journaled when the use case runs under the lock. */
+  get rehearsedRefusals(): number {
+    return this.#rehearsal?.refused ?? 0;
   }
 
   /** Throws JOURNAL_TAMPERED unless the journal verified; a vault in that state changes nothing. */
@@ -319,6 +380,8 @@ export class VaultSession {
    */
   async commit<T>(apply: (append: Append) => T): Promise<T> {
     this.assertJournalIntact();
+    if (this.#rehearsal) throw new RehearsalReachedCommit();
+    invariant(this.#lock !== null, 'a read-only session does not commit: open the vault for writing');
     await this.#settling;
     const key = await this.#loadKey();
     const secrets = await this.secrets();
@@ -389,6 +452,10 @@ export class VaultSession {
 
   /** Journals a refusal that matters to security (and only that), then rethrows it. */
   async refuse(err: BreakGlassError, actor: string, subject: string, data: Record<string, unknown> = {}): Promise<never> {
+    if (this.#rehearsal) {
+      this.#rehearsal.refused += 1;
+      throw err;
+    }
     await this.commit((append) =>
       append({ kind: 'access.refused', actor, subject, data: { code: err.code, message: err.message, ...data } }),
     );

@@ -10,12 +10,18 @@ export interface TerminalRun {
 
 const quote = (arg: string): string => `'${arg.replaceAll("'", "'\\''")}'`;
 
+/** One answer: typed once `prompt` has appeared; a function runs first (what happens while the person reads) and returns what they type. */
+export interface TerminalStep {
+  readonly prompt: string;
+  readonly type: string | (() => Promise<string>);
+}
+
 /**
  * Runs `breakglass ARGS` on a real pseudo-terminal (util-linux `script`), typing each answer only
  * once its prompt has appeared, as a person would. An answer is sent as typed: end it with "\r"
  * (Enter), or send "\x03" (Ctrl-C).
  */
-export function runOnTerminal(args: readonly string[], steps: readonly { prompt: string; type: string }[]): Promise<TerminalRun> {
+export function runOnTerminal(args: readonly string[], steps: readonly TerminalStep[]): Promise<TerminalRun> {
   requireTool('script', 'bsdutils');
   return new Promise((resolve, reject) => {
     const command = [process.execPath, BIN, ...args].map(quote).join(' ');
@@ -26,15 +32,31 @@ export function runOnTerminal(args: readonly string[], steps: readonly { prompt:
     let screen = '';
     let seen = 0;
     let step = 0;
+    let waiting = false;
     const advance = (): void => {
       const next = steps[step];
-      if (!next) return;
+      if (!next || waiting) return;
       const at = screen.indexOf(next.prompt, seen);
       if (at < 0) return;
       seen = at + next.prompt.length;
       step += 1;
-      child.stdin.write(next.type);
-      advance();
+      if (typeof next.type === 'string') {
+        child.stdin.write(next.type);
+        advance();
+        return;
+      }
+      waiting = true;
+      next.type().then(
+        (typed) => {
+          waiting = false;
+          child.stdin.write(typed);
+          advance();
+        },
+        (err: unknown) => {
+          child.kill();
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
     };
     child.stdout.on('data', (d: Buffer) => {
       screen += d.toString('utf8');

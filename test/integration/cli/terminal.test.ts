@@ -7,9 +7,9 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, PASSPHRASES, expectStatus } from '../../helpers/cli.js';
+import { BIN, PASSPHRASES, expectStatus, type Transcript } from '../../helpers/cli.js';
 import { runOnTerminal } from '../../helpers/terminal.js';
-import { buildWorld, requestArgs, type World } from '../../helpers/world.js';
+import { buildWorld, refusalPolicy, requestArgs, type World } from '../../helpers/world.js';
 import { expectNoSecret, expectSecretEqual, expectUnchanged, journal, snapshot } from './vault-state.js';
 
 describe('typing at a terminal', () => {
@@ -180,5 +180,72 @@ describe('typing at a terminal', () => {
     expectStatus(await world.vault.run(['approval', 'import', approval]), 0, 'approval import');
     const reveal = expectStatus(await world.vault.run(['unseal', id.id, '--reveal']), 0, 'unseal --reveal');
     expectSecretEqual(reveal.stdout, `${secret}\n`, 'the secret a quorum opened');
+  });
+});
+
+describe('a person at a passphrase prompt does not hold the vault', () => {
+  let world: World;
+  let request = '';
+  beforeAll(async () => {
+    world = await buildWorld({ policy: refusalPolicy(15) });
+  }, 180_000);
+  afterAll(() => world.cleanup());
+
+  const approveAtTerminal = (holder: string, meanwhile: () => Promise<void>, typed: string) =>
+    runOnTerminal(
+      ['--vault', world.vault.vault, 'approve', request, '--holder', holder, '--yes'],
+      [{ prompt: `(${holder}) passphrase to approve request ${request}: `, type: async () => (await meanwhile(), `${typed}\r`) }],
+    );
+  const entries = (kind: string) => journal(world.vault.vault).filter((e) => e.kind === kind && JSON.stringify(e.data).includes(request));
+
+  it('another command writes the vault while alice types; her approval is then made and journaled', async () => {
+    request = await world.request();
+    const secret = world.file('ops-root.secret', 'ops-root-secret-5d2a');
+    let meanwhile: Transcript | null = null;
+    const alice = await approveAtTerminal(
+      'alice',
+      async () => {
+        meanwhile = await world.vault.run(['seal', '--credential', 'ops-root', '--label', 'ops root', '--secret-file', secret]);
+      },
+      PASSPHRASES['alice']!,
+    );
+    expectStatus(meanwhile!, 0, 'seal while alice is at her prompt');
+    expect(alice.status, alice.screen).toBe(0);
+    expect(alice.screen).toContain(`request ${request} for prod-db-root (access): open, 1 of 2 approvals (alice)`);
+    expectNoSecret(alice.screen, [PASSPHRASES['alice']!], 'the terminal');
+    expect(entries('approval.accept').map((e) => e.actor)).toEqual(['alice']);
+    expect(journal(world.vault.vault).filter((e) => e.kind === 'credential.seal' && e.subject === 'ops-root')).toHaveLength(1);
+  });
+
+  it('what changed while bob typed is checked again: a request cancelled meanwhile refuses his approval, and nothing of his is written', async () => {
+    const before = journal(world.vault.vault).length;
+    const bob = await approveAtTerminal(
+      'bob',
+      async () => void expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'request cancel while bob is at his prompt'),
+      PASSPHRASES['bob']!,
+    );
+    expect(bob.status, bob.screen).toBe(3);
+    expect(bob.screen).toContain(`STATE_CONFLICT: request ${request} is cancelled; only an open request can be approved`);
+    const after = journal(world.vault.vault).slice(before);
+    expect(after.map((e) => e.kind)).toEqual(['request.cancel', 'key.rotate']);
+    expect(after.filter((e) => e.actor === 'bob')).toEqual([]);
+  });
+
+  it('a wrong passphrase typed with the vault free is journaled once the lock is taken, then the right one approves', async () => {
+    request = await world.request();
+    const t = await runOnTerminal(
+      ['--vault', world.vault.vault, 'approve', request, '--holder', 'carol', '--yes'],
+      [
+        { prompt: `(carol) passphrase to approve request ${request}: `, type: 'not-carols-passphrase\r' },
+        { prompt: 'that was not the passphrase; try 2 of 3: ', type: `${PASSPHRASES['carol']!}\r` },
+      ],
+    );
+    expect(t.status, t.screen).toBe(0);
+    const refused = entries('access.refused');
+    expect(refused.map((e) => [e.actor, e.data['code']])).toEqual([['carol', 'WRONG_PASSPHRASE']]);
+    const accepted = entries('approval.accept');
+    expect(accepted.map((e) => e.actor)).toEqual(['carol']);
+    // The refusal comes first, as it happened.
+    expect(refused[0]!.seq).toBeLessThan(accepted[0]!.seq);
   });
 });
