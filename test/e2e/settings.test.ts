@@ -57,7 +57,8 @@ beforeAll(async () => {
   [ui, browser] = await Promise.all([startUi(vault.vault), launchChromium()]);
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   page.on('response', (r) => {
-    if (new URL(r.url()).pathname.startsWith('/api/')) reading.push(
+    if (new URL(r.url()).pathname.startsWith('/api/'))
+      reading.push(
         r.text().then(
           (t) => void bodies.push(t),
           (e: unknown) => void unread.push(`${r.url()}: ${String(e)}`),
