@@ -32,6 +32,7 @@ import {
   type RevealMode,
 } from '../vault/index.js';
 import { copyWithTimeout, findClipboard } from './clipboard.js';
+import { EXTENSION_COMMANDS, approveExtensionCommand, isExtensionId } from './extension-commands.js';
 import { warnIfJournalSuspect, withVault, withVaultAskingFirst, type CliContext } from './context.js';
 import { codeOrFile, confirm, readSecretInput, withNewFile, type NewFile } from './io.js';
 import { formatMoment, requestScreen } from './format.js';
@@ -108,6 +109,11 @@ function witnessLines(view: WitnessView, anchor: { seq: number }, head: { seq: n
   ];
 }
 
+/** A review or drill the policy asks for: "review due …" or, once past, "review OVERDUE since …" (and the command). */
+function dueText(due: { what: 'review' | 'drill'; at: number }): string {
+  return Date.now() < due.at ? `${due.what} due ${formatMoment(due.at)}` : `${due.what} OVERDUE since ${formatMoment(due.at)}`;
+}
+
 /** Asks a person to confirm an approval on a terminal, or takes --yes; refuses without either. */
 async function confirmApproval(v: Values): Promise<void> {
   if (v['yes'] === true) return;
@@ -132,7 +138,9 @@ function unsealTo(
     const result = await unseal(session, id(requestId, 'REQUEST'), mode);
     try {
       if (result.firstUnseal)
-        ctx.note(`${result.credential} unsealed; window ends ${formatMoment(result.windowEndsAt)}; every reveal is journaled`);
+        ctx.note(
+          `${result.credential} unsealed; window ends ${formatMoment(result.windowEndsAt)}; every reveal is journaled${result.extensionsLeft > 0 ? `; more time, if needed before then: "breakglass extend ${result.request} --requester ${result.requester} --reason TEXT" and the holders' approval` : ''}`,
+        );
       if (result.secret) await revealSecret(ctx, mode, result.secret, out, clearAfter);
       else
         ctx.say(
@@ -232,7 +240,7 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
         for (const c of credentials) {
           if (c.integrity) ctx.note(`warning: ${c.id}: INTEGRITY_FAILURE: ${c.integrity}`);
           ctx.say(
-            `${c.id}\t${c.integrity ? 'INTEGRITY_FAILURE (as the database says: ' : ''}${c.state}${c.exposed ? ' (exposed)' : ''}${c.integrity ? ')' : ''}\t${c.threshold} of ${c.holders.length}\tv${c.version}\t${printable(c.label)}${c.request ? `\trequest ${c.request}${approvalCount(session, c.request)}` : ''}`,
+            `${c.id}\t${c.integrity ? 'INTEGRITY_FAILURE (as the database says: ' : ''}${c.state}${c.exposed ? ' (exposed)' : ''}${c.integrity ? ')' : ''}\t${c.threshold} of ${c.holders.length}\tv${c.version}\t${printable(c.label)}${c.request ? `\trequest ${c.request}${approvalCount(session, c.request)}` : ''}${c.due ? `\t${dueText(c.due)}` : ''}`,
           );
         }
         if (credentials.length === 0) ctx.say('no credentials sealed yet');
@@ -332,7 +340,27 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
         );
         if (r.quorum) ctx.say(`the quorum was reached: ${r.credential} counts as exposed until it is reviewed and resealed`);
         nextStep(ctx, r);
-        return { request: r };
+        const journaled = session.evidence.request(row.id);
+        if (row.status !== 'unsealed' || journaled.windowEndsAt === null) return { request: r };
+        // An open window: when it ends, and how more time is had.
+        const max = body.maxExtensions ?? 0;
+        const pending = session.evidence.pendingExtension(row.id);
+        ctx.say(
+          `unsealed until ${formatMoment(journaled.windowEndsAt)}; ${journaled.extensions} of ${max} extension(s) granted${pending ? `; extension ${pending.id} has ${pending.approvals.size} of ${body.threshold} approvals${pending.approvals.size ? ` (${[...pending.approvals].join(', ')})` : ''}` : ''}`,
+        );
+        if (pending)
+          ctx.note(`next: "breakglass approve ${pending.id} --holder ID" (in person), before ${formatMoment(journaled.windowEndsAt)}`);
+        else if (journaled.extensions < max)
+          ctx.note(
+            `more time, if needed: "breakglass extend ${row.id} --requester ${body.requester} --reason TEXT" and the holders' approval`,
+          );
+        const window = {
+          endsAt: journaled.windowEndsAt,
+          extensions: journaled.extensions,
+          maxExtensions: max,
+          pending: pending?.id ?? null,
+        };
+        return { request: r, window };
       });
     },
   },
@@ -386,6 +414,7 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
       if (requestId === undefined)
         throw new BreakGlassError('BAD_ARGUMENTS', 'give REQUEST --holder ID (in person) or --bundle FILE|CODE --out FILE');
       const holder = id(v, 'holder');
+      if (isExtensionId(requestId)) return approveExtensionCommand(ctx, id(requestId, 'REQUEST'), holder, () => confirmApproval(v));
       // The whole request, as a holder's own laptop shows it, before the passphrase is asked for;
       // the vault is free while the holder reads it and types.
       const request = await withVault(ctx, false, (session) => {
@@ -559,6 +588,7 @@ export const COMMANDS: readonly Command[] = [
   ...MEMBER_COMMANDS,
   ...POLICY_COMMANDS,
   ...LIFECYCLE_COMMANDS,
+  ...EXTENSION_COMMANDS,
   ...JOURNAL_COMMANDS,
   ...SERVER_COMMANDS,
   ...SYNC_COMMANDS,

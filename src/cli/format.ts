@@ -23,6 +23,12 @@ const DATA_SUMMARY: Partial<Record<JournalEntry['kind'], (d: Record<string, unkn
   'review.sign': (d) => `warranted=${String((d['body'] as Record<string, unknown>)['warranted'])}`,
   'credential.reseal': (d) => `v${String(d['version'])}${d['rotated'] ? ' rotated' : ''}`,
   'window.close': (d) => `${String(d['reason'])}`,
+  'extension.create': (d) => {
+    const x = d['extension'] as Record<string, unknown>;
+    return `${String(x['id'])} of ${String(x['request'])} (${String(x['number'])}) reason=${JSON.stringify(x['reason'])}`;
+  },
+  'extension.approve': (d) => `${String(d['extension'])}`,
+  'window.extend': (d) => `${String(d['request'])} by ${(d['holders'] as string[]).join('+')} to ${formatTime(Number(d['windowEndsAt']))}`,
 };
 
 /** One line per entry for `journal show`. */
@@ -40,6 +46,9 @@ const STEP_VERB: Record<ActivationStep['step'], string> = {
   reveal: 'revealed',
   copy: 'copied',
   export: 'written to a file',
+  'extend-ask': 'more time asked',
+  'extend-approve': 'extension approved',
+  extend: 'window extended',
   close: 'closed',
   cancel: 'cancelled',
   expire: 'expired',

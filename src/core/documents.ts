@@ -139,8 +139,51 @@ export const RequestBodySchema = z.strictObject({
     .int()
     .min(1)
     .max(7 * 24 * 3600),
+  /**
+   * How many times the holders' quorum may extend the unseal window, each time by `unsealSeconds`
+   * (the policy's `max_extensions` when the request was opened; absent in requests from before it: none).
+   */
+  maxExtensions: z.number().int().min(0).max(10).optional(),
 });
 export type RequestBody = z.infer<typeof RequestBodySchema>;
+
+/**
+ * What a requester signs to ask the holders for more time in an unseal window that is still open:
+ * one more `unsealSeconds` after `windowEndsAt`, the window's end when it was asked. It must reach its
+ * quorum before that end; the vault journals it and the holders' approvals whole, so an auditor
+ * checks every signature from an export.
+ */
+export const ExtensionBodySchema = z.strictObject({
+  format: z.literal('breakglass.extension'),
+  version: z.literal(1),
+  id,
+  vault: id,
+  credential: id,
+  /** The unsealed request whose window it extends, and that request's hash. */
+  request: id,
+  requestHash: b64,
+  requester: id,
+  reason: z.string().min(1).max(2000),
+  /** Which extension of this window it is: 1 for the first, at most the request's `maxExtensions`. */
+  number: z.number().int().min(1).max(10),
+  windowEndsAt: z.number().int(),
+  newWindowEndsAt: z.number().int(),
+  createdAt: z.number().int(),
+});
+export type ExtensionBody = z.infer<typeof ExtensionBodySchema>;
+
+/** A holder's consent to one extension, signed with their key. */
+export const ExtensionApprovalBodySchema = z.strictObject({
+  format: z.literal('breakglass.extension-approval'),
+  version: z.literal(1),
+  vault: id,
+  extension: id,
+  extensionHash: b64,
+  request: id,
+  holder: id,
+  approvedAt: z.number().int(),
+});
+export type ExtensionApprovalBody = z.infer<typeof ExtensionApprovalBodySchema>;
 
 /** Where a request was recorded in the requesting vault's journal. */
 export const AnchorSchema = z.strictObject({ journal: id, seq: z.number().int().min(0), hash: b64 });

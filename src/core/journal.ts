@@ -25,6 +25,10 @@ export const ENTRY_KINDS = [
   'credential.copy',
   'credential.export',
   'window.close',
+  // A quorum-approved extension of an open unseal window: asked, approved by each holder, granted.
+  'extension.create',
+  'extension.approve',
+  'window.extend',
   'review.sign',
   'credential.reseal',
   'drill.complete',

@@ -41,6 +41,14 @@ const CredentialSchema = z.strictObject({
     .positive()
     .max(10080, { error: 'must be at most 10080 (7 days)' })
     .describe('How long a request waits for approvals.'),
+  max_extensions: z
+    .int()
+    .min(0)
+    .max(10, { error: 'must be at most 10' })
+    .default(1)
+    .describe(
+      'How many times the holders (the same quorum as the unseal) may extend an unseal window, each time by unseal_minutes; 0: never.',
+    ),
   in_person_approval: z.boolean().default(true).describe('Custody copies may be used at the vault laptop.'),
   // An omitted review block is read as {}, so each field gets its own default.
   review: ReviewSchema.prefault({}),

@@ -16,6 +16,8 @@ export const TAG = {
   drillProof: 'breakglass/drill-proof/v1',
   memberFingerprint: 'breakglass/member-fingerprint/v1',
   envelope: 'breakglass/envelope/v1',
+  extension: 'breakglass/extension/v1',
+  extensionApproval: 'breakglass/extension-approval/v1',
 } as const;
 
 /** SHA-256 over `tag || 0x00 || parts...`, each part length-prefixed so concatenations cannot collide. */

@@ -1,11 +1,26 @@
 import type { JournalEntry } from '../core/journal.js';
+import { formatTime } from '../core/time.js';
 import { journalEntries } from './journal.js';
 import type { VaultSession } from './session.js';
 
 /** One step of an activation as its journal entry recorded it: what, when, and who acted. */
 export interface ActivationStep {
   readonly step:
-    'approve' | 'quorum' | 'unseal' | 'reveal' | 'copy' | 'export' | 'close' | 'cancel' | 'expire' | 'review' | 'reseal' | 'drill';
+    | 'approve'
+    | 'quorum'
+    | 'unseal'
+    | 'reveal'
+    | 'copy'
+    | 'export'
+    | 'extend-ask'
+    | 'extend-approve'
+    | 'extend'
+    | 'close'
+    | 'cancel'
+    | 'expire'
+    | 'review'
+    | 'reseal'
+    | 'drill';
   readonly at: number;
   /** The member id (or "vault", "operator") the entry names as its actor. */
   readonly by: string;
@@ -73,6 +88,19 @@ export function activationsOf(entries: readonly JournalEntry[]): Activation[] {
       case 'credential.copy':
       case 'credential.export':
         add(d['request'], { step: REVEALS[e.kind]!, at, by: e.actor });
+        break;
+      case 'extension.create': {
+        const x = d['extension'] as Record<string, unknown>;
+        add(x['request'], { step: 'extend-ask', at, by: e.actor, detail: String(x['id']) });
+        break;
+      }
+      case 'extension.approve': {
+        const x = d['approval'] as Record<string, unknown>;
+        add(x['request'], { step: 'extend-approve', at, by: e.actor });
+        break;
+      }
+      case 'window.extend':
+        add(d['request'], { step: 'extend', at, by: e.actor, detail: `until ${formatTime(Number(d['windowEndsAt']))}` });
         break;
       case 'window.close':
         add(d['request'], { step: 'close', at, by: e.actor, detail: String(d['reason']) });

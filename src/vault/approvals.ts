@@ -44,7 +44,7 @@ import {
   unwrapWithTries,
   type PassphraseSource,
 } from './members.js';
-import { currentPolicy } from './policy.js';
+import { policyOfRequest } from './policy.js';
 import { approvalContext, journaledApprovals, rebuildDek, takeNextEnvelope } from './quorum.js';
 import { anchorOf, assertCurrentSplit, ephemeralKey, requestBody, requestRow, summarizeRequest, type RequestSummary } from './requests.js';
 import type { VaultSession } from './session.js';
@@ -302,12 +302,13 @@ export async function approveInPerson(
       { request: requestId },
     );
   }
-  const rules = rulesFor(currentPolicy(session).policy, row.credential_id);
-  if (!rules.in_person_approval) {
+  // Whether custody copies may approve is the policy's the request was opened under, as every rule it signed.
+  const request = requestBody(session, row);
+  if (!rulesFor(policyOfRequest(session, request), row.credential_id).in_person_approval) {
     return session.refuse(
       new BreakGlassError(
         'POLICY_DENIED',
-        `the policy of ${row.credential_id} does not allow in-person approval; send ${holder} a bundle ("breakglass request export")`,
+        `the policy request ${row.id} was opened under does not allow in-person approval for ${row.credential_id}; send ${holder} a bundle ("breakglass request export ${row.id} --holder ${holder} --out FILE")`,
       ),
       holder,
       row.credential_id,
@@ -315,7 +316,6 @@ export async function approveInPerson(
     );
   }
   const envelope = envelopeOf(session, row.credential_id, 'active');
-  const request = requestBody(session, row);
   assertCurrentSplit(request, envelope);
   const share = envelope.shares.find((s) => s.holder === holder);
   if (!share) {

@@ -5,7 +5,7 @@ import { credentialPolicy, type CredentialPolicy, type Policy } from '../core/po
 import { createEnvelope, envelopeDigest, memberFingerprint, shortFingerprint, type Envelope, type HolderKey } from '../crypto/index.js';
 import type { CredentialRow } from '../store/index.js';
 import { enrolledMember } from './members.js';
-import { currentPolicy } from './policy.js';
+import { currentPolicy, policyOfRequest } from './policy.js';
 import type { VaultSession } from './session.js';
 
 const MAX_SECRET_BYTES = 64 * 1024;
@@ -23,6 +23,29 @@ export interface CredentialSummary {
   readonly updatedAt: number;
   /** Why this credential's row does not match its signed journal (it is then refused on every use), or null. */
   readonly integrity: string | null;
+  /**
+   * What the policy asks for next, and by when: the review of an activation (`review.due_hours`
+   * after its unseal, or after the quorum of one abandoned unopened), or the next drill of a sealed
+   * credential (`drills.every_days` after its last drill, or its seal). Overdue once `at` is past.
+   */
+  readonly due: { readonly what: 'review' | 'drill'; readonly at: number } | null;
+}
+
+/** A number of a policy as its policy.set entry recorded it: non-integers there read "number:<decimal>". */
+const policyNumber = (value: unknown): number => (typeof value === 'number' ? value : Number(String(value).replace(/^number:/, '')));
+
+/** The review or drill a credential owes, from its journal and the policies in it (see CredentialSummary.due). */
+function dueOf(session: VaultSession, id: string): CredentialSummary['due'] {
+  const c = session.evidence.credential(id);
+  if ((c.state === 'UNSEALED' || c.state === 'REVIEW_PENDING') && c.request) {
+    const r = session.evidence.request(c.request);
+    const from = r.unsealedAt ?? r.quorum?.at;
+    if (from === undefined) return null;
+    const hours = policyNumber(rulesFor(policyOfRequest(session, r.body), id).review.due_hours);
+    return { what: 'review', at: from + Math.round(hours * 3_600_000) };
+  }
+  const every = c.state === 'SEALED' ? currentPolicy(session).policy.drills?.every_days : undefined;
+  return every ? { what: 'drill', at: (c.lastDrillAt ?? c.sealedAt) + every * 86_400_000 } : null;
 }
 
 /**
@@ -215,6 +238,7 @@ function summarize(session: VaultSession, row: CredentialRow): CredentialSummary
     threshold: env?.threshold ?? 0,
     updatedAt: row.updated_at,
     integrity,
+    due: integrity === null && session.report.ok ? dueOf(session, row.id) : null,
   };
 }
 

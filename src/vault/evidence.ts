@@ -3,9 +3,12 @@ import type { JournalEntry, StoredEntry } from '../core/journal.js';
 import { transition, type CredentialState, type LifecycleEvent } from '../core/lifecycle.js';
 import { TAG, b64, documentHash, verifyDocument } from '../crypto/index.js';
 import {
+  ExtensionApprovalBodySchema,
+  ExtensionBodySchema,
   MemberCardSchema,
   RequestBodySchema,
   ReviewBodySchema,
+  type ExtensionBody,
   type MemberCard,
   type RequestBody,
   type ReviewBody,
@@ -23,14 +26,28 @@ export interface RequestEvidence {
   readonly entryHash: string;
   /** Accepted approvals by holder: the hash of each token, as journaled. */
   readonly approvals: Map<string, string>;
-  /** The digest of the next envelope taken when the quorum was reached, if it was. */
-  quorum: { readonly nextEnvelope: string } | null;
-  /** When its unseal window ends, once unsealed. */
+  /** The digest of the next envelope taken when the quorum was reached, if it was, and when (the exposure). */
+  quorum: { readonly nextEnvelope: string; readonly at: number } | null;
+  /** When it was unsealed (its entry's time), once it was. */
+  unsealedAt: number | null;
+  /** When its unseal window ends, once unsealed (later by each extension granted). */
   windowEndsAt: number | null;
+  /** How many extensions of its window were granted. */
+  extensions: number;
   /** How it ended, once it did. */
   ended: 'cancel' | 'expire' | 'close' | 'drill' | null;
   /** Reviews signed for it, in journal order (their signatures are checked where they are used). */
   readonly reviews: { readonly id: string; readonly body: ReviewBody; readonly signature: string; readonly nextEnvelope: string | null }[];
+}
+
+/** An extension of an unseal window as the verified journal records it: asked, approved by whom, granted. */
+export interface ExtensionEvidence {
+  readonly id: string;
+  readonly body: ExtensionBody;
+  readonly hash: string;
+  /** The holders whose signed approvals the journal holds (each signature checked as it was read). */
+  readonly approvals: Set<string>;
+  granted: boolean;
 }
 
 /** A credential as the verified journal records it: state, version, envelopes and its current request. */
@@ -45,6 +62,9 @@ export interface CredentialEvidence {
   request: string | null;
   /** The label it was sealed with. */
   readonly label: string;
+  /** When it was first sealed, and when a drill last passed for it (entry times): when the next drill is due. */
+  readonly sealedAt: number;
+  lastDrillAt: number | null;
   /** Why the journal's own record of this credential cannot be trusted (an entry no genuine path writes), if it cannot. */
   tainted: string | null;
 }
@@ -70,6 +90,9 @@ const INTERESTING = new Set<string>([
   'request.expire',
   'credential.unseal',
   'window.close',
+  'extension.create',
+  'extension.approve',
+  'window.extend',
   'review.sign',
   'credential.reseal',
   'drill.complete',
@@ -90,6 +113,7 @@ const missing = (what: string): BreakGlassError =>
 export class Evidence {
   readonly #cards = new Map<string, CardEvidence>();
   readonly #requests = new Map<string, RequestEvidence>();
+  readonly #extensions = new Map<string, ExtensionEvidence>();
   readonly #credentials = new Map<string, CredentialEvidence>();
   #policyHash: string | null = null;
   readonly #policies = new Map<string, unknown>();
@@ -169,6 +193,8 @@ export class Evidence {
           rotated: false,
           request: null,
           label: String(d['label']),
+          sealedAt: e.time,
+          lastDrillAt: null,
           tainted: null,
         });
         return;
@@ -193,7 +219,9 @@ export class Evidence {
           entryHash: hash,
           approvals: new Map(),
           quorum: null,
+          unsealedAt: null,
           windowEndsAt: null,
+          extensions: 0,
           ended: null,
           reviews: [],
         });
@@ -208,7 +236,7 @@ export class Evidence {
         const r = this.#request(d['request']);
         if (r.body.purpose !== 'access' || r.quorum !== null || r.approvals.size !== r.body.threshold || r.ended !== null)
           taint(`records a quorum for ${r.id} that its approvals do not make`);
-        r.quorum = { nextEnvelope: next };
+        r.quorum = { nextEnvelope: next, at: e.time };
         this.#move(e.subject, { next, rotated: false });
         return;
       }
@@ -229,6 +257,9 @@ export class Evidence {
         step('unseal');
         if (r.quorum === null || r.body.purpose !== 'access') taint(`unseals ${r.id}, which never reached its quorum`);
         r.windowEndsAt = Number(d['windowEndsAt']);
+        r.unsealedAt = e.time;
+        // The window the requester signed for, from the moment of the unseal: never a longer one.
+        if (!(r.windowEndsAt <= e.time + r.body.unsealSeconds * 1000)) taint(`grants ${r.id} a longer window than its request signed`);
         this.#move(e.subject, { state: 'UNSEALED' });
         return;
       }
@@ -237,6 +268,69 @@ export class Evidence {
         this.#request(d['request']).ended = 'close';
         this.#move(e.subject, { state: 'REVIEW_PENDING', active: null });
         return;
+      case 'extension.create': {
+        const body = ExtensionBodySchema.parse(d['extension']);
+        const r = this.#request(body.request);
+        const requester = this.#cards.get(body.requester);
+        const extensionHash = b64(documentHash(TAG.extension, body));
+        const why =
+          !requester ||
+          extensionHash !== d['extensionHash'] ||
+          !verifyDocument(TAG.extension, body, String(d['signature']), requester.card.signingKey)
+            ? `is not signed by ${body.requester}'s enrolled key`
+            : body.requester !== r.body.requester ||
+                e.actor !== body.requester ||
+                body.credential !== e.subject ||
+                r.credential !== e.subject
+              ? `is not asked by the requester of ${r.id} for its credential`
+              : r.windowEndsAt === null || r.ended !== null || body.windowEndsAt !== r.windowEndsAt || !(e.time < r.windowEndsAt)
+                ? `does not extend the open window of ${r.id}`
+                : body.number !== r.extensions + 1 || body.number > (r.body.maxExtensions ?? 0)
+                  ? `is extension ${body.number} of ${r.id}, which allows ${r.body.maxExtensions ?? 0} and has had ${r.extensions}`
+                  : body.newWindowEndsAt !== body.windowEndsAt + r.body.unsealSeconds * 1000
+                    ? `asks for another length than the ${r.body.unsealSeconds} s its request signed`
+                    : null;
+        if (why) taint(`(extension ${body.id}) ${why}`);
+        this.#extensions.set(body.id, { id: body.id, body, hash: extensionHash, approvals: new Set(), granted: false });
+        return;
+      }
+      case 'extension.approve': {
+        const x = this.#extension(d['extension']);
+        const body = ExtensionApprovalBodySchema.parse(d['approval']);
+        const r = this.#request(x.body.request);
+        const holder = this.#cards.get(body.holder);
+        if (
+          !holder ||
+          body.holder !== e.actor ||
+          body.extension !== x.id ||
+          body.extensionHash !== x.hash ||
+          body.request !== r.id ||
+          !r.body.holders.includes(body.holder) ||
+          body.holder === x.body.requester ||
+          x.approvals.has(body.holder) ||
+          !verifyDocument(TAG.extensionApproval, body, String(d['signature']), holder.card.signingKey)
+        )
+          taint(`holds an approval of extension ${x.id} that ${body.holder} did not sign, or may not give`);
+        x.approvals.add(body.holder);
+        return;
+      }
+      case 'window.extend': {
+        const x = this.#extension(d['extension']);
+        const r = this.#request(x.body.request);
+        if (
+          x.granted ||
+          x.approvals.size < r.body.threshold ||
+          r.ended !== null ||
+          r.windowEndsAt !== x.body.windowEndsAt ||
+          !(e.time < r.windowEndsAt) ||
+          Number(d['windowEndsAt']) !== x.body.newWindowEndsAt
+        )
+          taint(`extends the window of ${r.id} without the quorum of extension ${x.id}`);
+        x.granted = true;
+        r.extensions += 1;
+        r.windowEndsAt = x.body.newWindowEndsAt;
+        return;
+      }
       case 'review.sign': {
         const body = ReviewBodySchema.parse(d['body']);
         // The envelope reseal will activate is the one the reviewer signed: rotated, or the quorum's.
@@ -281,7 +375,7 @@ export class Evidence {
         step('drill');
         if (r.body.purpose !== 'drill') taint(`completes ${r.id} as a drill, but it was opened for access`);
         r.ended = 'drill';
-        this.#move(e.subject, { state: 'SEALED', request: null });
+        this.#move(e.subject, { state: 'SEALED', request: null, lastDrillAt: e.time });
         return;
       }
       default:
@@ -293,6 +387,12 @@ export class Evidence {
     const r = this.#requests.get(String(id));
     if (!r) throw new Error(`names request ${String(id)}, which the journal never opened`);
     return r;
+  }
+
+  #extension(id: unknown): ExtensionEvidence {
+    const x = this.#extensions.get(String(id));
+    if (!x) throw new Error(`names extension ${String(id)}, which the journal never asked for`);
+    return x;
   }
 
   #credential(id: string): CredentialEvidence {
@@ -336,6 +436,24 @@ export class Evidence {
     const r = this.#requests.get(id);
     if (!r) throw missing(`request ${id} is in the database but not in the journal`);
     return r;
+  }
+
+  /** An extension of an unseal window, as journaled; NOT_FOUND when the journal holds none by that id. */
+  extension(id: string): ExtensionEvidence {
+    this.#assertReadable();
+    const x = this.#extensions.get(id);
+    if (!x) throw new BreakGlassError('NOT_FOUND', `no extension ${id} was asked for at this vault`);
+    return x;
+  }
+
+  /** The extension of a request's window waiting for approvals, if one is. */
+  pendingExtension(request: string): ExtensionEvidence | null {
+    this.#assertReadable();
+    const r = this.#requests.get(request);
+    if (!r || r.windowEndsAt === null) return null;
+    return (
+      [...this.#extensions.values()].find((x) => x.body.request === request && !x.granted && x.body.windowEndsAt === r.windowEndsAt) ?? null
+    );
   }
 
   /** Requests the journal shows open or unsealed (not ended), in the order they were opened. */

@@ -2,6 +2,7 @@ import { Lexer, parse as parseYaml } from 'yaml';
 import { canonicalize } from '../core/canonical.js';
 import { MAX_DEPTH, tooDeep } from '../core/depth.js';
 import { BreakGlassError } from '../core/errors.js';
+import type { RequestBody } from '../core/documents.js';
 import { assertDocumentKind } from '../core/recognise.js';
 import { checkPolicy, type Policy, type PolicyProblem } from '../core/policy.js';
 import { findUnacceptableText } from '../core/text.js';
@@ -124,4 +125,12 @@ export function currentPolicy(session: VaultSession): { policy: Policy; hash: st
     );
   }
   return { policy, hash: row.hash, setAt: row.set_at };
+}
+
+/**
+ * The policy a request was opened under, as its policy.set entry recorded it. Numbers that are not
+ * integers appear there as "number:<decimal>" strings: only roles, flags and the review rules are read.
+ */
+export function policyOfRequest(session: VaultSession, request: RequestBody): Policy {
+  return session.evidence.policyAt(request.policyHash) as Policy;
 }

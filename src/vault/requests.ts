@@ -304,6 +304,8 @@ export async function openRequest(
     genesisKey,
     policyHash: policyHashInForce,
     unsealSeconds: Math.max(1, Math.round(rules.unseal_minutes * 60)),
+    // A policy set before max_extensions existed said nothing about extensions: none.
+    maxExtensions: purpose === 'drill' ? 0 : (rules.max_extensions ?? 0),
   };
   const hash = b64(documentHash(TAG.request, body));
   const signature = signDocument(TAG.request, body, keys.signing);

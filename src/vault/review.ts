@@ -1,11 +1,11 @@
 import { BreakGlassError } from '../core/errors.js';
-import type { RequestBody, ReviewBody } from '../core/documents.js';
-import type { Policy } from '../core/policy.js';
+import type { ReviewBody } from '../core/documents.js';
 import { transition } from '../core/lifecycle.js';
 import { hasRole } from '../core/policy.js';
 import { TAG, createEnvelope, envelopeDigest, signDocument, verifyDocument } from '../crypto/index.js';
 import { credentialRow, envelopeOf, rulesFor, signedSplitKeys } from './credentials.js';
 import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
+import { policyOfRequest } from './policy.js';
 import { assertGenuineQuorum } from './quorum.js';
 import { requestBody, requestRow } from './requests.js';
 import { newId, type VaultSession } from './session.js';
@@ -124,14 +124,6 @@ export async function signReview(
     });
   });
   return { review: id, rotated: body.rotated };
-}
-
-/**
- * The policy a request was opened under, as its policy.set entry recorded it. Numbers that are not
- * integers appear there as "number:<decimal>" strings: only roles and the review rules are read.
- */
-function policyOfRequest(session: VaultSession, request: RequestBody): Policy {
-  return session.evidence.policyAt(request.policyHash) as Policy;
 }
 
 /**

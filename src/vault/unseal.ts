@@ -4,6 +4,7 @@ import type { CredentialPolicy } from '../core/policy.js';
 import { transition } from '../core/lifecycle.js';
 import { decryptSecret } from '../crypto/index.js';
 import { credentialRow, envelopeOf, rulesFor } from './credentials.js';
+import { afterWindowSteps } from './extensions.js';
 import { currentPolicy } from './policy.js';
 import { journaledApprovals, rebuildDek } from './quorum.js';
 import {
@@ -29,6 +30,9 @@ export interface UnsealResult {
   readonly request: string;
   readonly windowEndsAt: number;
   readonly firstUnseal: boolean;
+  /** How many more times the holders may extend the window (the request's max_extensions, less those granted), and who would ask. */
+  readonly extensionsLeft: number;
+  readonly requester: string;
   readonly secret: Buffer | null;
 }
 
@@ -65,14 +69,15 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
   const cred = credentialRow(session, row.credential_id);
   const journaled = session.evidence.request(row.id);
   const now = Date.now();
+  const ended = (): BreakGlassError =>
+    new BreakGlassError(
+      'WINDOW_CLOSED',
+      `the unseal window of ${cred.id} has ended; it is waiting for review; next: ${afterWindowSteps(cred.id)}`,
+    );
   if (row.status === 'unsealed') {
-    if (now >= journaled.windowEndsAt!) {
-      throw new BreakGlassError('WINDOW_CLOSED', `the unseal window of ${cred.id} has ended; it is waiting for review`);
-    }
+    if (now >= journaled.windowEndsAt!) throw ended();
   } else if (row.status === 'closed') {
-    if (cred.active_request === row.id) {
-      throw new BreakGlassError('WINDOW_CLOSED', `the unseal window of ${cred.id} has ended; it is waiting for review`);
-    }
+    if (cred.active_request === row.id) throw ended();
     throw new BreakGlassError(
       'WINDOW_CLOSED',
       `request ${requestId} has ended, and ${cred.id} has been resealed since (now ${cred.state}); open a new request to unseal it again`,
@@ -86,8 +91,17 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
   }
   const first = row.status === 'open';
   // Already unsealed and nothing asked for: there is nothing to do, and nothing to journal.
+  const extensionsLeft = Math.max(0, (signed.maxExtensions ?? 0) - journaled.extensions);
   if (!first && mode === 'none')
-    return { credential: cred.id, request: row.id, windowEndsAt: journaled.windowEndsAt!, firstUnseal: false, secret: null };
+    return {
+      credential: cred.id,
+      request: row.id,
+      windowEndsAt: journaled.windowEndsAt!,
+      firstUnseal: false,
+      extensionsLeft,
+      requester: signed.requester,
+      secret: null,
+    };
   const approvals = journaledApprovals(session, row);
   if (journaled.quorum === null || approvals.length < signed.threshold) {
     throw new BreakGlassError(
@@ -129,6 +143,8 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
       request: row.id,
       windowEndsAt,
       firstUnseal: first,
+      extensionsLeft,
+      requester: signed.requester,
       secret: mode === 'none' ? null : secret,
     };
     if (mode === 'none') secret.fill(0);

@@ -23,6 +23,12 @@ export function entryDetails(e: JournalEntry): string {
       return `v${str(d['version'])}${d['rotated'] ? ' rotated' : ''}`;
     case 'window.close':
       return str(d['reason']);
+    case 'extension.create': {
+      const x = (d['extension'] ?? {}) as Record<string, unknown>;
+      return `${str(x['id'])} of ${str(x['request'])} reason=${JSON.stringify(str(x['reason']))}`;
+    }
+    case 'extension.approve':
+      return str(d['extension']);
     default:
       return str(d['request']);
   }

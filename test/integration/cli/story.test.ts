@@ -152,7 +152,9 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     expect(lines(sealed.stdout)).toEqual(['sealed prod-db-root (prod DB root): 2 of 3 holders (alice, bob, carol)']);
     expectNoPlaintext(sealed);
     const list = expectStatus(await vault.run(['list']), 0, 'list');
-    expect(lines(list.stdout)).toEqual(['prod-db-root\tSEALED\t2 of 3\tv1\tprod DB root']);
+    expect(lines(list.stdout)).toEqual([
+      expect.stringMatching(new RegExp(`^prod-db-root\tSEALED\t2 of 3\tv1\tprod DB root\tdrill due ${DEADLINE}$`)),
+    ]);
   });
 
   it('request: signed by dave, prints the request id and its expiry', async () => {
@@ -290,7 +292,11 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     const t = expectStatus(await vault.run(['unseal', req]), 0, 'unseal');
     expectNoPlaintext(t);
     expect(lines(t.stderr)).toEqual([
-      expect.stringMatching(new RegExp(`^prod-db-root unsealed; window ends ${DEADLINE}; every reveal is journaled$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^prod-db-root unsealed; window ends ${DEADLINE}; every reveal is journaled; more time, if needed before then: "breakglass extend ${req} --requester dave --reason TEXT" and the holders' approval$`,
+        ),
+      ),
     ]);
     expect(lines(t.stdout)).toEqual([
       expect.stringMatching(new RegExp(`^prod-db-root is unsealed until ${DEADLINE}; use --reveal, --copy or --out FILE to use it$`)),
@@ -299,7 +305,11 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     expect(added.map((e) => e.kind)).toEqual(['credential.unseal', 'key.rotate']);
     expect(added[0]!.data).toMatchObject({ request: req, holders: ['alice', 'bob'], version: 1, nextVersion: 2 });
     const list = expectStatus(await vault.run(['list']), 0, 'list');
-    expect(lines(list.stdout)).toEqual([`prod-db-root\tUNSEALED (exposed)\t2 of 3\tv1\tprod DB root\trequest ${req}`]);
+    expect(lines(list.stdout)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^prod-db-root\tUNSEALED \\(exposed\\)\t2 of 3\tv1\tprod DB root\trequest ${req}\treview due ${DEADLINE}$`),
+      ),
+    ]);
   });
 
   it('unseal --reveal prints exactly the secret on stdout, again and again while the window is open, each time journaled', async () => {
@@ -344,10 +354,16 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     const t = expectStatus(await vault.run(['close', 'prod-db-root']), 0, 'close');
     expect(lines(t.stdout)).toEqual(['prod-db-root closed; it needs a signed review before it can be resealed']);
     const list = expectStatus(await vault.run(['list']), 0, 'list');
-    expect(lines(list.stdout)).toEqual([`prod-db-root\tREVIEW_PENDING (exposed)\t2 of 3\tv1\tprod DB root\trequest ${req}`]);
+    expect(lines(list.stdout)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^prod-db-root\tREVIEW_PENDING \\(exposed\\)\t2 of 3\tv1\tprod DB root\trequest ${req}\treview due ${DEADLINE}$`),
+      ),
+    ]);
     const reveal = await vault.run(['unseal', req, '--reveal']);
     expect(reveal.status).toBe(3);
-    expect(reveal.stderr).toBe('breakglass: WINDOW_CLOSED: the unseal window of prod-db-root has ended; it is waiting for review\n');
+    expect(reveal.stderr).toBe(
+      'breakglass: WINDOW_CLOSED: the unseal window of prod-db-root has ended; it is waiting for review; next: "breakglass review prod-db-root --reviewer ID --warranted yes|no --summary TEXT --changes TEXT", "breakglass reseal prod-db-root", and, if the work is not done, a new request ("breakglass request --credential prod-db-root --trigger TRIGGER --reason TEXT --incident REF --requester ID")\n',
+    );
     expectNoPlaintext(reveal);
   });
 
@@ -393,7 +409,9 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       `breakglass: WINDOW_CLOSED: request ${req} has ended, and prod-db-root has been resealed since (now SEALED); open a new request to unseal it again\n`,
     ]);
     const list = expectStatus(await vault.run(['list']), 0, 'list');
-    expect(lines(list.stdout)).toEqual(['prod-db-root\tSEALED\t2 of 3\tv2\tprod DB root']);
+    expect(lines(list.stdout)).toEqual([
+      expect.stringMatching(new RegExp(`^prod-db-root\tSEALED\t2 of 3\tv2\tprod DB root\tdrill due ${DEADLINE}$`)),
+    ]);
     const json = jsonOk<{ credentials: { id: string; state: string; version: number; exposed: boolean }[] }>(
       await vault.run(['--json', 'list']),
     );
@@ -452,7 +470,9 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       db.close();
     }
     const list = expectStatus(await vault.run(['list']), 0, 'list');
-    expect(lines(list.stdout)).toEqual(['prod-db-root\tSEALED\t2 of 3\tv2\tprod DB root']);
+    expect(lines(list.stdout)).toEqual([
+      expect.stringMatching(new RegExp(`^prod-db-root\tSEALED\t2 of 3\tv2\tprod DB root\tdrill due ${DEADLINE}$`)),
+    ]);
     // A drill can never be used to unseal.
     const unseal = await vault.run(['--json', 'unseal', drill, '--out', path('drill.out')]);
     expect(jsonError(unseal, 3).code).toBe('STATE_CONFLICT');

@@ -450,7 +450,7 @@ describe('the vault laptop alone: reseal without a genuine review', () => {
 
 describe('the vault laptop alone: lifecycle entries appended with its own keychain key', () => {
   let world: World;
-  const credentials = ['c-reseal', 'c-drill', 'c-quorum', 'c-review', 'c-standin', 'c-one', 'c-two'];
+  const credentials = ['c-reseal', 'c-drill', 'c-quorum', 'c-review', 'c-standin', 'c-one', 'c-two', 'c-extend'];
   beforeAll(async () => {
     const extra = credentials
       .map(
@@ -516,6 +516,30 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
     expect(error.code).toBe('INTEGRITY_FAILURE');
     expect(error.message).toMatch(
       new RegExp(`its entry \\d+ \\(drill\\.complete\\) completes ${request} as a drill, but it was opened for access`),
+    );
+  });
+
+  it("an unseal window extended with the keychain's key, past one holder's approval: refused from then on (exit 4)", async () => {
+    const request = await requestFor('c-extend');
+    await approveInPerson(world, request, 'alice');
+    await approveInPerson(world, request, 'bob');
+    expectStatus(await world.vault.run(['unseal', request]), 0, 'unseal');
+    // A genuine extension, asked by dave and approved by alice alone: one approval short of its quorum.
+    const ext = jsonOk<{ extension: string; newWindowEndsAt: number }>(
+      await world.vault.run(['--json', 'extend', request, '--requester', 'dave', '--reason', 'more time'], { passphraseOf: 'dave' }),
+    );
+    expectStatus(await world.vault.run(['approve', ext.extension, '--holder', 'alice', '--yes'], { passphraseOf: 'alice' }), 0, 'alice');
+    await appendWithKeychain(world.vault, {
+      kind: 'window.extend',
+      actor: 'vault',
+      subject: 'c-extend',
+      data: { request, extension: ext.extension, number: 1, holders: ['alice', 'bob'], windowEndsAt: ext.newWindowEndsAt },
+    });
+    sql(world.vault, 'UPDATE requests SET window_ends_at = ? WHERE id = ?', ext.newWindowEndsAt, request);
+    const error = jsonError(await world.vault.run(['--json', 'unseal', request, '--out', join(world.root, 'c-extend.out')]), 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(
+      new RegExp(`its entry \\d+ \\(window\\.extend\\) extends the window of ${request} without the quorum of extension ${ext.extension}`),
     );
   });
 

@@ -66,6 +66,7 @@ describe('checkPolicy accepts', () => {
     if (!result.ok) return;
     expect(result.policy.credentials['prod-db-root']).toEqual({
       ...cred(basePolicy()),
+      max_extensions: 1,
       in_person_approval: true,
       review: { due_hours: 24, reviewer_not_requester: true, require_rotation: false },
     });
