@@ -12,6 +12,9 @@ export const ENTRY_KINDS = [
   'key.rotate',
   'member.add',
   'member.remove',
+  // A member's own keys (issue 10): a new passphrase over them, a custody copy exported.
+  'member.passphrase',
+  'member.export',
   'policy.set',
   'credential.seal',
   'request.create',

@@ -18,6 +18,7 @@ export {
   type PassphraseSource,
 } from './members.js';
 export { removeMember, type MemberRemoval } from './member-remove.js';
+export { changePassphrase, exportMemberKey, newPassphraseQuestion, REPEAT_NEW_PASSPHRASE, type PassphraseChange } from './member-keys.js';
 export { currentPolicy, parsePolicyText, policyFromText, policyHash } from './policy.js';
 export { setPolicy, type OpenRequestUnderPolicy } from './policy-change.js';
 export { listCredentials, sealCredential, type CredentialSummary } from './credentials.js';

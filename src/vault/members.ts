@@ -141,10 +141,8 @@ export async function createMember(session: VaultSession, id: string, name: stri
     createdAt: Date.now(),
   };
   const card: MemberCard = { ...body, sig: signDocument(TAG.memberCard, body, keys.signing) };
-  const plain = Buffer.from(JSON.stringify(keys), 'utf8');
-  const wrapped = await wrapWithPassphrase(passphrase, plain, memberKeyAad(id, card.signingKey));
-  plain.fill(0);
-  await secrets.set(memberAccount(id), JSON.stringify({ card, wrapped }));
+  const wrapped = await wrapMemberKeys(card, keys, passphrase);
+  await storeOwnMember(session, card, wrapped);
   try {
     await session.commit((append) =>
       append({
@@ -208,12 +206,35 @@ export async function unwrapMemberKeys(card: MemberCard, wrapped: PassphraseWrap
   return keys;
 }
 
-/** Writes nothing; returns a custody file for this machine's member after checking their passphrase. */
+/** Wraps a member's keys with a passphrase, bound to their id and signing key. */
+export async function wrapMemberKeys(card: MemberCard, keys: MemberKeys, passphrase: string): Promise<PassphraseWrapped> {
+  const plain = Buffer.from(JSON.stringify(keys), 'utf8');
+  try {
+    return await wrapWithPassphrase(passphrase, plain, memberKeyAad(card.id, card.signingKey));
+  } finally {
+    plain.fill(0);
+  }
+}
+
+/** Keeps (or replaces) this machine's own copy of a member's wrapped keys in its keychain. */
+export async function storeOwnMember(session: VaultSession, card: MemberCard, wrapped: PassphraseWrapped): Promise<void> {
+  await (await session.secrets()).set(memberAccount(card.id), JSON.stringify({ card, wrapped }));
+}
+
+/** A custody file of `wrapped`, signed with the member's own signing key (so a vault can tell it is theirs). */
+export function custodyFor(card: MemberCard, wrapped: PassphraseWrapped, keys: MemberKeys): CustodyFile {
+  const body = { format: 'breakglass.custody', version: 2, member: card.id, signingKey: card.signingKey, wrapped } as const;
+  return { ...body, sig: signDocument(TAG.custody, body, keys.signing) };
+}
+
+/**
+ * Writes and journals nothing; returns a custody file for this machine's member after checking their
+ * passphrase. For building vaults in tests and the demo: the CLI's `member export-key` journals its
+ * export (`exportMemberKey`).
+ */
 export async function exportCustody(session: VaultSession, id: string, passphrase: string): Promise<CustodyFile> {
   const { card, wrapped } = await ownMember(session, id);
-  const keys = await unwrapMemberKeys(card, wrapped, passphrase);
-  const body = { format: 'breakglass.custody', version: 2, member: id, signingKey: card.signingKey, wrapped } as const;
-  return { ...body, sig: signDocument(TAG.custody, body, keys.signing) };
+  return custodyFor(card, wrapped, await unwrapMemberKeys(card, wrapped, passphrase));
 }
 
 /**
