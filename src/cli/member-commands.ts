@@ -1,19 +1,39 @@
-/** The member commands: create and export-key on a person's own laptop; add, remove and list at a vault. */
+/**
+ * The member commands: create and export-key on a person's own laptop; passphrase wherever their keys
+ * are; add, remove and list at a vault.
+ */
 import { BreakGlassError } from '../core/errors.js';
 import { printable } from '../core/text.js';
 import {
   MIN_PASSPHRASE,
+  REPEAT_NEW_PASSPHRASE,
   addMember,
   assertMemberName,
   assertNewMember,
+  changePassphrase,
   createMember,
-  exportCustody,
+  exportMemberKey,
   listMembers,
+  newPassphraseQuestion,
   removeMember,
+  type PassphraseSource,
 } from '../vault/index.js';
 import { id, req, S, type Command } from './command.js';
-import { withVault } from './context.js';
-import { readJsonFile, withNewFile } from './io.js';
+import { withVault, withVaultAskingFirst, type CliContext } from './context.js';
+import { passphraseSource, readJsonFile, withNewFile } from './io.js';
+
+/**
+ * Where `member passphrase` gets its answers: the new passphrase from --new-passphrase-file or a
+ * prompt, every other question (the current passphrase, with its tries) as every command does.
+ */
+function passphraseChangeSource(ctx: CliContext, memberId: string, newFile: string | undefined): PassphraseSource {
+  const fromNew = passphraseSource(newFile);
+  const asksNew = (question: string): boolean => question === newPassphraseQuestion(memberId) || question === REPEAT_NEW_PASSPHRASE;
+  return Object.assign(
+    (prompt: string, question = prompt): Promise<string> => (asksNew(question) ? fromNew(prompt) : ctx.passphrase(prompt, question)),
+    { tries: ctx.passphrase.tries ?? 1 },
+  );
+}
 
 export const MEMBER_COMMANDS: readonly Command[] = [
   {
@@ -47,20 +67,57 @@ export const MEMBER_COMMANDS: readonly Command[] = [
     },
   },
   {
+    words: ['member', 'passphrase'],
+    usage: 'member passphrase --id ID [--new-passphrase-file FILE]',
+    summary:
+      "change a member's passphrase wherever this machine holds their keys (its keychain, their custody copy at this vault); journaled. Custody copies at other vault laptops keep the old one: export a fresh copy with member export-key",
+    options: { id: S, 'new-passphrase-file': S },
+    positionals: [],
+    async run(ctx, v) {
+      const memberId = id(v, 'id');
+      const newFile = typeof v['new-passphrase-file'] === 'string' ? req(v, 'new-passphrase-file') : undefined;
+      const atTerminal = process.stdin.isTTY === true;
+      // Typed at a terminal (no file, or "-" there) or read from a file; checked before anything is opened.
+      const typed = atTerminal && (newFile === undefined || newFile === '-');
+      if (newFile === undefined && !atTerminal) {
+        throw new BreakGlassError(
+          'BAD_ARGUMENTS',
+          `the new passphrase of ${memberId} is needed; run in a terminal or pass --new-passphrase-file FILE (- for standard input); nothing was changed`,
+        );
+      }
+      const source = passphraseChangeSource(ctx, memberId, newFile);
+      // A new passphrase typed at a terminal is asked twice, as at member create.
+      const change = await withVaultAskingFirst({ ...ctx, passphrase: source }, (session, passphrase) =>
+        changePassphrase(session, memberId, passphrase, { repeat: typed }),
+      );
+      const where = [change.keychain ? "this machine's keychain" : null, change.custody ? 'the custody copy at this vault' : null]
+        .filter((w) => w !== null)
+        .join(' and ');
+      ctx.say(`passphrase of ${memberId} changed in ${where}`);
+      ctx.note(
+        change.keychain
+          ? `note: custody copies of ${memberId} at vault laptops still open with the old passphrase: export a fresh one ("breakglass member export-key --id ${memberId} --out FILE") and enrol it there ("breakglass member add CARD --custody FILE" replaces the copy)`
+          : `note: the keys on ${memberId}'s own laptop keep the old passphrase until it is changed there ("breakglass member passphrase --id ${memberId}")`,
+      );
+      return { ...change };
+    },
+  },
+  {
     words: ['member', 'export-key'],
     usage: 'member export-key --id ID --out FILE',
-    summary: 'write a passphrase-wrapped copy of your keys, for custody at a vault laptop',
+    summary: 'write a passphrase-wrapped copy of your keys, for custody at a vault laptop (journaled here)',
     options: { id: S, out: S },
     positionals: [],
     async run(ctx, v) {
       const memberId = id(v, 'id');
       const out = req(v, 'out');
+      // The file is reserved first, the passphrase asked with the vault free, the export journaled, then the file written.
       return withNewFile(out, (file) =>
-        withVault(ctx, false, async (session) => {
-          const custody = await exportCustody(session, memberId, await ctx.passphrase(`passphrase of ${memberId}`));
+        withVaultAskingFirst(ctx, async (session, passphrase) => {
+          const { custody, hash } = await exportMemberKey(session, memberId, passphrase);
           file.write(`${JSON.stringify(custody, null, 2)}\n`);
           ctx.say(`custody copy of ${memberId} written to ${out} (still wrapped by the passphrase)`);
-          return { member: memberId, out };
+          return { member: memberId, out, custodyHash: hash };
         }),
       );
     },
