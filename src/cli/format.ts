@@ -20,6 +20,9 @@ const DATA_SUMMARY: Partial<Record<JournalEntry['kind'], (d: Record<string, unkn
   'approval.give': (d) => `${String(d['request'])} at vault ${String(d['vault'])}`,
   'credential.unseal': (d) => `${String(d['request'])} by ${(d['holders'] as string[]).join('+')}`,
   'access.refused': (d) => `${String(d['code'])}: ${String(d['message'])}`,
+  'member.passphrase': (d) =>
+    `re-wrapped: ${[d['keychain'] ? 'keychain' : '', d['custody'] ? 'custody copy' : ''].filter(Boolean).join(', ')}`,
+  'member.export': (d) => `custody copy ${String(d['custodyHash']).slice(0, 16)}`,
   'review.sign': (d) => `warranted=${String((d['body'] as Record<string, unknown>)['warranted'])}`,
   'credential.reseal': (d) => `v${String(d['version'])}${d['rotated'] ? ' rotated' : ''}`,
   'window.close': (d) => `${String(d['reason'])}`,

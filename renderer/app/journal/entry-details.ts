@@ -17,6 +17,10 @@ export function entryDetails(e: JournalEntry): string {
       return `${str(d['request'])} by ${Array.isArray(d['holders']) ? d['holders'].map(str).join('+') : ''}: exposed`;
     case 'access.refused':
       return `${str(d['code'])}: ${str(d['message'])}`;
+    case 'member.passphrase':
+      return `re-wrapped: ${[d['keychain'] ? 'keychain' : '', d['custody'] ? 'custody copy' : ''].filter(Boolean).join(', ')}`;
+    case 'member.export':
+      return `custody copy ${str(d['custodyHash']).slice(0, 16)}`;
     case 'review.sign':
       return `warranted=${str(((d['body'] ?? {}) as Record<string, unknown>)['warranted'])}`;
     case 'credential.reseal':
