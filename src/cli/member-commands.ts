@@ -70,7 +70,7 @@ export const MEMBER_COMMANDS: readonly Command[] = [
     words: ['member', 'passphrase'],
     usage: 'member passphrase --id ID [--new-passphrase-file FILE]',
     summary:
-      "change a member's passphrase wherever this machine holds their keys (its keychain, their custody copy at this vault); journaled. Custody copies at other vault laptops keep the old one: export a fresh copy with member export-key",
+      "change a member's passphrase wherever this machine holds their keys (its keychain, their custody copy at this vault), journaled; the new one typed twice at a prompt, or read from --new-passphrase-file. Copies elsewhere keep the old one: export a fresh custody copy (member export-key) and replace it at each vault laptop (member add CARD --custody FILE)",
     options: { id: S, 'new-passphrase-file': S },
     positionals: [],
     async run(ctx, v) {
@@ -125,7 +125,8 @@ export const MEMBER_COMMANDS: readonly Command[] = [
   {
     words: ['member', 'add'],
     usage: 'member add CARD [--custody FILE]',
-    summary: 'enrol a member at this vault from their card, optionally with a custody copy of their key',
+    summary:
+      'enrol a member at this vault from their card, optionally with a custody copy of their key (for a member enrolled already, it replaces their custody copy)',
     options: { custody: S },
     positionals: ['CARD'],
     async run(ctx, v, [cardPath]) {
