@@ -1,8 +1,9 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BreakGlassError } from '../core/errors.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { sqliteDatabase } from './sqlite-module.js';
 
 export type Db = Database.Database;
 
@@ -11,7 +12,8 @@ export function openDatabase(path: string, options: { create: boolean }): Db {
   if (options.create) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   let db: Db;
   try {
-    db = new Database(path, { fileMustExist: !options.create });
+    const Sqlite = sqliteDatabase();
+    db = new Sqlite(path, { fileMustExist: !options.create });
   } catch (err) {
     throw new BreakGlassError(
       'NOT_INITIALIZED',
@@ -147,7 +149,8 @@ function noteOnExit(path: string): void {
  * refused with VAULT_BUSY can say which command and process hold the vault, and for how long.
  */
 export function acquireLock(path: string, command = ''): { release(): void } {
-  const lock = new Database(path);
+  const Sqlite = sqliteDatabase();
+  const lock = new Sqlite(path);
   try {
     lock.pragma('busy_timeout = 3000');
     lock.exec('BEGIN EXCLUSIVE');
