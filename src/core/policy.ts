@@ -71,16 +71,43 @@ export type Policy = z.output<typeof PolicySchema>;
 export type CredentialPolicy = z.output<typeof CredentialSchema>;
 /** A role a policy grants to a member. */
 export type MemberRole = z.output<typeof Role>;
-/** One problem in a policy: where (like `credentials.prod-db-root.holders[1]`) and what to do. */
-export type PolicyProblem = { path: string; message: string };
+/**
+ * One problem in a policy: where (like `credentials.prod-db-root.holders[1]`) and what to do; with
+ * the 1-based line and column in the file when it was read from text.
+ */
+export type PolicyProblem = { path: string; message: string; line?: number; column?: number };
+/** A place in a parsed policy, as keys and list indexes from its root. */
+export type PolicyPath = readonly (string | number)[];
+/** Where a path is in the policy's text (1-based), or undefined when the text does not say. */
+export type PolicyLocator = (path: PolicyPath) => { line: number; column: number } | undefined;
+
+/** What checkPolicy checks besides the document itself. */
+export interface PolicyCheckOptions {
+  /** Gives each problem its line and column in the text the input was read from. */
+  readonly locate?: PolicyLocator;
+  /** The members enrolled at a vault (`vault` names it): every member the policy names must be one. */
+  readonly enrolled?: { readonly ids: ReadonlySet<string>; readonly vault: string };
+}
 
 /** Checks a policy against the schema and across its references, reporting every problem found. */
-export function checkPolicy(input: unknown): { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] } {
+export function checkPolicy(
+  input: unknown,
+  options: PolicyCheckOptions = {},
+): { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] } {
   const parsed = PolicySchema.safeParse(input, { error: issueMessage });
-  const problems = parsed.success ? [] : parsed.error.issues.flatMap(toProblems);
-  problems.push(...crossCheck(input));
+  const found = parsed.success ? [] : parsed.error.issues.flatMap(toProblems);
+  found.push(...crossCheck(input));
+  if (options.enrolled) found.push(...checkEnrolment(input, options.enrolled.ids, options.enrolled.vault));
+  const problems = found.map(({ at, message }) => policyProblem(at, message, options.locate));
   if (parsed.success && problems.length === 0) return { ok: true, policy: parsed.data };
   return { ok: false, problems };
+}
+
+/** A problem at `at`, with its place in the text when `locate` knows it. */
+export function policyProblem(at: PolicyPath | string, message: string, locate?: PolicyLocator): PolicyProblem {
+  const path = typeof at === 'string' ? at : formatPath(at);
+  const position = typeof at === 'string' ? undefined : locate?.(at);
+  return position ? { path, message, line: position.line, column: position.column } : { path, message };
 }
 
 /** Returns the parsed policy, or throws POLICY_INVALID with every problem in details.problems. */
@@ -114,7 +141,9 @@ function own<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
-type Path = readonly PropertyKey[];
+type Path = PolicyPath;
+/** A problem before it is formatted: where, as keys, and what. */
+type Found = { at: Path; message: string };
 type Shape = typeof CredentialSchema.shape;
 type RawObject = Record<string, unknown>;
 
@@ -180,23 +209,42 @@ function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
   }
 }
 
-function toProblems(issue: z.core.$ZodIssue): PolicyProblem[] {
+// zod's paths hold only keys and indexes here: the schema has no symbol keys.
+const keysOf = (path: readonly PropertyKey[]): Path => path.map((key) => (typeof key === 'number' ? key : String(key)));
+
+function toProblems(issue: z.core.$ZodIssue): Found[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({
-      path: formatPath([...issue.path, key]),
-      message: 'unknown key: remove it or fix its spelling',
-    }));
+    return issue.keys.map((key) => ({ at: [...keysOf(issue.path), key], message: 'unknown key: remove it or fix its spelling' }));
   }
   // A bad record key carries the key's own issue, whose message says what a name may be.
   const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-  return [{ path: formatPath(issue.path), message }];
+  return [{ at: keysOf(issue.path), message }];
+}
+
+/**
+ * Every member the policy names under `members` must be enrolled at the vault (`ids`): a role given
+ * to someone without a card there could never be used. Read from the raw input, so that a policy
+ * with other problems gets these too.
+ */
+function checkEnrolment(input: unknown, ids: ReadonlySet<string>, vault: string): Found[] {
+  if (!isObject(input) || !isObject(input.members)) return [];
+  return Object.entries(input.members)
+    .filter(([id]) => !ids.has(id))
+    .map(([id, roles]) => {
+      const granted = MemberRoles.safeParse(roles).data;
+      const as = granted ? ` (${[...new Set(granted)].join(', ')})` : '';
+      return {
+        at: ['members', id],
+        message: `member "${id}"${as} is not enrolled at the vault ${vault}: enrol their card there first, or take them out of the policy`,
+      };
+    });
 }
 
 /**
  * Reference checks on the raw input. Each part is parsed on its own, so a part that failed the
  * schema (already reported) is skipped while the rest is still checked.
  */
-function crossCheck(input: unknown): PolicyProblem[] {
+function crossCheck(input: unknown): Found[] {
   if (!isObject(input)) return [];
   const triggers = isObject(input.triggers) ? new Set(Object.keys(input.triggers)) : undefined;
   let members: Map<string, MemberRole[] | undefined> | undefined;
@@ -204,9 +252,9 @@ function crossCheck(input: unknown): PolicyProblem[] {
     members = new Map(Object.entries(input.members).map(([id, roles]) => [id, MemberRoles.safeParse(roles).data]));
   }
   const credentials = isObject(input.credentials) ? input.credentials : {};
-  const problems: PolicyProblem[] = [];
-  const report = (path: Path, message: string): void => {
-    problems.push({ path: formatPath(path), message });
+  const problems: Found[] = [];
+  const report = (at: Path, message: string): void => {
+    problems.push({ at, message });
   };
 
   const checkMember = (path: Path, id: string, role: MemberRole): void => {
@@ -224,7 +272,7 @@ function crossCheck(input: unknown): PolicyProblem[] {
 
   for (const [credentialId, raw] of Object.entries(credentials)) {
     if (!isObject(raw)) continue;
-    const at = (...rest: PropertyKey[]): Path => ['credentials', credentialId, ...rest];
+    const at = (...rest: (string | number)[]): Path => ['credentials', credentialId, ...rest];
     const field = <K extends keyof Shape>(key: K): z.output<Shape[K]> | undefined =>
       CredentialSchema.shape[key].safeParse(raw[key]).data as z.output<Shape[K]> | undefined;
 

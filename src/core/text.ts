@@ -43,21 +43,26 @@ export function unacceptableText(text: string): string | null {
 
 /**
  * The first string or member name in a parsed document that `unacceptableText` refuses, as its
- * path and reason, or null. The document was depth-checked before it was parsed; the walk is
- * bounded anyway.
+ * path (and the keys and indexes that lead there) and reason, or null. The document was
+ * depth-checked before it was parsed; the walk is bounded anyway.
  */
-export function findUnacceptableText(value: unknown, path = '(root)', depth = 0): { path: string; why: string } | null {
+export function findUnacceptableText(
+  value: unknown,
+  path = '(root)',
+  depth = 0,
+  keys: readonly (string | number)[] = [],
+): { path: string; why: string; keys: readonly (string | number)[] } | null {
   if (typeof value === 'string') {
     const why = unacceptableText(value);
-    return why === null ? null : { path, why };
+    return why === null ? null : { path, why, keys };
   }
   if (typeof value !== 'object' || value === null || depth > 64) return null;
-  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
   for (const [key, member] of entries) {
-    const at = path === '(root)' ? key : `${path}.${key}`;
-    const whyKey = Array.isArray(value) ? null : unacceptableText(key);
-    if (whyKey !== null) return { path: at, why: `a member name with ${whyKey}` };
-    const found = findUnacceptableText(member, at, depth + 1);
+    const at = path === '(root)' ? String(key) : `${path}.${key}`;
+    const whyKey = typeof key === 'number' ? null : unacceptableText(key);
+    if (whyKey !== null) return { path: at, why: `a member name with ${whyKey}`, keys: [...keys, key] };
+    const found = findUnacceptableText(member, at, depth + 1, [...keys, key]);
     if (found) return found;
   }
   return null;

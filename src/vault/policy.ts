@@ -1,10 +1,10 @@
-import { Lexer, parse as parseYaml } from 'yaml';
+import { Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
 import { canonicalize } from '../core/canonical.js';
 import { MAX_DEPTH, tooDeep } from '../core/depth.js';
 import { BreakGlassError } from '../core/errors.js';
 import type { RequestBody } from '../core/documents.js';
 import { assertDocumentKind } from '../core/recognise.js';
-import { checkPolicy, type Policy, type PolicyProblem } from '../core/policy.js';
+import { checkPolicy, policyProblem, type Policy, type PolicyLocator, type PolicyProblem } from '../core/policy.js';
 import { findUnacceptableText } from '../core/text.js';
 import { b64, taggedHash } from '../crypto/index.js';
 import type { VaultSession } from './session.js';
@@ -46,23 +46,86 @@ export function assertPolicyDepth(text: string): void {
 /**
  * Reads policy text as YAML (a superset of JSON); a syntax error is a problem at the root, and so
  * is a byte-order mark (the YAML parser would drop it silently). Text that is not Unicode or holds
- * a noncharacter (`unacceptableText`) is a problem at its path.
+ * a noncharacter (`unacceptableText`) is a problem at its path. Every problem carries its line and
+ * column in the text. With `enrolled`, a member the policy names who is not enrolled at that vault
+ * is a problem too.
  */
-export function parsePolicyText(text: string): { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] } {
+export function parsePolicyText(
+  text: string,
+  options: { enrolled?: { ids: ReadonlySet<string>; vault: string } } = {},
+): { ok: true; policy: Policy } | { ok: false; problems: PolicyProblem[] } {
+  const start = { line: 1, column: 1 };
   if (text.startsWith('\uFEFF'))
-    return { ok: false, problems: [{ path: '(root)', message: 'starts with a byte-order mark (U+FEFF); save it without one' }] };
+    return { ok: false, problems: [{ path: '(root)', message: 'starts with a byte-order mark (U+FEFF); save it without one', ...start }] };
   assertPolicyDepth(text);
-  let input: unknown;
-  try {
-    input = parseYaml(text, { uniqueKeys: true, maxAliasCount: 0 });
-  } catch (err) {
-    return { ok: false, problems: [{ path: '(root)', message: `not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}` }] };
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    // The position goes with the problem, so the message keeps only what is wrong.
+    const what = syntax.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const at = syntax.linePos?.[0];
+    return {
+      ok: false,
+      problems: [{ path: '(root)', message: `not valid YAML or JSON: ${what}`, ...(at ? { line: at.line, column: at.col } : start) }],
+    };
   }
+  const alias = firstAlias(doc);
+  if (alias !== undefined) {
+    const at = lines.linePos(alias);
+    return {
+      ok: false,
+      problems: [{ path: '(root)', message: 'not valid YAML or JSON: aliases (*name) are not allowed', line: at.line, column: at.col }],
+    };
+  }
+  const input: unknown = doc.toJS({ maxAliasCount: 0 });
   // A card or a bundle given as a policy is named for what it is, not listed as policy problems.
   assertDocumentKind(input, 'policy');
+  const locate = locator(doc, lines);
   const bad = findUnacceptableText(input);
-  if (bad) return { ok: false, problems: [{ path: bad.path, message: `holds ${bad.why}` }] };
-  return checkPolicy(input);
+  if (bad) return { ok: false, problems: [{ ...policyProblem(bad.path, `holds ${bad.why}`), ...locate(bad.keys) }] };
+  return checkPolicy(input, { locate, ...options });
+}
+
+/** Where the first alias node starts, if the document has one. */
+function firstAlias(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+/**
+ * Finds a path in the parsed document: a mapping's entry by its key (the key's position), a list's
+ * item by its index. A path that goes on past what the text has (a required key that is missing)
+ * points at the last mapping it reached, by the key that names it.
+ */
+function locator(doc: Document, lines: LineCounter): PolicyLocator {
+  return (path) => {
+    let node: unknown = doc.contents;
+    let offset = doc.contents?.range?.[0] ?? 0;
+    for (const key of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+        if (!pair) break;
+        offset = (pair.key as { range?: [number, number, number] }).range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === 'number') {
+        const item: unknown = node.items[key];
+        if (!isScalar(item) && !isMap(item) && !isSeq(item) && !isAlias(item)) break;
+        offset = item.range?.[0] ?? offset;
+        node = item;
+      } else {
+        break;
+      }
+    }
+    const at = lines.linePos(offset);
+    return { line: at.line, column: at.col };
+  };
 }
 
 /** Parses policy text or throws POLICY_INVALID listing every problem with its path. */

@@ -77,7 +77,7 @@ describe('a byte-order mark is refused, never stripped', () => {
     );
     expect(parsePolicyText('\uFEFFversion: 1\n')).toEqual({
       ok: false,
-      problems: [{ path: '(root)', message: 'starts with a byte-order mark (U+FEFF); save it without one' }],
+      problems: [{ path: '(root)', message: 'starts with a byte-order mark (U+FEFF); save it without one', line: 1, column: 1 }],
     });
     expect(codeOf(() => parseJsonText('\uFEFF{}', 'member card', 'alice.card'))).toBe(
       'BAD_INPUT: alice.card starts with a byte-order mark (U+FEFF); save it without one',
@@ -95,6 +95,9 @@ describe('a byte-order mark is refused, never stripped', () => {
 
   it('a policy with a lone surrogate or a noncharacter in a value is a problem at its path', () => {
     const result = parsePolicyText('version: 1\ntriggers:\n  outage: "WAN \\ud800 down"\n');
-    expect(result).toEqual({ ok: false, problems: [{ path: 'triggers.outage', message: 'holds a lone surrogate (not Unicode text)' }] });
+    expect(result).toEqual({
+      ok: false,
+      problems: [{ path: 'triggers.outage', message: 'holds a lone surrogate (not Unicode text)', line: 3, column: 3 }],
+    });
   });
 });
