@@ -17,6 +17,7 @@ export interface Command {
   readonly summary: string;
   /** `multiple`: the option may be given more than once (its values come as a list). */
   readonly options: Record<string, { type: 'string' | 'boolean'; multiple?: true }>;
+  /** By name; "NAME?" is optional, and a last "NAME..." takes one or more (the rest of the line). */
   readonly positionals: readonly string[];
   /** A command that runs until stopped handles Ctrl-C itself (a graceful stop); any other is CANCELLED by it. */
   readonly handlesInterrupt?: true;

@@ -14,6 +14,8 @@ import { passphraseSource } from './io.js';
 /** What every command gets: global options, where passphrases come from, and how to print. */
 export interface CliContext {
   readonly vaultDir: string;
+  /** True when --vault named the folder; false for the default folder (or BREAKGLASS_HOME). */
+  readonly vaultGiven: boolean;
   /** The command's words ("request export"), named to another command its write lock keeps waiting. */
   readonly command?: string;
   readonly json: boolean;
@@ -29,6 +31,7 @@ export interface CliContext {
 
 /** Global options, accepted before or after the command words. */
 export interface GlobalOptions {
+  /** Undefined when --vault is not given: the vault is then the default folder. */
   vault?: string;
   json: boolean;
   keystore?: string;
@@ -81,6 +84,7 @@ export function makeContext(globals: GlobalOptions, command = ''): CliContext {
   const prompts = (globals.passphraseFile === undefined || globals.passphraseFile === '-') && process.stdin.isTTY === true;
   return {
     vaultDir: globals.vault ?? defaultVaultDir(),
+    vaultGiven: globals.vault !== undefined,
     command,
     json,
     passphrase: Object.assign(passphraseSource(globals.passphraseFile), { tries: prompts ? 3 : 1 }),

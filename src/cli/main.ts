@@ -56,7 +56,8 @@ export function requiredOptions(usage: string): string[] {
 }
 
 /** The positional arguments of a usage that are not optional, by name ("REQUEST"). */
-const requiredPositionals = (command: Command): string[] => command.positionals.filter((p) => !p.endsWith('?'));
+const requiredPositionals = (command: Command): string[] =>
+  command.positionals.filter((p) => !p.endsWith('?')).map((p) => p.replace(/\.\.\.$/, ''));
 
 function findCommand(rest: readonly string[]): { command: Command; args: string[] } | null {
   // The longest run of leading words that names a command wins ("request export" over "request").
@@ -175,7 +176,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       .map((name) => `--${name}`),
   ];
   if (missing.length > 0) throw new BreakGlassError('BAD_ARGUMENTS', `missing ${listed(missing)}; ${usage}`, { missing });
-  if (parsed.positionals.length > command.positionals.length) {
+  // A last positional named "NAME..." takes every argument from there on.
+  const variadic = command.positionals.at(-1)?.endsWith('...') === true;
+  if (!variadic && parsed.positionals.length > command.positionals.length) {
     // Not echoed: a person who misread "-" may have typed a secret there.
     const takes =
       command.positionals.length === 0

@@ -440,20 +440,26 @@ credentials:
     request_expiry_minutes: 15
     colour: red
 `;
+    // Each at its line and column in BAD: the key, or the list item.
     const PROBLEMS = [
-      { path: 'credentials.prod-db-root.colour', message: 'unknown key: remove it or fix its spelling' },
-      { path: 'credentials.prod-db-root.holders[2]', message: 'unknown member "zed": add it under members' },
-      { path: 'credentials.prod-db-root.threshold', message: 'threshold 4 is above the 3 holders' },
-      { path: 'credentials.prod-db-root.triggers[1]', message: 'trigger "meteor-strike" is not defined under triggers' },
+      { path: 'credentials.prod-db-root.colour', message: 'unknown key: remove it or fix its spelling', line: 17, column: 5 },
+      { path: 'credentials.prod-db-root.holders[2]', message: 'unknown member "zed": add it under members', line: 11, column: 27 },
+      { path: 'credentials.prod-db-root.threshold', message: 'threshold 4 is above the 3 holders', line: 12, column: 5 },
+      {
+        path: 'credentials.prod-db-root.triggers[1]',
+        message: 'trigger "meteor-strike" is not defined under triggers',
+        line: 13,
+        column: 32,
+      },
     ];
 
-    it('policy check: exit 2, every problem printed with its path on stderr', async () => {
+    it('policy check: exit 2, every problem printed with its line, column and path on stderr', async () => {
       const file = world.file('bad-policy.yaml', BAD);
       const t = await vault.run(['policy', 'check', file]);
       expect(t.status).toBe(2);
       expect(t.stdout).toBe('');
       expect(t.stderr.split('\n').filter(Boolean)).toEqual([
-        ...PROBLEMS.map((p) => `${file}: ${p.path}: ${p.message}`),
+        ...PROBLEMS.map((p) => `${file}:${p.line}:${p.column}: ${p.path}: ${p.message}`),
         `breakglass: POLICY_INVALID: 4 problem(s) in ${file}`,
       ]);
       const error = jsonError(await vault.run(['--json', 'policy', 'check', file]), 2);
@@ -461,7 +467,9 @@ credentials:
       // Not YAML at all: one problem at the root.
       const broken = world.file('broken-policy.yaml', 'version: 1\ntriggers: [oops\n');
       const syntax = jsonError(await vault.run(['--json', 'policy', 'check', broken]), 2);
-      expect(syntax.details['problems']).toEqual([{ path: '(root)', message: expect.stringMatching(/^not valid YAML or JSON: /) }]);
+      expect(syntax.details['problems']).toEqual([
+        { path: '(root)', message: expect.stringMatching(/^not valid YAML or JSON: /), line: 3, column: 1 },
+      ]);
     });
 
     it('policy set with violations: exit 2 POLICY_INVALID, the policy in force is unchanged', async () => {

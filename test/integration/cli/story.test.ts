@@ -124,14 +124,18 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
 
   it('policy check, set and show', async () => {
     const check = expectStatus(await vault.run(['policy', 'check', EXAMPLE]), 0, 'policy check');
-    const checked = /^(.*): ok \(1 credential\(s\)\), hash ([A-Za-z0-9_-]{43})$/.exec(lines(check.stdout).join('\n'));
+    // Given --vault, it also checks that every member the policy names is enrolled there.
+    const checked = /^(.*): ok \(1 credential\(s\); every member enrolled at (.*)\), hash ([A-Za-z0-9_-]{43})$/.exec(
+      lines(check.stdout).join('\n'),
+    );
     expect(checked?.[1]).toBe(EXAMPLE);
+    expect(checked?.[2]).toBe(vault.vault);
 
     const set = expectStatus(await vault.run(['policy', 'set', EXAMPLE]), 0, 'policy set');
     const hash = /^policy set \(1 credential\(s\)\), hash ([A-Za-z0-9_-]{43})$/.exec(set.stdout.trim())?.[1];
     expect(hash).toBeDefined();
     // The hash check printed (no vault needed) is the one policy set journals: the reviewed file is tied to its entry.
-    expect(checked?.[2]).toBe(hash);
+    expect(checked?.[3]).toBe(hash);
     expect(journal(vault.vault).findLast((e) => e.kind === 'policy.set')?.data['hash']).toBe(hash);
 
     const shown = expectStatus(await vault.run(['policy', 'show']), 0, 'policy show');
