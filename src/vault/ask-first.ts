@@ -3,9 +3,11 @@
 // its commit runs and every question is asked (a mistyped passphrase gets its tries there); nothing
 // is written. Then for real under the vault's lock, on the vault as it is by then: every check runs
 // again, and the answers already typed are given again, in the order typed, without asking anyone
-// (a wrong try is journaled then, as it would have been). One person at a prompt never keeps another
+// (a wrong try is journaled then, as it would have been), and without paying the KDF again for a
+// wrapped copy that did not change meanwhile. One person at a prompt never keeps another
 // command (or the desktop app) from the vault.
 import { BreakGlassError } from '../core/errors.js';
+import type { MemberKeys } from '../crypto/index.js';
 import type { PassphraseSource } from './members.js';
 import { reachedCommit, type VaultSession } from './session.js';
 
@@ -24,13 +26,14 @@ export async function askFirst<T>(
   run: (session: VaultSession, passphrase: PassphraseSource) => Promise<T>,
 ): Promise<T> {
   const typed = new Map<string, string[]>();
+  const unwrapped = new Map<string, MemberKeys | BreakGlassError>();
   const asking: PassphraseSource = Object.assign(
     async (prompt: string, question = prompt): Promise<string> => {
       const answer = await passphrase(prompt, question);
       typed.set(question, [...(typed.get(question) ?? []), answer]);
       return answer;
     },
-    { tries: passphrase.tries ?? 1 },
+    { tries: passphrase.tries ?? 1, unwrapped },
   );
   const given = new Map<string, number>();
   const answering: PassphraseSource = Object.assign(
@@ -46,7 +49,7 @@ export async function askFirst<T>(
       given.set(question, n + 1);
       return answer;
     },
-    { tries: passphrase.tries ?? 1 },
+    { tries: passphrase.tries ?? 1, unwrapped },
   );
   try {
     const rehearsal = await open(false);
@@ -68,5 +71,6 @@ export async function askFirst<T>(
     }
   } finally {
     typed.clear();
+    unwrapped.clear();
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { canonicalize } from '../core/canonical.js';
 import { BreakGlassError } from '../core/errors.js';
 import { assertDocumentKind } from '../core/recognise.js';
@@ -34,7 +35,19 @@ import type { VaultSession } from './session.js';
 export interface PassphraseSource {
   (prompt: string, question?: string): Promise<string>;
   readonly tries?: number;
+  /**
+   * What the KDF already answered for a wrapped copy and a passphrase in this command (askFirst's
+   * two runs share it): the same copy and passphrase give the same keys, or the same refusal, so
+   * the run under the lock does not pay the KDF again.
+   */
+  readonly unwrapped?: Map<string, MemberKeys | BreakGlassError>;
 }
+
+/** The memo key of one unwrap: the card, the wrapped copy and the passphrase, hashed (never kept as text). */
+const unwrapMemo = (card: MemberCard, wrapped: PassphraseWrapped, passphrase: string): string =>
+  createHash('sha256')
+    .update(JSON.stringify([card.id, card.signingKey, wrapped, passphrase]))
+    .digest('base64');
 
 /**
  * Unwraps a member's keys with a passphrase asked from `passphrase`, up to its `tries` (at most 3):
@@ -52,7 +65,20 @@ export async function unwrapWithTries(
   for (let attempt = 1; ; attempt++) {
     const asked = attempt === 1 ? purpose : `that was not the passphrase; try ${attempt} of ${tries}: ${purpose}`;
     try {
-      return await unwrapMemberKeys(card, wrapped, await passphrase(asked, purpose));
+      const answer = await passphrase(asked, purpose);
+      const memo = passphrase.unwrapped;
+      const key = memo ? unwrapMemo(card, wrapped, answer) : '';
+      const known = memo?.get(key);
+      if (known instanceof BreakGlassError) throw known;
+      if (known) return known;
+      try {
+        const keys = await unwrapMemberKeys(card, wrapped, answer);
+        memo?.set(key, keys);
+        return keys;
+      } catch (err) {
+        if (err instanceof BreakGlassError && err.code === 'WRONG_PASSPHRASE') memo?.set(key, err);
+        throw err;
+      }
     } catch (err) {
       if (!(err instanceof BreakGlassError) || err.code !== 'WRONG_PASSPHRASE') throw err;
       await onWrong(err);
