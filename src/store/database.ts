@@ -10,9 +10,9 @@ export type Db = Database.Database;
 /** Opens (creating if asked) a vault database with WAL, synchronous=FULL and foreign keys, then migrates it. */
 export function openDatabase(path: string, options: { create: boolean }): Db {
   if (options.create) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const Sqlite = sqliteDatabase();
   let db: Db;
   try {
-    const Sqlite = sqliteDatabase();
     db = new Sqlite(path, { fileMustExist: !options.create });
   } catch (err) {
     throw new BreakGlassError(

@@ -219,6 +219,13 @@ describe('policy check FILE...', () => {
         `${bad}:6:97: credentials.db.requesters[0]: member "bob" lacks the requester role: add requester to members.bob`,
         `breakglass: POLICY_INVALID: 1 of 2 policy files failed: ${bad}`,
       ]);
+      // A command that does open a vault says what is missing, not that there is no vault.
+      const opened = node(['bin/breakglass.js', '--vault', world.vault.vault, 'list']);
+      expect({ status: opened.status, stderr: opened.stderr }).toEqual({
+        status: 5,
+        stderr:
+          'breakglass: IO_ERROR: the SQLite module (better-sqlite3) is not installed or not built for this Node, so no vault can be opened here; run "npm ci" (or "npm rebuild better-sqlite3") in the breakglass folder\n',
+      });
     } finally {
       cleanup();
     }
