@@ -33,7 +33,7 @@ import {
 } from '../vault/index.js';
 import { copyWithTimeout, findClipboard } from './clipboard.js';
 import { EXTENSION_COMMANDS, approveExtensionCommand, isExtensionId } from './extension-commands.js';
-import { warnIfJournalSuspect, withVault, withVaultAskingFirst, type CliContext } from './context.js';
+import { confirmedBeforePassphrase, warnIfJournalSuspect, withVault, withVaultAskingFirst, type CliContext } from './context.js';
 import { codeOrFile, confirm, readSecretInput, withNewFile, type NewFile } from './io.js';
 import { formatMoment, requestScreen } from './format.js';
 import type { WitnessView } from '../vault/index.js';
@@ -423,14 +423,18 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
         const requester = membersOf(session).find((m) => m.id === body.requester);
         return { id: row.id, body, requester: `${requester?.name ?? body.requester} (${body.requester})` };
       });
-      for (const line of requestScreen(request.body, request.requester, [`  as holder   ${holder}, in person at this vault laptop`]))
-        ctx.note(printable(line));
-      await confirmApproval(v);
-      return withVaultAskingFirst(ctx, (session, passphrase) => approveInPerson(session, request.id, holder, passphrase)).then((r) => {
-        printRequest(ctx, r);
-        nextStep(ctx, r);
-        return { request: r.id, approvals: r.approvals, threshold: r.threshold };
-      });
+      const screen = (): void => {
+        for (const line of requestScreen(request.body, request.requester, [`  as holder   ${holder}, in person at this vault laptop`]))
+          ctx.note(printable(line));
+      };
+      const confirmed = confirmedBeforePassphrase(screen, () => confirmApproval(v));
+      return withVaultAskingFirst(ctx, (session, passphrase) => approveInPerson(session, request.id, holder, confirmed(passphrase))).then(
+        (r) => {
+          printRequest(ctx, r);
+          nextStep(ctx, r);
+          return { request: r.id, approvals: r.approvals, threshold: r.threshold };
+        },
+      );
     },
   },
   {

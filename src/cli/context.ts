@@ -155,6 +155,24 @@ export function withVaultAskingFirst<T>(
 }
 
 /**
+ * Shows a screen and asks for the holder's decision just before the first passphrase, once: the
+ * checks the vault can make without the holder (expired, approved already, not a holder) refuse
+ * first, and nobody reads a request or answers y/N for an approval that would be refused anyway.
+ */
+export function confirmedBeforePassphrase(show: () => void, confirm: () => Promise<void>): (p: PassphraseSource) => PassphraseSource {
+  let decided: Promise<void> | null = null;
+  return (passphrase) =>
+    Object.assign(async (prompt: string, question?: string): Promise<string> => {
+      decided ??= (async () => {
+        show();
+        await confirm();
+      })();
+      await decided;
+      return passphrase(prompt, question);
+    }, passphrase);
+}
+
+/**
  * For the read views (`list`, `journal show`): a warning on stderr when the journal does not verify,
  * or when the keychain shows it was cut, while the view still shows what is there. A keychain this
  * machine cannot reach only means the second check could not be made, and says so.

@@ -2,7 +2,7 @@
 import { printable } from '../core/text.js';
 import { approveExtension, requestExtension, type ExtensionSummary } from '../vault/index.js';
 import { id, req, S, type Command } from './command.js';
-import { withVault, withVaultAskingFirst, type CliContext } from './context.js';
+import { confirmedBeforePassphrase, withVault, withVaultAskingFirst, type CliContext } from './context.js';
 import { formatMoment } from './format.js';
 
 /** True for an id `approve` should treat as an extension (extension ids are made with this prefix). */
@@ -42,15 +42,17 @@ export async function approveExtensionCommand(
     return { body: x.body, unsealSeconds: session.evidence.request(x.body.request).body.unsealSeconds };
   });
   const { body } = shown;
-  for (const line of [
-    `EXTENSION: this approval keeps ${body.credential} unsealed ${Math.round(shown.unsealSeconds / 60)} min longer, until ${formatMoment(body.newWindowEndsAt)} (now ${formatMoment(body.windowEndsAt)}).`,
-    `extension ${body.id} (${body.number}) of request ${body.request}, signed by its requester ${body.requester}:`,
-    `  reason      ${body.reason}`,
-    `  as holder   ${holder}, in person at this vault laptop`,
-  ])
-    ctx.note(printable(line));
-  await confirm();
-  const x = await withVaultAskingFirst(ctx, (session, passphrase) => approveExtension(session, extension, holder, passphrase));
+  const screen = (): void => {
+    for (const line of [
+      `EXTENSION: this approval keeps ${body.credential} unsealed ${Math.round(shown.unsealSeconds / 60)} min longer, until ${formatMoment(body.newWindowEndsAt)} (now ${formatMoment(body.windowEndsAt)}).`,
+      `extension ${body.id} (${body.number}) of request ${body.request}, signed by its requester ${body.requester}:`,
+      `  reason      ${body.reason}`,
+      `  as holder   ${holder}, in person at this vault laptop`,
+    ])
+      ctx.note(printable(line));
+  };
+  const confirmed = confirmedBeforePassphrase(screen, confirm);
+  const x = await withVaultAskingFirst(ctx, (session, passphrase) => approveExtension(session, extension, holder, confirmed(passphrase)));
   printExtension(ctx, x);
   return {
     extension: x.id,

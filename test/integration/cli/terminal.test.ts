@@ -247,5 +247,12 @@ describe('a person at a passphrase prompt does not hold the vault', () => {
     expect(accepted.map((e) => e.actor)).toEqual(['carol']);
     // The refusal comes first, as it happened.
     expect(refused[0]!.seq).toBeLessThan(accepted[0]!.seq);
+
+    // carol again: refused before the request is shown or y/N asked, not after she has read it.
+    const again = await runOnTerminal(['--vault', world.vault.vault, 'approve', request, '--holder', 'carol'], []);
+    expect(again.status, again.screen).toBe(3);
+    expect(again.screen).toContain(`DUPLICATE_APPROVAL: carol has already approved request ${request}; one approval per holder`);
+    expect(again.screen).not.toContain('Approve this request?');
+    expect(again.screen).not.toContain('BREAK GLASS');
   });
 });
