@@ -24,7 +24,7 @@ describe('parsePolicyText: every problem at its line and column (1-based)', () =
       },
       // Missing: at the key of the mapping that lacks it.
       { path: 'credentials.prod-db-root.request_expiry_minutes', message: 'required', line: 13, column: 3 },
-      { path: 'credentials.prod-db-root.colour', message: 'unknown key: remove it or fix its spelling', line: 19, column: 5 },
+      { path: 'credentials.prod-db-root.colour', message: 'unknown key: remove it or fix its spelling', line: 20, column: 5 },
       { path: 'credentials.prod-db-root.holders[2]', message: 'unknown member "zed": add it under members', line: 14, column: 27 },
     ]);
   });
