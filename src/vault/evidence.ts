@@ -143,9 +143,20 @@ export class Evidence {
     // Entries the vault's own key signs can be appended by anyone holding its keychain. Each one is
     // replayed through the lifecycle, and the ones that need a person's signature are checked for
     // it here; an entry no genuine path writes taints its credential (INTEGRITY_FAILURE on use).
+    // The credential of the request the entry names, once it names one: tainted with the entry's own
+    // subject, so an entry cannot aim its taint at another (or no) credential by its subject field.
+    let about: string | null = null;
     const taint = (why: string): void => {
-      const c = this.#credentials.get(e.subject);
-      if (c && !c.tainted) c.tainted = `entry ${e.seq} (${e.kind}) ${why}`;
+      for (const id of new Set([e.subject, about])) {
+        const c = id === null ? undefined : this.#credentials.get(id);
+        if (c && !c.tainted) c.tainted = `entry ${e.seq} (${e.kind}) ${why}`;
+      }
+    };
+    const requestOf = (id: unknown): RequestEvidence => {
+      const r = this.#request(id);
+      about = r.credential;
+      if (r.credential !== e.subject) taint(`names credential ${e.subject} for request ${r.id}, which is for ${r.credential}`);
+      return r;
     };
     const step = (event: LifecycleEvent): void => {
       const c = this.#credentials.get(e.subject);
@@ -229,11 +240,11 @@ export class Evidence {
         return;
       }
       case 'approval.accept':
-        this.#request(d['request']).approvals.set(e.actor, String(d['approval']));
+        requestOf(d['request']).approvals.set(e.actor, String(d['approval']));
         return;
       case 'request.quorum': {
         const next = String(d['nextEnvelope']);
-        const r = this.#request(d['request']);
+        const r = requestOf(d['request']);
         if (r.body.purpose !== 'access' || r.quorum !== null || r.approvals.size !== r.body.threshold || r.ended !== null)
           taint(`records a quorum for ${r.id} that its approvals do not make`);
         r.quorum = { nextEnvelope: next, at: e.time };
@@ -242,7 +253,7 @@ export class Evidence {
       }
       case 'request.cancel':
       case 'request.expire': {
-        const r = this.#request(d['request']);
+        const r = requestOf(d['request']);
         step(r.quorum ? 'abandon' : e.kind === 'request.cancel' ? 'cancel' : 'expire');
         if (r.quorum === null && r.body.purpose === 'access' && r.approvals.size >= r.body.threshold)
           taint(`ends ${r.id}, whose approvals reached its threshold, without the exposure being recorded`);
@@ -253,7 +264,7 @@ export class Evidence {
         return;
       }
       case 'credential.unseal': {
-        const r = this.#request(d['request']);
+        const r = requestOf(d['request']);
         step('unseal');
         if (r.quorum === null || r.body.purpose !== 'access') taint(`unseals ${r.id}, which never reached its quorum`);
         r.windowEndsAt = Number(d['windowEndsAt']);
@@ -265,12 +276,12 @@ export class Evidence {
       }
       case 'window.close':
         step('close');
-        this.#request(d['request']).ended = 'close';
+        requestOf(d['request']).ended = 'close';
         this.#move(e.subject, { state: 'REVIEW_PENDING', active: null });
         return;
       case 'extension.create': {
         const body = ExtensionBodySchema.parse(d['extension']);
-        const r = this.#request(body.request);
+        const r = requestOf(body.request);
         const requester = this.#cards.get(body.requester);
         const extensionHash = b64(documentHash(TAG.extension, body));
         const why =
@@ -291,13 +302,20 @@ export class Evidence {
                     ? `asks for another length than the ${r.body.unsealSeconds} s its request signed`
                     : null;
         if (why) taint(`(extension ${body.id}) ${why}`);
+        if (body.requestHash !== r.hash || body.vault !== this.#genesis?.vault)
+          taint(`(extension ${body.id}) is not bound to request ${r.id} of this vault`);
+        // An id asked for twice would let a second body stand in for the one a holder was shown.
+        if (this.#extensions.has(body.id)) {
+          taint(`asks for extension ${body.id} a second time`);
+          return;
+        }
         this.#extensions.set(body.id, { id: body.id, body, hash: extensionHash, approvals: new Set(), granted: false });
         return;
       }
       case 'extension.approve': {
         const x = this.#extension(d['extension']);
         const body = ExtensionApprovalBodySchema.parse(d['approval']);
-        const r = this.#request(x.body.request);
+        const r = requestOf(x.body.request);
         const holder = this.#cards.get(body.holder);
         if (
           !holder ||
@@ -305,6 +323,7 @@ export class Evidence {
           body.extension !== x.id ||
           body.extensionHash !== x.hash ||
           body.request !== r.id ||
+          body.vault !== this.#genesis?.vault ||
           !r.body.holders.includes(body.holder) ||
           body.holder === x.body.requester ||
           x.approvals.has(body.holder) ||
@@ -316,7 +335,7 @@ export class Evidence {
       }
       case 'window.extend': {
         const x = this.#extension(d['extension']);
-        const r = this.#request(x.body.request);
+        const r = requestOf(x.body.request);
         if (
           x.granted ||
           x.approvals.size < r.body.threshold ||
@@ -335,7 +354,7 @@ export class Evidence {
         const body = ReviewBodySchema.parse(d['body']);
         // The envelope reseal will activate is the one the reviewer signed: rotated, or the quorum's.
         const nextEnvelope = body.rotated ? body.envelope : null;
-        const r = this.#request(body.request);
+        const r = requestOf(body.request);
         step('review');
         const reviewer = this.#cards.get(body.reviewer);
         if (
@@ -371,7 +390,7 @@ export class Evidence {
         return;
       }
       case 'drill.complete': {
-        const r = this.#request(d['request']);
+        const r = requestOf(d['request']);
         step('drill');
         if (r.body.purpose !== 'drill') taint(`completes ${r.id} as a drill, but it was opened for access`);
         r.ended = 'drill';

@@ -450,7 +450,7 @@ describe('the vault laptop alone: reseal without a genuine review', () => {
 
 describe('the vault laptop alone: lifecycle entries appended with its own keychain key', () => {
   let world: World;
-  const credentials = ['c-reseal', 'c-drill', 'c-quorum', 'c-review', 'c-standin', 'c-one', 'c-two', 'c-extend'];
+  const credentials = ['c-reseal', 'c-drill', 'c-quorum', 'c-review', 'c-standin', 'c-one', 'c-two', 'c-extend', 'c-extend-aside'];
   beforeAll(async () => {
     const extra = credentials
       .map(
@@ -540,6 +540,52 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
     expect(error.code).toBe('INTEGRITY_FAILURE');
     expect(error.message).toMatch(
       new RegExp(`its entry \\d+ \\(window\\.extend\\) extends the window of ${request} without the quorum of extension ${ext.extension}`),
+    );
+  });
+
+  it('an extension forged with the keychain under another subject (its taint aimed elsewhere): the credential is refused all the same (exit 4)', async () => {
+    const request = await requestFor('c-extend-aside');
+    await approveInPerson(world, request, 'alice');
+    await approveInPerson(world, request, 'bob');
+    const unsealed = jsonOk<{ windowEndsAt: number }>(await world.vault.run(['--json', 'unseal', request]));
+    const row = sql<{ hash: string }>(world.vault, 'SELECT hash FROM requests WHERE id = ?', request)[0]!;
+    const body = {
+      format: 'breakglass.extension',
+      version: 1,
+      id: 'ext-forged0000',
+      vault: vaultIdOf(world.vault),
+      credential: 'c-extend-aside',
+      request,
+      requestHash: row.hash,
+      requester: 'dave',
+      reason: 'more time',
+      number: 1,
+      windowEndsAt: unsealed.windowEndsAt,
+      newWindowEndsAt: unsealed.windowEndsAt + 365 * 86_400_000,
+      createdAt: Date.now(),
+    };
+    await appendWithKeychain(
+      world.vault,
+      {
+        kind: 'extension.create',
+        actor: 'dave',
+        subject: 'zz',
+        data: { extension: body, extensionHash: 'A'.repeat(43), signature: 'B'.repeat(86) },
+      },
+      {
+        kind: 'window.extend',
+        actor: 'vault',
+        subject: 'zz',
+        data: { request, extension: body.id, number: 1, holders: ['alice', 'bob'], windowEndsAt: body.newWindowEndsAt },
+      },
+    );
+    sql(world.vault, 'UPDATE requests SET window_ends_at = ? WHERE id = ?', body.newWindowEndsAt, request);
+    const error = jsonError(await world.vault.run(['--json', 'unseal', request, '--out', join(world.root, 'c-extend-aside.out')]), 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(
+      new RegExp(
+        `^the journal of credential c-extend-aside cannot be trusted: its entry \\d+ \\(extension\\.create\\) names credential zz for request ${request}, which is for c-extend-aside`,
+      ),
     );
   });
 
