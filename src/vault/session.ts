@@ -53,6 +53,9 @@ const anchorOf = (report: VerifyReport): string =>
 /** Appends one entry inside a commit and returns it as stored (its seq and hash anchor other records). */
 export type Append = (fields: EntryFields) => StoredEntry;
 
+/** Journals a refusal for a rehearsal at once, in a write session of its own (see `VaultSession.rehearse`). */
+export type RehearsalJournal = (err: BreakGlassError, actor: string, subject: string, data: Record<string, unknown>) => Promise<void>;
+
 /** Ends a rehearsal at its first commit: every check before the commit passed (see `VaultSession.rehearse`). */
 class RehearsalReachedCommit extends Error {
   constructor() {
@@ -114,8 +117,8 @@ export class VaultSession {
   /** Keychain work a commit left running (erase the old key, store the key after next). */
   #settling: Promise<void> = Promise.resolve();
   readonly #lock: { release(): void } | null;
-  /** Set by `rehearse`: how many refusals the rehearsal would have journaled. */
-  #rehearsal: { refused: number } | null = null;
+  /** Set by `rehearse`: how many refusals the rehearsal would have journaled, and how a wrong passphrase is journaled at once. */
+  #rehearsal: { refused: number; readonly journalNow: RehearsalJournal } | null = null;
   /** A rehearsal's keychain writes, kept in memory (see `scratchSecrets`). */
   #scratch: SecretStore | null = null;
 
@@ -189,11 +192,11 @@ export class VaultSession {
           'NOT_INITIALIZED',
           `${dir} holds no vault (its database is empty); run "breakglass init --name NAME" or restore it from a backup`,
         );
-      // The keychain opens before the lock is taken: a key store file asks for its passphrase, and
-      // nobody waits on the vault while a person types it. (A vault's id never changes.)
-      let secrets: SecretStore | null = null;
-      if (options.write) secrets = await secretStore(vaultId).catch(() => null);
+      // The keychain is opened under the lock: a key store file rewrites itself whole on every write,
+      // so only the lock holder may touch it (the CLI asks a key store file's passphrase before the lock).
       if (options.write) lock = acquireLock(join(dir, 'vault.lock'), options.holder);
+      let secrets: SecretStore | null = null;
+      if (lock) secrets = await secretStore(vaultId).catch(() => null);
       const journal = repo.getMeta('journal_id') ?? undefined;
       // A write session trusts the head it verified last time (read before any entry is read, so it
       // is never ahead of what the reading sees); a reader, which may hold no keychain, checks all.
@@ -239,15 +242,16 @@ export class VaultSession {
   /**
    * Makes this read-only session a rehearsal of a use case that waits for a person: its checks run
    * and its questions are asked with no lock held, and it stops at its first commit (`reachedCommit`)
-   * having written nothing (keychain writes stay in memory). A refusal it meets is counted
-   * (`rehearsedRefusals`), not journaled, and thrown as usual.
+   * having written nothing (keychain writes stay in memory). A wrong passphrase is journaled at
+   * once through `journalNow`; any other refusal it meets is counted (`rehearsedRefusals`), not
+   * journaled, and thrown as usual.
    */
-  rehearse(): void {
+  rehearse(journalNow: RehearsalJournal): void {
     invariant(this.#lock === null, 'only a read-only session rehearses');
-    this.#rehearsal = { refused: 0 };
+    this.#rehearsal = { refused: 0, journalNow };
   }
 
-  /** How many refusals this rehearsal met: each one is journaled when the use case runs under the lock. */
+  /** How many refusals (other than wrong passphrases) this rehearsal met: decided again under the lock. */
   get rehearsedRefusals(): number {
     return this.#rehearsal?.refused ?? 0;
   }
@@ -453,7 +457,9 @@ export class VaultSession {
   /** Journals a refusal that matters to security (and only that), then rethrows it. */
   async refuse(err: BreakGlassError, actor: string, subject: string, data: Record<string, unknown> = {}): Promise<never> {
     if (this.#rehearsal) {
-      this.#rehearsal.refused += 1;
+      // A wrong passphrase is a fact about what was typed: journaled now, not when (or if) the lock comes.
+      if (err.code === 'WRONG_PASSPHRASE') await this.#rehearsal.journalNow(err, actor, subject, data);
+      else this.#rehearsal.refused += 1;
       throw err;
     }
     await this.commit((append) =>

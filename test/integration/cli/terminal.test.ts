@@ -231,7 +231,7 @@ describe('a person at a passphrase prompt does not hold the vault', () => {
     expect(after.filter((e) => e.actor === 'bob')).toEqual([]);
   });
 
-  it('a wrong passphrase typed with the vault free is journaled once the lock is taken, then the right one approves', async () => {
+  it('a wrong passphrase is journaled as it is typed (a commit of its own), then the right one approves', async () => {
     request = await world.request();
     const t = await runOnTerminal(
       ['--vault', world.vault.vault, 'approve', request, '--holder', 'carol', '--yes'],
@@ -254,5 +254,22 @@ describe('a person at a passphrase prompt does not hold the vault', () => {
     expect(again.screen).toContain(`DUPLICATE_APPROVAL: carol has already approved request ${request}; one approval per holder`);
     expect(again.screen).not.toContain('Approve this request?');
     expect(again.screen).not.toContain('BREAK GLASS');
+
+    // alice mistypes, then presses Ctrl-C: the wrong try is journaled (as it was typed), the stop stays a stop.
+    const stopped = await runOnTerminal(
+      ['--vault', world.vault.vault, 'approve', request, '--holder', 'alice', '--yes'],
+      [
+        { prompt: `(alice) passphrase to approve request ${request}: `, type: 'not-alices-passphrase\r' },
+        { prompt: 'that was not the passphrase; try 2 of 3: ', type: '\x03' },
+      ],
+    );
+    expect(stopped.status, stopped.screen).toBe(130);
+    expect(stopped.screen).toContain('CANCELLED: cancelled at the prompt');
+    expect(entries('access.refused').map((e) => [e.actor, e.data['code']])).toEqual([
+      ['carol', 'WRONG_PASSPHRASE'],
+      ['carol', 'DUPLICATE_APPROVAL'],
+      ['alice', 'WRONG_PASSPHRASE'],
+    ]);
+    expect(entries('approval.accept').map((e) => e.actor)).toEqual(['carol']);
   });
 });
