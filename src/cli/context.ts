@@ -23,6 +23,8 @@ export interface CliContext {
   /** True when passphrases are typed at a terminal prompt (so a new one is asked twice). */
   readonly promptsForPassphrase: boolean;
   readonly secretStore: SecretStoreFactory;
+  /** What must be asked before the vault's lock is taken (a key store file's passphrase), so nobody waits on it. */
+  beforeLock?(): Promise<void>;
   /** A line for the person (suppressed with --json). */
   say(line: string): void;
   /** A notice on stderr (kept with --json, so stdout stays one JSON object). */
@@ -79,7 +81,11 @@ export function extractGlobals(argv: readonly string[]): { globals: GlobalOption
 /** Builds the context for one CLI run. */
 export function makeContext(globals: GlobalOptions, command = ''): CliContext {
   const json = globals.json;
-  const keystorePassphrase = passphraseSource(globals.keystorePassphraseFile);
+  // A key store file's passphrase is asked once per command (before any lock: see openVault).
+  const askKeystore = passphraseSource(globals.keystorePassphraseFile);
+  let keystorePassphrase: Promise<string> | null = null;
+  const keystoreIsFile = globals.keystore?.startsWith('file:') === true;
+  const readKeystorePassphrase = (): Promise<string> => (keystorePassphrase ??= askKeystore('passphrase of the key store file'));
   // A person at a terminal may mistype a passphrase: two more tries, not a re-typed command.
   const prompts = (globals.passphraseFile === undefined || globals.passphraseFile === '-') && process.stdin.isTTY === true;
   return {
@@ -91,9 +97,14 @@ export function makeContext(globals: GlobalOptions, command = ''): CliContext {
     promptsForPassphrase: prompts,
     // A locked keyring reads as empty, so the store is probed before anything trusts a missing key.
     secretStore: async (namespace) => {
-      const store = await openSecretStore(globals.keystore, namespace, () => keystorePassphrase('passphrase of the key store file'));
-      await probeSecretStore(store);
+      const store = await openSecretStore(globals.keystore, namespace, readKeystorePassphrase);
+      // The OS keyring reads as empty while locked, so it is probed before a missing key is trusted; a
+      // key store file refuses a wrong passphrase on every read, and a probe would rewrite it.
+      if (!keystoreIsFile) await probeSecretStore(store);
       return store;
+    },
+    beforeLock: async () => {
+      if (keystoreIsFile) await readKeystorePassphrase();
     },
     say: (line) => {
       if (!json) process.stdout.write(`${terminalSafe(line)}\n`);
@@ -107,6 +118,7 @@ export function makeContext(globals: GlobalOptions, command = ''): CliContext {
  * requests end and unseal windows past their limit close (each journaled).
  */
 export async function openVault(ctx: CliContext, write: boolean): Promise<VaultSession> {
+  if (write) await ctx.beforeLock?.();
   const session = await VaultSession.open(ctx.vaultDir, ctx.secretStore, { write, holder: ctx.command });
   try {
     if (write && session.report.ok) {
