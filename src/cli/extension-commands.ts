@@ -39,7 +39,7 @@ export async function approveExtensionCommand(
 ): Promise<Record<string, unknown>> {
   const shown = await withVault(ctx, false, (session) => {
     const x = session.evidence.extension(extension);
-    return { body: x.body, unsealSeconds: session.evidence.request(x.body.request).body.unsealSeconds };
+    return { body: x.body, hash: x.hash, unsealSeconds: session.evidence.request(x.body.request).body.unsealSeconds };
   });
   const { body } = shown;
   const screen = (): void => {
@@ -52,7 +52,9 @@ export async function approveExtensionCommand(
       ctx.note(printable(line));
   };
   const confirmed = confirmedBeforePassphrase(screen, confirm);
-  const x = await withVaultAskingFirst(ctx, (session, passphrase) => approveExtension(session, extension, holder, confirmed(passphrase)));
+  const x = await withVaultAskingFirst(ctx, (session, passphrase) =>
+    approveExtension(session, extension, holder, confirmed(passphrase), shown.hash),
+  );
   printExtension(ctx, x);
   return {
     extension: x.id,

@@ -110,6 +110,12 @@ export async function requestExtension(
       `extension ${pending.id} of this window is waiting for approvals; each holder approves it with "breakglass approve ${pending.id} --holder ID"`,
     );
   }
+  if (!rulesFor(policyOfRequest(session, signed), row.credential_id).in_person_approval) {
+    throw new BreakGlassError(
+      'POLICY_DENIED',
+      `the policy ${row.id} was requested under does not allow in-person approval, and extensions are approved in person only, so this window cannot be extended; it closes at ${formatMoment(endsAt)}; afterwards: ${afterWindowSteps(row.credential_id)}`,
+    );
+  }
   if (input.reason.trim() === '')
     throw new BreakGlassError('BAD_INPUT', 'give a reason for the extension: it is the evidence a reviewer reads');
   if (input.reason.length > 2000)
@@ -163,9 +169,13 @@ export async function approveExtension(
   extensionId: string,
   holder: string,
   unlock: PassphraseSource | MemberKeys,
+  /** The hash of the extension the holder was shown, when a screen came first: the one signed must be it. */
+  shown?: string,
 ): Promise<ExtensionSummary> {
   session.assertJournalIntact();
   const x = session.evidence.extension(extensionId);
+  if (shown !== undefined && shown !== x.hash)
+    throw new BreakGlassError('STATE_CONFLICT', `extension ${x.id} is not the one shown; run the command again to see it`);
   if (x.granted) throw new BreakGlassError('STATE_CONFLICT', `extension ${x.id} is granted already`);
   const { row, signed, endsAt } = openWindow(session, x.body.request);
   credentialRow(session, row.credential_id);
