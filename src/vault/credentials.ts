@@ -31,9 +31,6 @@ export interface CredentialSummary {
   readonly due: { readonly what: 'review' | 'drill'; readonly at: number } | null;
 }
 
-/** A number of a policy as its policy.set entry recorded it: non-integers there read "number:<decimal>". */
-const policyNumber = (value: unknown): number => (typeof value === 'number' ? value : Number(String(value).replace(/^number:/, '')));
-
 /** The review or drill a credential owes, from its journal and the policies in it (see CredentialSummary.due). */
 function dueOf(session: VaultSession, id: string): CredentialSummary['due'] {
   const c = session.evidence.credential(id);
@@ -41,7 +38,7 @@ function dueOf(session: VaultSession, id: string): CredentialSummary['due'] {
     const r = session.evidence.request(c.request);
     const from = r.unsealedAt ?? r.quorum?.at;
     if (from === undefined) return null;
-    const hours = policyNumber(rulesFor(policyOfRequest(session, r.body), id).review.due_hours);
+    const hours = rulesFor(policyOfRequest(session, r.body), id).review.due_hours;
     return { what: 'review', at: from + Math.round(hours * 3_600_000) };
   }
   const every = c.state === 'SEALED' ? currentPolicy(session).policy.drills?.every_days : undefined;

@@ -54,6 +54,7 @@ function openWindow(session: VaultSession, requestId: string): { row: RequestRow
       `the unseal window of ${row.credential_id} has ended, so it cannot be extended; next: ${afterWindowSteps(row.credential_id)}`,
     );
   }
+  credentialRow(session, row.credential_id); // its row must agree with its journal
   return { row, signed, endsAt: journaled.windowEndsAt };
 }
 
@@ -87,7 +88,6 @@ export async function requestExtension(
 ): Promise<ExtensionSummary> {
   session.assertJournalIntact();
   const { row, signed, endsAt } = openWindow(session, input.request);
-  credentialRow(session, row.credential_id);
   const journaled = session.evidence.request(row.id);
   if (input.requester !== signed.requester) {
     throw new BreakGlassError(
@@ -178,7 +178,6 @@ export async function approveExtension(
     throw new BreakGlassError('STATE_CONFLICT', `extension ${x.id} is not the one shown; run the command again to see it`);
   if (x.granted) throw new BreakGlassError('STATE_CONFLICT', `extension ${x.id} is granted already`);
   const { row, signed, endsAt } = openWindow(session, x.body.request);
-  credentialRow(session, row.credential_id);
   if (endsAt !== x.body.windowEndsAt)
     throw new BreakGlassError('STATE_CONFLICT', `extension ${x.id} was overtaken: the window was extended since`);
   const refuse = (err: BreakGlassError): Promise<never> =>

@@ -190,10 +190,20 @@ export function currentPolicy(session: VaultSession): { policy: Policy; hash: st
   return { policy, hash: row.hash, setAt: row.set_at };
 }
 
-/**
- * The policy a request was opened under, as its policy.set entry recorded it. Numbers that are not
- * integers appear there as "number:<decimal>" strings: only roles, flags and the review rules are read.
- */
+/** The inverse of `integersOnly`: a "number:<decimal>" string as it was recorded becomes that number again. */
+function withNumbers(value: unknown): unknown {
+  if (typeof value === 'string' && value.startsWith('number:')) {
+    const n = Number(value.slice('number:'.length));
+    return Number.isFinite(n) ? n : value;
+  }
+  if (Array.isArray(value)) return value.map(withNumbers);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withNumbers(v)]));
+  }
+  return value;
+}
+
+/** The policy a request was opened under, as its policy.set entry recorded it (fractional numbers read back as numbers). */
 export function policyOfRequest(session: VaultSession, request: RequestBody): Policy {
-  return session.evidence.policyAt(request.policyHash) as Policy;
+  return withNumbers(session.evidence.policyAt(request.policyHash)) as Policy;
 }

@@ -476,12 +476,16 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
 
   const requestFor = async (credential: string): Promise<string> =>
     jsonOk<{ request: string }>(await world.vault.run(['--json', ...requestArgs({ credential })], { passphraseOf: 'dave' })).request;
-
-  it('a credential.reseal appended to skip the review: the credential is refused from then on (exit 4)', async () => {
-    const request = await requestFor('c-reseal');
+  /** A request for `credential`, approved by alice and bob and unsealed: its id and window end. */
+  const unsealedFor = async (credential: string): Promise<{ request: string; windowEndsAt: number }> => {
+    const request = await requestFor(credential);
     await approveInPerson(world, request, 'alice');
     await approveInPerson(world, request, 'bob');
-    expectStatus(await world.vault.run(['unseal', request]), 0, 'unseal');
+    return { request, windowEndsAt: jsonOk<{ windowEndsAt: number }>(await world.vault.run(['--json', 'unseal', request])).windowEndsAt };
+  };
+
+  it('a credential.reseal appended to skip the review: the credential is refused from then on (exit 4)', async () => {
+    await unsealedFor('c-reseal');
     expectStatus(await world.vault.run(['close', 'c-reseal']), 0, 'close');
     await appendWithKeychain(world.vault, {
       kind: 'credential.reseal',
@@ -520,10 +524,7 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
   });
 
   it("an unseal window extended with the keychain's key, past one holder's approval: refused from then on (exit 4)", async () => {
-    const request = await requestFor('c-extend');
-    await approveInPerson(world, request, 'alice');
-    await approveInPerson(world, request, 'bob');
-    expectStatus(await world.vault.run(['unseal', request]), 0, 'unseal');
+    const { request } = await unsealedFor('c-extend');
     // A genuine extension, asked by dave and approved by alice alone: one approval short of its quorum.
     const ext = jsonOk<{ extension: string; newWindowEndsAt: number }>(
       await world.vault.run(['--json', 'extend', request, '--requester', 'dave', '--reason', 'more time'], { passphraseOf: 'dave' }),
@@ -544,10 +545,8 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
   });
 
   it('an extension forged with the keychain under another subject (its taint aimed elsewhere): the credential is refused all the same (exit 4)', async () => {
-    const request = await requestFor('c-extend-aside');
-    await approveInPerson(world, request, 'alice');
-    await approveInPerson(world, request, 'bob');
-    const unsealed = jsonOk<{ windowEndsAt: number }>(await world.vault.run(['--json', 'unseal', request]));
+    const unsealed = await unsealedFor('c-extend-aside');
+    const { request } = unsealed;
     const row = sql<{ hash: string }>(world.vault, 'SELECT hash FROM requests WHERE id = ?', request)[0]!;
     const body = {
       format: 'breakglass.extension',
@@ -614,10 +613,7 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
   });
 
   it('a genuine review appended again (to point reseal at another envelope): refused (exit 4)', async () => {
-    const request = await requestFor('c-review');
-    await approveInPerson(world, request, 'alice');
-    await approveInPerson(world, request, 'bob');
-    expectStatus(await world.vault.run(['unseal', request]), 0, 'unseal');
+    await unsealedFor('c-review');
     expectStatus(await world.vault.run(['close', 'c-review']), 0, 'close');
     const review = (args: string[]): string[] => args.map((a) => (a === 'prod-db-root' ? 'c-review' : a));
     expectStatus(await world.vault.run(review(reviewArgs('fine', 'none')), { passphraseOf: 'carol' }), 0, 'review');
@@ -636,10 +632,7 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
   });
 
   it('a reviewer added to the policy after the request (a stand-in enrolled at the vault laptop): refused (exit 3)', async () => {
-    const request = await requestFor('c-standin');
-    await approveInPerson(world, request, 'alice');
-    await approveInPerson(world, request, 'bob');
-    expectStatus(await world.vault.run(['unseal', request]), 0, 'unseal');
+    await unsealedFor('c-standin');
     expectStatus(await world.vault.run(['close', 'c-standin']), 0, 'close');
     // dave, who opened the request, makes himself a reviewer in the (local) policy.
     const policy = readFileSync(join(world.root, 'policy.yaml'), 'utf8').replace('  dave: [requester]', '  dave: [requester, reviewer]');
