@@ -292,7 +292,7 @@ export async function benchUnseal(): Promise<void> {
       // Untimed: end each window, which erases the request's ephemeral key, so the keychain holds
       // what a vault in use holds (a few keys), not one key per benchmark request.
       const closeStart = now();
-      for (const r of requests) await closeWindow(vault, r.body.credential, 'operator', 'closed');
+      for (const r of requests) await closeWindow(vault, r.body.credential, 'closed');
       setupMs += now() - closeStart;
       await raw.sample(RAW_COMMITS_PER_BATCH, RAW_KEYCHAIN_PER_BATCH);
     }

@@ -50,6 +50,8 @@ export const T = {
     passphrase: (who: string) => `Passphrase of ${who}`,
     submit: 'Sign and open the request',
     cancel: 'Cancel the request',
+    cancelTitle: 'Cancel this request',
+    cancelBy: 'Signed by (its requester, or a holder who approved it)',
     cancelled: (exposed: boolean) =>
       exposed ? 'Cancelled after its quorum: the credential counts as exposed and needs a review.' : 'Request cancelled.',
     drillTitle: (id: string) => `Drill: ${id}`,

@@ -10,7 +10,7 @@ import {
   closeWindow,
   completeDrill,
   encodeTextCode,
-  endRequest,
+  cancelRequest,
   exportBundle,
   listCredentials,
   openDrill,
@@ -133,9 +133,10 @@ function unsealTo(
   mode: RevealMode,
   out: NewFile | null,
   clearAfter: number,
+  operator: string | undefined,
 ): Promise<Record<string, unknown>> {
   return withVault(ctx, true, async (session) => {
-    const result = await unseal(session, id(requestId, 'REQUEST'), mode);
+    const result = await unseal(session, id(requestId, 'REQUEST'), mode, operator);
     try {
       if (result.firstUnseal)
         ctx.note(
@@ -306,19 +307,21 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
   },
   {
     words: ['request', 'cancel'],
-    usage: 'request cancel REQUEST',
-    summary: 'cancel an open request',
-    options: {},
+    usage: 'request cancel REQUEST [--by ID]',
+    summary:
+      'cancel an open request, signed in person by its requester (--by, the requester when not given) or by a holder who approved it',
+    options: { by: S },
     positionals: ['REQUEST'],
-    async run(ctx, _v, [requestId]) {
-      return withVault(ctx, true, async (session) => {
-        const { exposed } = await endRequest(session, id(requestId!, 'REQUEST'), 'cancel', 'operator');
+    async run(ctx, v, [requestId]) {
+      const request = id(requestId!, 'REQUEST');
+      const by = v['by'] === undefined ? undefined : id(v, 'by');
+      return withVaultAskingFirst(ctx, (session, passphrase) => cancelRequest(session, request, by, passphrase)).then((r) => {
         ctx.say(
-          exposed
-            ? `request ${requestId} cancelled after its quorum: the credential counts as exposed and needs a review ("breakglass review ..."), then a reseal`
-            : `request ${requestId} cancelled`,
+          r.exposed
+            ? `request ${request} cancelled by ${r.by} after its quorum: the credential counts as exposed and needs a review ("breakglass review ..."), then a reseal`
+            : `request ${request} cancelled by ${r.by}`,
         );
-        return { request: requestId, exposed };
+        return { request, by: r.by, exposed: r.exposed };
       });
     },
   },
@@ -455,9 +458,10 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
   },
   {
     words: ['unseal'],
-    usage: 'unseal REQUEST [--reveal | --copy [--clear-after SECONDS] | --out FILE]',
-    summary: 'open the credential once the threshold is met; plaintext only on an explicit flag',
-    options: { reveal: B, copy: B, out: S, 'clear-after': S },
+    usage: 'unseal REQUEST [--reveal | --copy [--clear-after SECONDS] | --out FILE] [--operator ID]',
+    summary:
+      "open the credential once the threshold is met; plaintext only on an explicit flag; the journal names the operator (--operator, an enrolled member; the request's requester when not given)",
+    options: { reveal: B, copy: B, out: S, 'clear-after': S, operator: S },
     positionals: ['REQUEST'],
     async run(ctx, v, [requestId]) {
       const modes = [v['reveal'] === true, v['copy'] === true, typeof v['out'] === 'string'].filter(Boolean).length;
@@ -470,20 +474,23 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
       if (!Number.isInteger(clearAfter) || clearAfter < 1 || clearAfter > 600)
         throw new BreakGlassError('BAD_ARGUMENTS', '--clear-after must be 1-600 seconds');
       // Where the plaintext is going is checked (the file created) before anything is journaled or decrypted.
+      const operator = v['operator'] === undefined ? undefined : id(v, 'operator');
       if (mode === 'copy') findClipboard();
-      if (mode === 'export') return withNewFile(v['out'] as string, (file) => unsealTo(ctx, requestId!, mode, file, clearAfter));
-      return unsealTo(ctx, requestId!, mode, null, clearAfter);
+      if (mode === 'export') return withNewFile(v['out'] as string, (file) => unsealTo(ctx, requestId!, mode, file, clearAfter, operator));
+      return unsealTo(ctx, requestId!, mode, null, clearAfter, operator);
     },
   },
   {
     words: ['close'],
-    usage: 'close CREDENTIAL',
-    summary: 'end the unseal window now; the credential then waits for review',
-    options: {},
+    usage: 'close CREDENTIAL [--operator ID]',
+    summary:
+      "end the unseal window now; the credential then waits for review; the journal names the operator (--operator, an enrolled member; the request's requester when not given)",
+    options: { operator: S },
     positionals: ['CREDENTIAL'],
-    async run(ctx, _v, [credential]) {
+    async run(ctx, v, [credential]) {
+      const operator = v['operator'] === undefined ? undefined : id(v, 'operator');
       return withVault(ctx, true, async (session) => {
-        await closeWindow(session, id(credential!, 'CREDENTIAL'), 'operator', 'closed');
+        await closeWindow(session, id(credential!, 'CREDENTIAL'), 'closed', operator);
         ctx.say(`${credential} closed; it needs a signed review before it can be resealed`);
         return { credential };
       });

@@ -172,6 +172,25 @@ export const ExtensionBodySchema = z.strictObject({
 });
 export type ExtensionBody = z.infer<typeof ExtensionBodySchema>;
 
+/**
+ * What the requester of an open request, or a holder who approved it, signs to end it by hand: the
+ * vault journals it whole, so an auditor sees who cancelled, and the vault's own key cannot cancel
+ * a request (and so cannot turn an approved one into an "abandoned" exposure) unseen.
+ */
+export const CancelBodySchema = z.strictObject({
+  format: z.literal('breakglass.cancel'),
+  version: z.literal(1),
+  vault: id,
+  credential: id,
+  /** The open request it ends, and that request's hash. */
+  request: id,
+  requestHash: b64,
+  /** Who signs: the request's requester or one of its approvers. */
+  by: id,
+  createdAt: z.number().int(),
+});
+export type CancelBody = z.infer<typeof CancelBodySchema>;
+
 /** A holder's consent to one extension, signed with their key. */
 export const ExtensionApprovalBodySchema = z.strictObject({
   format: z.literal('breakglass.extension-approval'),

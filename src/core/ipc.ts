@@ -164,18 +164,25 @@ export const IPC_CONTRACT = {
   },
   'request.show': { input: z.strictObject({ request: id }), output: out<RequestView>() },
   'request.export': { input: z.strictObject({ request: id, holder: id }), output: out<HandOver>() },
-  'request.cancel': { input: z.strictObject({ request: id }), output: out<{ exposed: boolean }>() },
+  /** Signed in person by the requester or a holder who approved (`by`, the requester when not given). */
+  'request.cancel': {
+    input: z.strictObject({ request: id, by: id.optional(), passphrase }),
+    output: out<{ exposed: boolean; by: string }>(),
+  },
   'approve.inPerson': { input: z.strictObject({ request: id, holder: id, passphrase }), output: out<RequestView>() },
   'approval.import': { input: z.strictObject({ code }), output: out<RequestView>() },
   'holder.read': { input: z.strictObject({ code }), output: out<HolderView>() },
   'holder.approve': { input: z.strictObject({ code, passphrase }), output: out<HandOver>() },
   'unseal.open': { input: z.strictObject({ request: id }), output: out<{ credential: string; windowEndsAt: number }>() },
-  /** The one call whose result holds the secret: made only on an explicit press. */
+  /**
+   * The one call whose result holds the secret: made only on an explicit press. `operator`, the
+   * member the journal names as acting (the request's requester when not given), as for `window.close`.
+   */
   'unseal.reveal': {
-    input: z.strictObject({ request: id, mode: z.enum(['reveal', 'copy']) }),
+    input: z.strictObject({ request: id, mode: z.enum(['reveal', 'copy']), operator: id.optional() }),
     output: out<{ secret: string; windowEndsAt: number }>(),
   },
-  'window.close': { input: z.strictObject({ credential: id }), output: out<{ credential: string }>() },
+  'window.close': { input: z.strictObject({ credential: id, operator: id.optional() }), output: out<{ credential: string }>() },
   'review.sign': {
     input: z.strictObject({
       credential: id,

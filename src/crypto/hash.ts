@@ -18,6 +18,7 @@ export const TAG = {
   envelope: 'breakglass/envelope/v1',
   extension: 'breakglass/extension/v1',
   extensionApproval: 'breakglass/extension-approval/v1',
+  cancel: 'breakglass/cancel/v1',
 } as const;
 
 /** SHA-256 over `tag || 0x00 || parts...`, each part length-prefixed so concatenations cannot collide. */

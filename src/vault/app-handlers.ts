@@ -28,7 +28,7 @@ import { exportJournal, journalEntries, verifyJournal } from './journal.js';
 import { listMembers } from './members.js';
 import { currentPolicy, parsePolicyText } from './policy.js';
 import { listCredentials } from './credentials.js';
-import { endRequest, exportBundle, openRequest, requestBody, requestRow, summarizeRequest } from './requests.js';
+import { cancelRequest, exportBundle, openRequest, requestBody, requestRow, summarizeRequest } from './requests.js';
 import { reseal, signReview } from './review.js';
 import { withSession, type AppContext } from './app-session.js';
 import { appSyncStatus, enrolApp, enrolAppAgain, syncNow } from './app-sync.js';
@@ -166,7 +166,8 @@ const HANDLERS: { [C in IpcChannel]: Handler<C> } = {
   'request.show': (ctx, { request }) => withSession(ctx, true, (s) => requestView(s, request)),
   'request.export': (ctx, { request, holder }) =>
     withSession(ctx, true, (s) => handOver('bundle', exportBundle(s, request, holder), `request-${request}-${holder}.json`)),
-  'request.cancel': (ctx, { request }) => withSession(ctx, true, (s) => endRequest(s, request, 'cancel', 'operator')),
+  'request.cancel': (ctx, { request, by, passphrase }) =>
+    withSession(ctx, true, (s) => cancelRequest(s, request, by, passphraseOf(passphrase))),
   'approve.inPerson': (ctx, { request, holder, passphrase }) =>
     withSession(ctx, true, async (s) => {
       await approveInPerson(s, request, holder, passphraseOf(passphrase));
@@ -206,18 +207,18 @@ const HANDLERS: { [C in IpcChannel]: Handler<C> } = {
       const r = await unseal(s, request, 'none');
       return { credential: r.credential, windowEndsAt: r.windowEndsAt };
     }),
-  'unseal.reveal': (ctx, { request, mode }) =>
+  'unseal.reveal': (ctx, { request, mode, operator }) =>
     withSession(ctx, true, async (s) => {
-      const r = await unseal(s, request, mode);
+      const r = await unseal(s, request, mode, operator);
       try {
         return { secret: r.secret ? r.secret.toString('utf8') : '', windowEndsAt: r.windowEndsAt };
       } finally {
         r.secret?.fill(0);
       }
     }),
-  'window.close': (ctx, { credential }) =>
+  'window.close': (ctx, { credential, operator }) =>
     withSession(ctx, true, async (s) => {
-      await closeWindow(s, credential, 'operator', 'closed');
+      await closeWindow(s, credential, 'closed', operator);
       return { credential };
     }),
   'review.sign': (ctx, input) =>

@@ -3,6 +3,7 @@ import type { JournalEntry, StoredEntry } from '../core/journal.js';
 import { transition, type CredentialState, type LifecycleEvent } from '../core/lifecycle.js';
 import { TAG, b64, documentHash, verifyDocument } from '../crypto/index.js';
 import {
+  CancelBodySchema,
   ExtensionApprovalBodySchema,
   ExtensionBodySchema,
   MemberCardSchema,
@@ -254,6 +255,10 @@ export class Evidence {
       case 'request.cancel':
       case 'request.expire': {
         const r = requestOf(d['request']);
+        if (e.kind === 'request.cancel') {
+          const why = this.#cancelProblem(r, e, d);
+          if (why) taint(`cancels ${r.id} ${why}`);
+        }
         step(r.quorum ? 'abandon' : e.kind === 'request.cancel' ? 'cancel' : 'expire');
         if (r.quorum === null && r.body.purpose === 'access' && r.approvals.size >= r.body.threshold)
           taint(`ends ${r.id}, whose approvals reached its threshold, without the exposure being recorded`);
@@ -400,6 +405,25 @@ export class Evidence {
       default:
         return;
     }
+  }
+
+  /** Why a request.cancel entry is not the signed cancel of `r` by its requester or an approver, or null. */
+  #cancelProblem(r: RequestEvidence, e: JournalEntry, d: Record<string, unknown>): string | null {
+    const parsed = CancelBodySchema.safeParse(d['cancel']);
+    if (!parsed.success) return 'without a signed cancel';
+    const body = parsed.data;
+    const signer = this.#cards.get(body.by);
+    if (
+      !signer ||
+      b64(documentHash(TAG.cancel, body)) !== d['cancelHash'] ||
+      !verifyDocument(TAG.cancel, body, String(d['signature']), signer.card.signingKey)
+    )
+      return `with a cancel not signed by ${body.by}'s enrolled key`;
+    if (body.request !== r.id || body.requestHash !== r.hash || body.credential !== r.credential || body.vault !== this.#genesis?.vault)
+      return 'with a cancel signed for another request';
+    if (e.actor !== body.by || (body.by !== r.body.requester && !r.approvals.has(body.by)))
+      return `with a cancel by ${body.by}, who is neither its requester nor one of its approvers`;
+    return null;
   }
 
   #request(id: unknown): RequestEvidence {

@@ -23,7 +23,9 @@ export { currentPolicy, parsePolicyText, policyFromText, policyHash } from './po
 export { setPolicy, type OpenRequestUnderPolicy } from './policy-change.js';
 export { listCredentials, sealCredential, type CredentialSummary } from './credentials.js';
 export {
-  endRequest,
+  cancelRequest,
+  cancellersOf,
+  expireRequest,
   exportBundle,
   openRequest,
   requestBody,

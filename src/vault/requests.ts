@@ -2,7 +2,7 @@ import { canonicalize } from '../core/canonical.js';
 import { BreakGlassError, invariant } from '../core/errors.js';
 import { transition } from '../core/lifecycle.js';
 import { hasRole } from '../core/policy.js';
-import { RequestBodySchema, type JournalAnchor, type RequestBody, type RequestBundle } from '../core/documents.js';
+import { RequestBodySchema, type CancelBody, type JournalAnchor, type RequestBody, type RequestBundle } from '../core/documents.js';
 import {
   TAG,
   documentHash,
@@ -344,19 +344,18 @@ export async function openRequest(
 }
 
 /**
- * Ends an open request by hand or at its expiry, and erases its key. Before its quorum, the
- * credential goes back to SEALED. After it (the vault held enough approvals to rebuild the data
+ * Ends an open request, by a signed cancel or at its expiry, and erases its key. Before its quorum,
+ * the credential goes back to SEALED. After it (the vault held enough approvals to rebuild the data
  * key), the credential counts as exposed whatever ends the request: its next envelope was taken at
  * the quorum, the old one is erased, and it waits for a review like an unseal.
  */
-export async function endRequest(
+async function endRequest(
   session: VaultSession,
-  requestId: string,
+  row: RequestRow,
   how: 'cancel' | 'expire',
   actor: string,
+  signed: Record<string, unknown> = {},
 ): Promise<{ exposed: boolean }> {
-  const row = requestRow(session, requestId);
-  if (row.status !== 'open') throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}, not open`);
   const cred = credentialRow(session, row.credential_id);
   const journaled = session.evidence.request(row.id);
   const exposed =
@@ -364,18 +363,87 @@ export async function endRequest(
   const state = transition(cred.id, cred.state, exposed ? 'abandon' : how);
   const now = Date.now();
   await session.commit((append) => {
-    session.repo.updateRequest(requestId, { status: how === 'cancel' ? 'cancelled' : 'expired', ended_at: now });
+    session.repo.updateRequest(row.id, { status: how === 'cancel' ? 'cancelled' : 'expired', ended_at: now });
     if (exposed) session.repo.deleteEnvelope(cred.id, 'active');
     session.repo.updateCredential(cred.id, exposed ? { state } : { state, active_request: null }, now);
     append({
       kind: how === 'cancel' ? 'request.cancel' : 'request.expire',
       actor,
       subject: cred.id,
-      data: { request: requestId, exposed },
+      data: { request: row.id, exposed, ...signed },
     });
   });
-  await eraseEphemeralKey(session, requestId);
+  await eraseEphemeralKey(session, row.id);
   return { exposed };
+}
+
+const openRow = (session: VaultSession, requestId: string): RequestRow => {
+  const row = requestRow(session, requestId);
+  if (row.status !== 'open') throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} is ${row.status}, not open`);
+  return row;
+};
+
+/** Ends an open request past its expiry (the clock acts, as "system"). */
+export function expireRequest(session: VaultSession, requestId: string): Promise<{ exposed: boolean }> {
+  return endRequest(session, openRow(session, requestId), 'expire', 'system');
+}
+
+/** Who may cancel an open request: its requester, and the holders who approved it. */
+export function cancellersOf(session: VaultSession, requestId: string): string[] {
+  const journaled = session.evidence.request(requestId);
+  return [journaled.body.requester, ...[...journaled.approvals.keys()].filter((h) => h !== journaled.body.requester)];
+}
+
+/**
+ * Cancels an open request by hand, signed in person by its requester or by a holder who approved it
+ * (`by`, the requester when not given). The signed cancel is journaled whole, so an auditor sees who
+ * ended it and the vault's own key cannot end one unseen. Anyone else is refused before any
+ * passphrase, and nothing is journaled: naming the wrong person is a mistake, not an attack.
+ */
+export async function cancelRequest(
+  session: VaultSession,
+  requestId: string,
+  by: string | undefined,
+  signer: PassphraseSource | MemberKeys,
+): Promise<{ exposed: boolean; by: string }> {
+  session.assertJournalIntact();
+  const row = openRow(session, requestId);
+  credentialRow(session, row.credential_id);
+  const journaled = session.evidence.request(row.id);
+  const who = by ?? journaled.body.requester;
+  const may = cancellersOf(session, row.id);
+  if (!may.includes(who)) {
+    const approvers = may.slice(1);
+    throw new BreakGlassError(
+      'POLICY_DENIED',
+      `${who} may not cancel request ${row.id}: only its requester (${journaled.body.requester}) or a holder who approved it (${approvers.join(', ') || 'none yet'}) may; nothing was changed`,
+      { may },
+    );
+  }
+  const keys =
+    typeof signer === 'function'
+      ? await unlockInPerson(session, who, signer, `cancel request ${row.id}`, { credential: row.credential_id, request: row.id })
+      : signer;
+  if (keys.signing.publicKey !== enrolledMember(session, who).card.signingKey) {
+    throw new BreakGlassError('BAD_SIGNATURE', `the keys given are not those of ${who}'s enrolled card`);
+  }
+  const body: CancelBody = {
+    format: 'breakglass.cancel',
+    version: 1,
+    vault: session.vaultId,
+    credential: row.credential_id,
+    request: row.id,
+    requestHash: row.hash,
+    by: who,
+    createdAt: Date.now(),
+  };
+  const signature = signDocument(TAG.cancel, body, keys.signing);
+  const { exposed } = await endRequest(session, row, 'cancel', who, {
+    cancel: body,
+    cancelHash: b64(documentHash(TAG.cancel, body)),
+    signature,
+  });
+  return { exposed, by: who };
 }
 
 /** A bundle for one holder on another laptop: the signed request and that holder's sealed share. */

@@ -5,14 +5,15 @@ import { transition } from '../core/lifecycle.js';
 import { decryptSecret } from '../crypto/index.js';
 import { credentialRow, envelopeOf, rulesFor } from './credentials.js';
 import { afterWindowSteps } from './extensions.js';
+import { enrolledMember } from './members.js';
 import { currentPolicy } from './policy.js';
 import { journaledApprovals, rebuildDek } from './quorum.js';
 import {
   assertCurrentSplit,
-  endRequest,
   eraseEphemeralKey,
   eraseOrphanKeys,
   ephemeralKey,
+  expireRequest,
   requestBody,
   requestRow,
   sameSplit,
@@ -51,16 +52,28 @@ function assertApprovedSplit(credential: string, signed: RequestBody, rules: Cre
 }
 
 /**
+ * Who is recorded as acting on an unsealed credential (a reveal, copy, export or close): the member
+ * named, who must be enrolled here, or the request's requester, the operator who asked for it. It is
+ * stated, not signed: the vault's key signs the entry that names them.
+ */
+function operatorOf(session: VaultSession, signed: RequestBody, operator: string | undefined): string {
+  if (operator === undefined) return signed.requester;
+  enrolledMember(session, operator);
+  return operator;
+}
+
+/**
  * Unseals a credential once its request has reached its quorum, and optionally hands out the
  * plaintext. Whether it may is decided from the journal: the quorum entry, the approvals it
  * accepted (each re-checked against the holder's journaled card), and the unseal window the
  * journal recorded. Every reveal is committed to the journal before the caller sees the secret: if
  * the entry cannot be written, nothing is revealed. The next envelope was taken at the quorum.
  */
-export async function unseal(session: VaultSession, requestId: string, mode: RevealMode): Promise<UnsealResult> {
+export async function unseal(session: VaultSession, requestId: string, mode: RevealMode, operator?: string): Promise<UnsealResult> {
   session.assertJournalIntact();
   const row = requestRow(session, requestId);
   const signed = requestBody(session, row);
+  const actor = operatorOf(session, signed, operator);
   if (signed.purpose !== 'access')
     throw new BreakGlassError(
       'STATE_CONFLICT',
@@ -136,7 +149,7 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
           data: { request: row.id, holders, version: cred.version, nextVersion: cred.version + 1, windowEndsAt },
         });
       }
-      if (mode !== 'none') append({ kind: REVEAL_KIND[mode], actor: 'vault', subject: cred.id, data: { request: row.id } });
+      if (mode !== 'none') append({ kind: REVEAL_KIND[mode], actor, subject: cred.id, data: { request: row.id } });
     });
     const result: UnsealResult = {
       credential: cred.id,
@@ -159,19 +172,21 @@ export async function unseal(session: VaultSession, requestId: string, mode: Rev
 
 /**
  * Ends an unseal window, by hand or at its limit: the credential waits for review, the request's
- * ephemeral key and the old envelope are erased, so its approvals are worthless from now on.
+ * ephemeral key and the old envelope are erased, so its approvals are worthless from now on. By hand,
+ * the journal names the operator (`operator`, or the request's requester); at its limit, "system".
  */
 export async function closeWindow(
   session: VaultSession,
   credentialId: string,
-  actor: string,
   reason: 'closed' | 'window limit',
+  operator?: string,
 ): Promise<void> {
   session.assertJournalIntact();
   const cred = credentialRow(session, credentialId);
   const state = transition(cred.id, cred.state, 'close');
   const requestId = cred.active_request;
   if (!requestId) throw new Error(`unsealed credential ${cred.id} has no active request`);
+  const actor = reason === 'window limit' ? 'system' : operatorOf(session, requestBody(session, requestRow(session, requestId)), operator);
   const now = Date.now();
   await session.commit((append) => {
     session.repo.updateRequest(requestId, { status: 'closed', ended_at: now });
@@ -193,10 +208,10 @@ export async function applyTimeLimits(session: VaultSession): Promise<string[]> 
   // re-dated by hand cannot keep a window open.
   for (const live of session.evidence.liveRequests()) {
     if (live.windowEndsAt === null && now > live.body.expiresAt) {
-      const { exposed } = await endRequest(session, live.id, 'expire', 'system');
+      const { exposed } = await expireRequest(session, live.id);
       done.push(`request ${live.id} expired${exposed ? `; it had reached its quorum, so ${live.credential} needs a review` : ''}`);
     } else if (live.windowEndsAt !== null && now >= live.windowEndsAt) {
-      await closeWindow(session, live.credential, 'system', 'window limit');
+      await closeWindow(session, live.credential, 'window limit');
       done.push(`unseal window of ${live.credential} closed at its limit`);
     }
   }

@@ -19,7 +19,7 @@ import {
   VaultSession,
   addMember,
   createMember,
-  endRequest,
+  cancelRequest,
   exportBundle,
   exportCustody,
   exportJournal,
@@ -101,7 +101,7 @@ export async function buildSeeds(): Promise<Seeds> {
     const drill = await openRequest(vault, { ...input, reason: 'quarterly drill', incident: 'DRILL-1' }, dave, 'drill');
     bundles.push(exportBundle(vault, drill.id, 'alice'));
     approvals.push(await approveBundle(laptop, bundles[0]!, async () => passphrases['alice']!));
-    await endRequest(vault, drill.id, 'cancel', 'operator');
+    await cancelRequest(vault, drill.id, undefined, dave);
     const access = await openRequest(vault, input, dave);
     bundles.push(exportBundle(vault, access.id, 'alice'));
     approvals.push(await approveBundle(laptop, bundles[1]!, async () => passphrases['alice']!));

@@ -26,6 +26,8 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
   const [approvalCode, setApprovalCode] = useState('');
   const met = request.approvals.length >= request.threshold;
   const [done, setDone] = useState<string | null>(null);
+  const [cancelBy, setCancelBy] = useState('');
+  const [cancelPassphrase, setCancelPassphrase] = useState('');
   const expired = usePassed(request.expiresAt);
 
   useEffect(() => {
@@ -56,8 +58,13 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
       onChange(r);
     }
   };
-  const cancel = async (): Promise<void> => {
-    const r = await run(() => call('request.cancel', { request: request.id }));
+  const cancellers = [requester, ...request.approvals.filter((h) => h !== requester)];
+  const canceller = cancellers.includes(cancelBy) ? cancelBy : requester;
+  const cancel = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    const input = { request: request.id, by: canceller, passphrase: cancelPassphrase };
+    setCancelPassphrase('');
+    const r = await run(() => call('request.cancel', input));
     if (r) setDone(T.breakGlass.cancelled(r.exposed));
   };
   const completeDrill = async (): Promise<void> => {
@@ -168,11 +175,34 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
               {T.approvals.import}
             </button>
           </form>
-          <div className="actions">
-            <button type="button" className="danger" onClick={() => void cancel()} disabled={busy}>
+          <form onSubmit={(e) => void cancel(e)} aria-label={T.breakGlass.cancelTitle}>
+            <h3>{T.breakGlass.cancelTitle}</h3>
+            <div className="row">
+              <Field label={T.breakGlass.cancelBy}>
+                {(id) => (
+                  <select id={id} value={canceller} onChange={(e) => setCancelBy(e.target.value)}>
+                    {cancellers.map((m) => (
+                      <option key={m}>{m}</option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+              <Field label={T.breakGlass.passphrase(canceller)}>
+                {(id) => (
+                  <input
+                    id={id}
+                    type="password"
+                    autoComplete="off"
+                    value={cancelPassphrase}
+                    onChange={(e) => setCancelPassphrase(e.target.value)}
+                  />
+                )}
+              </Field>
+            </div>
+            <button type="submit" className="danger" disabled={busy}>
               {T.breakGlass.cancel}
             </button>
-          </div>
+          </form>
         </>
       )}
       <RequestFacts body={request.body} requester={`${request.requesterName} (${request.body.requester})`} />

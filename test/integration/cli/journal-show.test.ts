@@ -44,7 +44,7 @@ describe('journal show --hide and --activations', () => {
     second = await world.request({ trigger: 'database-lockout' });
     expectStatus(await vault.run(['approve', second, '--holder', 'alice', '--yes'], { passphraseOf: 'alice' }), 0, 'approve alice');
     expectStatus(await vault.run(['approve', second, '--holder', 'alice', '--yes'], { passphraseOf: 'alice' }), 3, 'alice again');
-    expectStatus(await vault.run(['request', 'cancel', second]), 0, 'cancel');
+    expectStatus(await vault.run(['request', 'cancel', second], { passphraseOf: 'dave' }), 0, 'cancel');
     entries = jsonOk<{ entries: JournalEntry[] }>(await vault.run(['--json', 'journal', 'show'])).entries;
   }, 180_000);
   afterAll(() => world?.cleanup());
@@ -57,12 +57,12 @@ describe('journal show --hide and --activations', () => {
         ` → approved by alice at ${at('approval.accept', first)}, by bob at ${at('approval.accept', first, 1)}` +
         ` → quorum at ${at('request.quorum', first)} (alice+bob)` +
         ` → unsealed at ${at('credential.unseal', first)}` +
-        ` → closed by operator at ${at('window.close', first)} (closed)` +
+        ` → closed by dave at ${at('window.close', first)} (closed)` +
         ` → reviewed by carol at ${at('review.sign', first)} (warranted)` +
         ` → resealed at ${at('credential.reseal', first)} (v2)`,
       `${second} prod-db-root: requested by dave at ${at('request.create', second)} (database-lockout, INC-4711)` +
         ` → approved by alice at ${at('approval.accept', second)}` +
-        ` → cancelled by operator at ${at('request.cancel', second)}` +
+        ` → cancelled by dave at ${at('request.cancel', second)}` +
         '; 1 refusal(s) journaled ("journal show --kind access.refused")',
     ]);
     expect(t.stderr).toBe('');
@@ -71,8 +71,8 @@ describe('journal show --hide and --activations', () => {
       await vault.run(['--json', 'journal', 'show', '--activations']),
     );
     expect(json.activations.map((a) => [a.request, a.steps.map((s) => `${s.step}:${s.by}`)])).toEqual([
-      [first, ['approve:alice', 'approve:bob', 'quorum:vault', 'unseal:vault', 'close:operator', 'review:carol', 'reseal:vault']],
-      [second, ['approve:alice', 'cancel:operator']],
+      [first, ['approve:alice', 'approve:bob', 'quorum:vault', 'unseal:vault', 'close:dave', 'review:carol', 'reseal:vault']],
+      [second, ['approve:alice', 'cancel:dave']],
     ]);
     await expectUnchanged(vault.vault, before);
   });

@@ -120,7 +120,7 @@ describe('member passphrase and a journaled export-key', () => {
     expect(jsonError(await alice.run(['--json', ...approve], { passphraseOf: 'alice' }), 3).code).toBe('WRONG_PASSPHRASE');
     expectStatus(await withFile(alice, approve, NEW['alice']!), 0, 'approve the bundle with the new passphrase');
     expectStatus(await alice.run(['journal', 'verify']), 0, 'journal verify');
-    expectStatus(await vault.run(['request', 'cancel', req]), 0, 'cancel');
+    expectStatus(await vault.run(['request', 'cancel', req], { passphraseOf: 'dave' }), 0, 'cancel');
   });
 
   it('export-key is journaled on the member laptop (member.export, the custody hash, never the wrapped keys)', async () => {
@@ -154,7 +154,7 @@ describe('member passphrase and a journaled export-key', () => {
     const approve = ['--json', 'approve', req, '--holder', 'alice', '--yes'];
     expect(jsonError(await vault.run(approve, { passphraseOf: 'alice' }), 3).code).toBe('WRONG_PASSPHRASE');
     expectStatus(await withFile(vault, approve, NEW['alice']!), 0, 'approve in person with the new passphrase');
-    expectStatus(await vault.run(['request', 'cancel', req]), 0, 'cancel');
+    expectStatus(await vault.run(['request', 'cancel', req], { passphraseOf: 'dave' }), 0, 'cancel');
   });
 
   it('at the vault: the custody copy re-wrapped and re-signed, journaled; in person the new passphrase approves', async () => {
@@ -184,7 +184,7 @@ describe('member passphrase and a journaled export-key', () => {
     ).members;
     expect(members.find((m) => m.id === 'bob')).toMatchObject({ custody: true, fingerprint: expect.any(String) });
     expectStatus(await vault.run(['journal', 'verify']), 0, 'journal verify');
-    expectStatus(await vault.run(['request', 'cancel', req]), 0, 'cancel');
+    expectStatus(await vault.run(['request', 'cancel', req], { passphraseOf: 'dave' }), 0, 'cancel');
     // bob's own laptop still has the old passphrase: an export with it works there.
     expectStatus(
       await world.laptops['bob']!.run(['member', 'export-key', '--id', 'bob', '--out', join(world.root, 'bob-old.custody')], {

@@ -42,7 +42,7 @@ describe('member remove', () => {
       `breakglass: STATE_CONFLICT: dave opened request ${req} of prod-db-root, which is not resealed yet, and its checks read dave's card: wait until it ends, or cancel it ("breakglass request cancel ${req}"), then remove dave; nothing was changed\n`,
     ]);
     await expectUnchanged(vault.vault, before);
-    expectStatus(await vault.run(['request', 'cancel', req]), 0, 'cancel');
+    expectStatus(await vault.run(['request', 'cancel', req], { passphraseOf: 'dave' }), 0, 'cancel');
     const removed = expectStatus(await vault.run(['member', 'remove', 'dave']), 0, 'remove dave');
     expect(removed.stdout).toBe('member dave removed from this vault; their custody copy here was erased\n');
     expect(removed.stderr).toBe(

@@ -126,7 +126,7 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
           ['review', 'prod-db-root', '--reviewer', 'carol', '--warranted', 'maybe', '--summary', 's', '--changes', 'c'],
           '--warranted must be yes or no',
         ],
-        [['close'], 'missing CREDENTIAL; usage: breakglass close CREDENTIAL'],
+        [['close'], 'missing CREDENTIAL; usage: breakglass close CREDENTIAL [--operator ID]'],
         [
           ['request', 'exprot', 'req-000000000000'],
           'unknown command "request exprot"; did you mean "request export"? see "breakglass request --help"',
@@ -195,7 +195,7 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
         await vault.run(['--json', ...requestArgs({ reason: 'r'.repeat(2000), incident: 'I'.repeat(200) })], { passphraseOf: 'dave' }),
       ).request;
       expectStatus(await vault.run(['request', 'export', r, '--holder', 'bob', '--out', path('limits.bundle')]), 0, 'export at the limits');
-      expectStatus(await vault.run(['request', 'cancel', r]), 0, 'cancel');
+      expectStatus(await vault.run(['request', 'cancel', r], { passphraseOf: 'dave' }), 0, 'cancel');
     });
 
     it('a member name the card cannot carry: exit 2 BAD_INPUT before the passphrase; no keys, no card, the id still free', async () => {
@@ -626,7 +626,9 @@ credentials:
 
     it('an approval for another request (A cancelled, B open) or from another vault: exit 3 APPROVAL_REPLAYED, journaled', async () => {
       // A reached its quorum: cancelled, it still exposed the credential, which is reviewed and resealed first.
-      expect(jsonOk<{ exposed: boolean }>(await vault.run(['--json', 'request', 'cancel', reqA])).exposed).toBe(true);
+      expect(jsonOk<{ exposed: boolean }>(await vault.run(['--json', 'request', 'cancel', reqA], { passphraseOf: 'dave' })).exposed).toBe(
+        true,
+      );
       expect(expectStatus(await vault.run(['list']), 0, 'list').stdout).toMatch(/^prod-db-root\tREVIEW_PENDING \(exposed\)\t/m);
       expectStatus(await vault.run(reviewArgs('A cancelled after its quorum', 'none'), { passphraseOf: 'carol' }), 0, 'review A');
       expectStatus(await vault.run(['reseal', 'prod-db-root']), 0, 'reseal A');
@@ -860,7 +862,7 @@ credentials:
     expect(t.stderr).toContain(`request ${req}, signed by its requester:`);
     expect(existsSync(out)).toBe(false);
     await expectUnchanged(bob.vault, before);
-    expectStatus(await vault.run(['request', 'cancel', req]), 0, 'cancel');
+    expectStatus(await vault.run(['request', 'cancel', req], { passphraseOf: 'dave' }), 0, 'cancel');
   });
 
   it('self-approval: the requester cannot approve their own request, in person (journaled) or from a bundle', async () => {

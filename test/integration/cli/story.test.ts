@@ -445,7 +445,8 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
       done = expectStatus(await vault.run(['drill', '--credential', 'prod-db-root']), 0, 'drill complete');
     } finally {
       // If the drill failed, cancel it so the rest of the story still runs on a sealed credential.
-      if (journal(vault.vault).every((e) => e.kind !== 'drill.complete')) await vault.run(['request', 'cancel', drill]);
+      if (journal(vault.vault).every((e) => e.kind !== 'drill.complete'))
+        await vault.run(['request', 'cancel', drill], { passphraseOf: 'dave' });
     }
     expect(lines(done.stdout)).toEqual([
       'drill passed: bob + carol proved their shares of prod-db-root; no share reached this vault, nothing was decrypted',

@@ -221,7 +221,12 @@ describe('a person at a passphrase prompt does not hold the vault', () => {
     const before = journal(world.vault.vault).length;
     const bob = await approveAtTerminal(
       'bob',
-      async () => void expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'request cancel while bob is at his prompt'),
+      async () =>
+        void expectStatus(
+          await world.vault.run(['request', 'cancel', request], { passphraseOf: 'dave' }),
+          0,
+          'request cancel while bob is at his prompt',
+        ),
       PASSPHRASES['bob']!,
     );
     expect(bob.status, bob.screen).toBe(3);

@@ -73,7 +73,7 @@ describe('help and output pipes', () => {
         [['--jsn', 'list'], 'unknown option --jsn before the command; did you mean --json? see "breakglass --help"'],
         [
           ['close', 'prod-db-root', 'S3cr3t-typed-by-mistake'],
-          'too many arguments: "breakglass close" takes CREDENTIAL only; usage: breakglass close CREDENTIAL',
+          'too many arguments: "breakglass close" takes CREDENTIAL only; usage: breakglass close CREDENTIAL [--operator ID]',
         ],
         [['--version', 'extra'], '--version takes nothing after it'],
         [

@@ -220,7 +220,7 @@ async function openByQuorum(world: World): Promise<void> {
     const [args, passphraseOf] = ((): [string[], string | undefined] => {
       switch (cred.state) {
         case 'REQUESTED':
-          return [['request', 'cancel', cred.request!], undefined];
+          return [['request', 'cancel', cred.request!], 'dave'];
         case 'UNSEALED':
           return [['close', 'prod-db-root'], undefined];
         case 'REVIEW_PENDING':

@@ -195,7 +195,7 @@ describe('the vault laptop alone: a card swapped to redirect the next split', ()
     expect(refused.message).toMatch(/^the card of bob in this vault's database/);
     await expectUnchanged(world.vault.vault, before);
     sql(world.vault, "UPDATE members SET card = ?, custody = ? WHERE id = 'bob'", genuine.card, genuine.custody);
-    expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
+    expectStatus(await world.vault.run(['request', 'cancel', request], { passphraseOf: 'dave' }), 0, 'cancel');
   });
 
   it('a second member.add for bob under other keys, appended with the keychain: the journal keeps the first keys (exit 4)', async () => {
@@ -326,7 +326,7 @@ describe('the vault laptop alone: a drill, or a request cancelled after its quor
       'DRILL: a practice run for prod-db-root. Your approval proves, signed, that your share opens with your key and',
       'matches its commitment. No share leaves your keys in a form the vault can open: the credential stays sealed.',
     ]);
-    expectStatus(await world.vault.run(['request', 'cancel', started.request]), 0, 'cancel drill');
+    expectStatus(await world.vault.run(['request', 'cancel', started.request], { passphraseOf: 'dave' }), 0, 'cancel drill');
   });
 
   it('a request cancelled after its quorum: exposed, next envelope taken, review required; the data key learnt opens nothing new', async () => {
@@ -346,13 +346,16 @@ describe('the vault laptop alone: a drill, or a request cancelled after its quor
     const dek = (await reconstructDek(oldEnvelope, shares))!;
     expect(decryptSecret(oldEnvelope, dek)!.toString()).toBe(world.secret);
     // ...and cancels, as if nothing happened. The journal says the credential was exposed.
-    const cancel = jsonOk<{ exposed: boolean }>(await world.vault.run(['--json', 'request', 'cancel', request]));
+    const cancel = jsonOk<{ exposed: boolean }>(await world.vault.run(['--json', 'request', 'cancel', request], { passphraseOf: 'dave' }));
     expect(cancel.exposed).toBe(true);
     const kinds = journal(world.vault.vault).map((e) => e.kind);
     expect(kinds).toContain('request.quorum');
     expect(journal(world.vault.vault).find((e) => e.kind === 'request.cancel' && e.data['request'] === request)!.data).toEqual({
       request,
       exposed: true,
+      cancel: expect.objectContaining({ format: 'breakglass.cancel', request, by: 'dave' }),
+      cancelHash: expect.any(String),
+      signature: expect.any(String),
     });
     const list = expectStatus(await world.vault.run(['list']), 0, 'list');
     expect(list.stdout).toMatch(/^prod-db-root\tREVIEW_PENDING \(exposed\)\t2 of 3\tv1\t/m);
@@ -450,7 +453,19 @@ describe('the vault laptop alone: reseal without a genuine review', () => {
 
 describe('the vault laptop alone: lifecycle entries appended with its own keychain key', () => {
   let world: World;
-  const credentials = ['c-reseal', 'c-drill', 'c-quorum', 'c-review', 'c-standin', 'c-one', 'c-two', 'c-extend', 'c-extend-aside'];
+  const credentials = [
+    'c-reseal',
+    'c-drill',
+    'c-quorum',
+    'c-review',
+    'c-standin',
+    'c-one',
+    'c-two',
+    'c-extend',
+    'c-extend-aside',
+    'c-cancel',
+    'c-cancel-replay',
+  ];
   beforeAll(async () => {
     const extra = credentials
       .map(
@@ -501,6 +516,46 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
     expect(error.code).toBe('INTEGRITY_FAILURE');
     expect(error.message).toMatch(
       /^the journal of credential c-reseal cannot be trusted: its entry \d+ \(credential\.reseal\) is not a step its lifecycle allows from REVIEW_PENDING/,
+    );
+  });
+
+  /** Ends `request` as the journal's appended entry says, with the rows made to agree. */
+  const forgeCancel = async (credential: string, request: string, data: Record<string, unknown>): Promise<void> => {
+    await appendWithKeychain(world.vault, {
+      kind: 'request.cancel',
+      actor: 'dave',
+      subject: credential,
+      data: { request, exposed: false, ...data },
+    });
+    sql(world.vault, "UPDATE requests SET status = 'cancelled' WHERE id = ?", request);
+    sql(world.vault, 'UPDATE credentials SET state = ?, active_request = NULL WHERE id = ?', 'SEALED', credential);
+  };
+
+  it('a request.cancel appended without a signed cancel (to end a request nobody cancelled): refused from then on (exit 4)', async () => {
+    const request = await requestFor('c-cancel');
+    await forgeCancel('c-cancel', request, {});
+    const error = jsonError(await world.vault.run(['--json', ...requestArgs({ credential: 'c-cancel' })], { passphraseOf: 'dave' }), 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(new RegExp(`its entry \\d+ \\(request\\.cancel\\) cancels ${request} without a signed cancel`));
+  });
+
+  it('a genuine signed cancel replayed for the next request: refused, it was signed for another (exit 4)', async () => {
+    const first = await requestFor('c-cancel-replay');
+    expectStatus(await world.vault.run(['request', 'cancel', first], { passphraseOf: 'dave' }), 0, 'cancel');
+    const genuine = journal(world.vault.vault).findLast((e) => e.kind === 'request.cancel')!.data;
+    const second = await requestFor('c-cancel-replay');
+    await forgeCancel('c-cancel-replay', second, {
+      cancel: genuine['cancel'],
+      cancelHash: genuine['cancelHash'],
+      signature: genuine['signature'],
+    });
+    const error = jsonError(
+      await world.vault.run(['--json', ...requestArgs({ credential: 'c-cancel-replay' })], { passphraseOf: 'dave' }),
+      4,
+    );
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(
+      new RegExp(`its entry \\d+ \\(request\\.cancel\\) cancels ${second} with a cancel signed for another request`),
     );
   });
 
@@ -596,7 +651,9 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
       { kind: 'approval.accept', actor: 'bob', subject: 'c-quorum', data: { request, approval: 'B'.repeat(43) } },
       { kind: 'request.quorum', actor: 'vault', subject: 'c-quorum', data: { request, nextEnvelope: 'C'.repeat(43) } },
     );
-    const cancelled = jsonOk<{ exposed: boolean }>(await world.vault.run(['--json', 'request', 'cancel', request]));
+    const cancelled = jsonOk<{ exposed: boolean }>(
+      await world.vault.run(['--json', 'request', 'cancel', request], { passphraseOf: 'dave' }),
+    );
     expect(cancelled.exposed).toBe(true);
     const before = await snapshot(world.vault.vault);
     const error = jsonError(
@@ -682,7 +739,7 @@ describe('the vault laptop alone: approvals and bundles', () => {
       2,
     );
     expect(error).toMatchObject({ code: 'BAD_BUNDLE', message: "the bundle's request does not match its hash; it was altered" });
-    expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
+    expectStatus(await world.vault.run(['request', 'cancel', request], { passphraseOf: 'dave' }), 0, 'cancel');
   });
 
   it('an approval whose anchor is not the one the vault recorded is refused at import (APPROVAL_REPLAYED, exit 3)', async () => {
@@ -704,7 +761,7 @@ describe('the vault laptop alone: approvals and bundles', () => {
       /^the approval names the request at seq (\d+) \(entry AAAAAAAA…\) of journal j-[0-9a-f]{16}, but this vault recorded it at seq \1 \(entry .{8}…\) of j-[0-9a-f]{16}: the bundle the holder saw was not this vault's$/,
     );
     await expectRefusalJournaled(world.vault.vault, before, 'APPROVAL_REPLAYED');
-    expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
+    expectStatus(await world.vault.run(['request', 'cancel', request], { passphraseOf: 'dave' }), 0, 'cancel');
   });
 
   it('an approval row deleted by SQL (to keep the quorum from being recorded): the next approval is refused (exit 4)', async () => {
@@ -719,7 +776,7 @@ describe('the vault laptop alone: approvals and bundles', () => {
       message: `the approval of alice for ${request} that the journal accepted is missing from this vault's database: it was deleted by hand`,
     });
     await expectUnchanged(world.vault.vault, before);
-    expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
+    expectStatus(await world.vault.run(['request', 'cancel', request], { passphraseOf: 'dave' }), 0, 'cancel');
   });
 
   it('the label and the vault name a request signs come from the journal, not from editable rows', async () => {
@@ -737,7 +794,7 @@ describe('the vault laptop alone: approvals and bundles', () => {
       jsonError(await world.vault.run(['--json', 'request', 'export', request, '--holder', 'bob', '--out', `${file}-2`]), 4).code,
     ).toBe('INTEGRITY_FAILURE');
     sql(world.vault, "UPDATE credentials SET label = 'prod DB root' WHERE id = 'prod-db-root'");
-    expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
+    expectStatus(await world.vault.run(['request', 'cancel', request], { passphraseOf: 'dave' }), 0, 'cancel');
   });
 
   it('an approval row inserted by SQL does not count towards the quorum (exit 4)', async () => {
@@ -775,7 +832,7 @@ describe('the vault laptop alone: the journal rewritten, cut or rolled back', ()
     // Bob approves one activation from his own laptop: from now on his laptop witnesses this vault.
     const request = await world.request();
     expectStatus(await world.vault.run(['approval', 'import', await remoteApproval(world, request, 'bob', 'witness')]), 0, 'import');
-    expectStatus(await world.vault.run(['request', 'cancel', request]), 0, 'cancel');
+    expectStatus(await world.vault.run(['request', 'cancel', request], { passphraseOf: 'dave' }), 0, 'cancel');
   }, 180_000);
   afterAll(() => world.cleanup());
 

@@ -11,7 +11,7 @@ import {
   approveInPerson,
   closeWindow,
   createMember,
-  endRequest,
+  cancelRequest,
   exportCustody,
   listCredentials,
   openRequest,
@@ -52,7 +52,7 @@ describe('unseal: guards against an edited request row and an unsplittable polic
   };
   /** Ends a request; one that reached its quorum exposed the credential, which is then reviewed and resealed. */
   const settle = async (request: string): Promise<void> => {
-    const { exposed } = await endRequest(session, request, 'cancel', 'operator');
+    const { exposed } = await cancelRequest(session, request, undefined, pass('dave'));
     if (!exposed) return;
     await signReview(
       session,
@@ -171,7 +171,7 @@ describe('unseal: guards against an edited request row and an unsplittable polic
       message: `request ${request} in this vault's database does not match what was signed and approved`,
     });
     expect(session.head.nextSeq).toBe(seq);
-    await endRequest(session, request, 'cancel', 'operator');
+    await cancelRequest(session, request, undefined, pass('dave'));
   });
 
   it('a request that expires after its quorum leaves the credential exposed, waiting for a review (not back to SEALED)', async () => {
@@ -248,7 +248,7 @@ describe('unseal: guards against an edited request row and an unsplittable polic
     expect(holdersOf('next')).toEqual(['alice', 'bob', 'carol']);
     // The policy changes before the review: the rotated secret still goes to the approved split.
     await setPolicy(session, withDaveHolding);
-    await closeWindow(session, 'prod-db-root', 'operator', 'closed');
+    await closeWindow(session, 'prod-db-root', 'closed');
     await signReview(
       session,
       {

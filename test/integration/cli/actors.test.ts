@@ -1,0 +1,126 @@
+/**
+ * Every entry names the person who acted. A request is cancelled by hand only with a signature: its requester's, or that of a holder who
+ * approved it, typed in person at the vault laptop. The signed cancel is journaled whole and names
+ * who acted; anyone else is refused before any passphrase with nothing changed, and a wrong
+ * passphrase is journaled like any other. Reveals, copies, exports and closes name the operator: the
+ * member given with --operator, or the request's requester.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectStatus } from '../../helpers/cli.js';
+import { buildWorld, type World } from '../../helpers/world.js';
+import { expectRefusalJournaled, expectSecretEqual, expectUnchanged, journal, jsonError, jsonOk, snapshot } from './vault-state.js';
+import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+
+describe('request cancel, signed by the requester or an approver', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await buildWorld();
+  }, 180_000);
+  afterAll(() => world.cleanup());
+
+  const lastCancel = () => journal(world.vault.vault).findLast((e) => e.kind === 'request.cancel')!;
+
+  it('by its requester (the default): signed, journaled whole with dave as the actor, the credential sealed again', async () => {
+    const request = await world.request();
+    const t = expectStatus(await world.vault.run(['request', 'cancel', request], { passphraseOf: 'dave' }), 0, 'cancel');
+    expect(t.stdout).toBe(`request ${request} cancelled by dave\n`);
+    const e = lastCancel();
+    expect(e.actor).toBe('dave');
+    expect(e.data).toMatchObject({
+      request,
+      exposed: false,
+      cancel: { format: 'breakglass.cancel', version: 1, request, credential: 'prod-db-root', by: 'dave' },
+    });
+    const list = jsonOk<{ credentials: { id: string; state: string }[] }>(await world.vault.run(['--json', 'list']));
+    expect(list.credentials.find((c) => c.id === 'prod-db-root')!.state).toBe('SEALED');
+    expectStatus(await world.vault.run(['journal', 'verify']), 0, 'journal verify');
+  });
+
+  it('by a holder who approved it: alice signs, the journal names her', async () => {
+    const request = await world.request();
+    expectStatus(await world.vault.run(['approve', request, '--holder', 'alice', '--yes'], { passphraseOf: 'alice' }), 0, 'approve');
+    const out = jsonOk<{ by: string; exposed: boolean }>(
+      await world.vault.run(['--json', 'request', 'cancel', request, '--by', 'alice'], { passphraseOf: 'alice' }),
+    );
+    expect(out).toMatchObject({ by: 'alice', exposed: false });
+    expect(lastCancel()).toMatchObject({ actor: 'alice', data: { cancel: { by: 'alice' } } });
+  });
+
+  it('by a holder who has not approved: POLICY_DENIED before any passphrase, nothing changed, nothing journaled', async () => {
+    const request = await world.request();
+    const before = await snapshot(world.vault.vault);
+    // No passphrase file is given: the refusal comes before anyone would be asked.
+    const err = jsonError(await world.vault.run(['--json', 'request', 'cancel', request, '--by', 'bob']), 3);
+    expect(err).toMatchObject({
+      code: 'POLICY_DENIED',
+      message: `bob may not cancel request ${request}: only its requester (dave) or a holder who approved it (none yet) may; nothing was changed`,
+    });
+    await expectUnchanged(world.vault.vault, before);
+    expectStatus(await world.vault.run(['request', 'cancel', request], { passphraseOf: 'dave' }), 0, 'cancel');
+  });
+
+  it("with the requester's wrong passphrase: WRONG_PASSPHRASE, journaled as such, and the request stays open", async () => {
+    const request = await world.request();
+    const before = await snapshot(world.vault.vault);
+    const err = jsonError(await world.vault.run(['--json', 'request', 'cancel', request], { passphraseOf: 'not-daves-passphrase' }), 3);
+    expect(err.code).toBe('WRONG_PASSPHRASE');
+    const refusal = await expectRefusalJournaled(world.vault.vault, before, 'WRONG_PASSPHRASE');
+    expect(refusal).toMatchObject({ actor: 'dave', subject: 'prod-db-root', data: { action: `cancel request ${request}`, request } });
+    const shown = jsonOk<{ request: { status: string } }>(await world.vault.run(['--json', 'request', 'show', request]));
+    expect(shown.request.status).toBe('open');
+    expectStatus(await world.vault.run(['request', 'cancel', request], { passphraseOf: 'dave' }), 0, 'cancel');
+  });
+
+  it('an unknown member or a request that is not open: the precise error, nothing changed', async () => {
+    const request = await world.request();
+    expectStatus(await world.vault.run(['request', 'cancel', request], { passphraseOf: 'dave' }), 0, 'cancel');
+    const before = await snapshot(world.vault.vault);
+    expect(jsonError(await world.vault.run(['--json', 'request', 'cancel', request], { passphraseOf: 'dave' }), 3)).toMatchObject({
+      code: 'STATE_CONFLICT',
+      message: `request ${request} is cancelled, not open`,
+    });
+    expect(jsonError(await world.vault.run(['--json', 'request', 'cancel', request, '--by', 'Bob!']), 2).code).toBe('BAD_ARGUMENTS');
+    await expectUnchanged(world.vault.vault, before);
+  });
+});
+
+describe('reveals, exports and closes name the operator', () => {
+  let world: World;
+  let request: string;
+  beforeAll(async () => {
+    world = await buildWorld();
+    request = await world.request();
+    for (const h of ['alice', 'bob'])
+      expectStatus(await world.vault.run(['approve', request, '--holder', h, '--yes'], { passphraseOf: h }), 0, `approve ${h}`);
+  }, 180_000);
+  afterAll(() => world.cleanup());
+
+  const last = (kind: string) => journal(world.vault.vault).findLast((e) => e.kind === kind)!;
+
+  it('a reveal with no --operator names the requester; --operator carol names carol', async () => {
+    const t = expectStatus(await world.vault.run(['unseal', request, '--reveal']), 0, 'reveal');
+    expectSecretEqual(t.stdout.trimEnd(), world.secret, 'the revealed secret');
+    expect(last('credential.reveal')).toMatchObject({ actor: 'dave', data: { request } });
+    const out = join(world.root, 'secret.out');
+    expectStatus(await world.vault.run(['unseal', request, '--out', out, '--operator', 'carol']), 0, 'export');
+    expectSecretEqual(readFileSync(out, 'utf8'), world.secret, 'the exported secret');
+    expect(last('credential.export')).toMatchObject({ actor: 'carol', data: { request } });
+  });
+
+  it('an operator who is not a member here: NOT_FOUND before anything is decrypted, journaled or written', async () => {
+    const before = await snapshot(world.vault.vault);
+    const out = join(world.root, 'not-written.out');
+    const err = jsonError(await world.vault.run(['--json', 'unseal', request, '--out', out, '--operator', 'mallory']), 2);
+    expect(err.code).toBe('NOT_FOUND');
+    expect(err.message).toMatch(/^no member mallory/);
+    expect(existsSync(out)).toBe(false);
+    expect(jsonError(await world.vault.run(['--json', 'close', 'prod-db-root', '--operator', 'mallory']), 2).code).toBe('NOT_FOUND');
+    await expectUnchanged(world.vault.vault, before);
+  });
+
+  it('close --operator bob: the window.close entry names bob', async () => {
+    expectStatus(await world.vault.run(['close', 'prod-db-root', '--operator', 'bob']), 0, 'close');
+    expect(last('window.close')).toMatchObject({ actor: 'bob', data: { request, reason: 'closed' } });
+  });
+});
