@@ -26,6 +26,7 @@ const channels = {
   'credential.reseal': true,
   'drill.start': true,
   'drill.complete': true,
+  'rotate.complete': true,
   'shares.check': true,
   'journal.verify': true,
   'journal.show': true,

@@ -55,6 +55,7 @@ export const T = {
     cancelled: (exposed: boolean) =>
       exposed ? 'Cancelled after its quorum: the credential counts as exposed and needs a review.' : 'Request cancelled.',
     drillTitle: (id: string) => `Drill: ${id}`,
+    rotateTitle: (id: string) => `Rotation: ${id}`,
     drillIntro:
       'A drill runs the real approval path with real timings, but no share reaches this vault in a form it can open: the credential stays sealed.',
     drillSubmit: 'Sign and start the drill',
@@ -80,6 +81,11 @@ export const T = {
     quorum: 'The threshold is met.',
     unseal: 'Unseal now',
     completeDrill: 'Complete the drill',
+    rotateTitle: 'Seal the new secret',
+    rotateSecret: 'New secret (not shown)',
+    rotate: 'Seal it in place of the old one',
+    rotated: (version: number, holders: readonly string[]) =>
+      `Rotated: version ${version} is sealed with the new secret on the proofs of ${holders.join(' + ')}. The old one is erased; no review is owed.`,
     drillPassed: (holders: readonly string[], quorumS: string, verifyMs: string) =>
       `Drill passed: ${holders.join(' + ')} proved their shares; nothing was decrypted. Request to quorum ${quorumS} s; proofs checked in ${verifyMs} ms.`,
   },
@@ -112,6 +118,8 @@ export const T = {
   request: {
     purposeAccess: (c: string) =>
       `BREAK GLASS: this approval OPENS ${c}. With enough approvals the vault decrypts it for the requester, and the credential counts as exposed until it is reviewed and resealed.`,
+    purposeRotate: (c: string, requester: string) =>
+      `ROTATION: this approval lets ${requester} REPLACE the sealed secret of ${c} with a new value. Your approval proves, signed, that your share opens with your key; no share leaves your keys and the current secret is not decrypted. The new value is sealed to the holders named below; the old one is erased.`,
     purposeDrill: (c: string) =>
       `DRILL: a practice run for ${c}. Your approval proves, signed, that your share opens with your key and matches its commitment. The credential stays sealed.`,
     signed: (id: string) => `Request ${id}, signed by its requester`,

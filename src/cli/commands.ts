@@ -42,6 +42,8 @@ import { SYNC_COMMANDS } from './sync-commands.js';
 import { UI_COMMANDS } from './ui-command.js';
 import { B, id, req, S, type Command, type Values } from './command.js';
 import { JOURNAL_COMMANDS } from './journal-commands.js';
+import { nextStep, printRequest } from './request-output.js';
+import { ROTATE_COMMANDS } from './rotate-commands.js';
 import { MEMBER_COMMANDS } from './member-commands.js';
 import { POLICY_COMMANDS } from './policy-commands.js';
 
@@ -56,28 +58,6 @@ function approvalCount(session: VaultSession, requestId: string): string {
   } catch (err) {
     // The row and the journal disagree: said, not hidden; the rest of the list still shows.
     return ` (approvals cannot be read: ${err instanceof BreakGlassError ? err.code : 'INTERNAL'})`;
-  }
-}
-
-function printRequest(ctx: CliContext, r: RequestSummary): void {
-  ctx.say(
-    `request ${r.id} for ${r.credential} (${r.purpose}): ${r.status}, ${r.approvals.length} of ${r.threshold} approvals${r.approvals.length ? ` (${r.approvals.join(', ')})` : ''}`,
-  );
-  ctx.say(`expires ${formatMoment(r.expiresAt)}`);
-}
-
-/** What to do next with a request, as a command to type (on stderr, so stdout keeps its lines). */
-function nextStep(ctx: CliContext, r: RequestSummary): void {
-  if (r.status !== 'open') return;
-  const waiting = r.holders.filter((h) => !r.approvals.includes(h));
-  if (r.approvals.length < r.threshold) {
-    ctx.note(
-      `next: ${r.threshold - r.approvals.length} more approval(s) from ${waiting.join(', ')}: in person "breakglass approve ${r.id} --holder ID", or remote "breakglass request export ${r.id} --holder ID --out FILE"`,
-    );
-  } else if (r.purpose === 'drill') {
-    ctx.note(`next: the quorum is reached: "breakglass drill --credential ${r.credential}" completes the drill`);
-  } else {
-    ctx.note(`next: the quorum is reached: "breakglass unseal ${r.id} --reveal" (or --copy, or --out FILE)`);
   }
 }
 
@@ -557,6 +537,9 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
         ctx,
         async (session, passphrase) => {
           if (openDrill(session, credential)) return { completed: await completeDrill(session, credential) };
+          // Another kind of request is open: completeDrill says which, and that it is not a drill.
+          if (typeof v['requester'] !== 'string' && listCredentials(session).find((c) => c.id === credential)?.request)
+            return { completed: await completeDrill(session, credential) };
           if (typeof v['requester'] !== 'string')
             throw new BreakGlassError('BAD_ARGUMENTS', `no drill is open for ${credential}; start one with --requester ID`);
           return { started: await startDrill(session, credential, id(v, 'requester'), passphrase) };
@@ -600,6 +583,7 @@ export const COMMANDS: readonly Command[] = [
   ...POLICY_COMMANDS,
   ...LIFECYCLE_COMMANDS,
   ...EXTENSION_COMMANDS,
+  ...ROTATE_COMMANDS,
   ...JOURNAL_COMMANDS,
   ...SERVER_COMMANDS,
   ...SYNC_COMMANDS,

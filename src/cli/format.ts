@@ -26,6 +26,7 @@ const DATA_SUMMARY: Partial<Record<JournalEntry['kind'], (d: Record<string, unkn
   'review.sign': (d) => `warranted=${String((d['body'] as Record<string, unknown>)['warranted'])}`,
   'credential.reseal': (d) => `v${String(d['version'])}${d['rotated'] ? ' rotated' : ''}`,
   'window.close': (d) => `${String(d['reason'])}`,
+  'credential.rotate': (d) => `${String(d['request'])} by ${(d['holders'] as string[]).join('+')}: v${String(d['version'])} sealed`,
   'extension.create': (d) => {
     const x = d['extension'] as Record<string, unknown>;
     return `${String(x['id'])} of ${String(x['request'])} (${String(x['number'])}) reason=${JSON.stringify(x['reason'])}`;
@@ -58,6 +59,7 @@ const STEP_VERB: Record<ActivationStep['step'], string> = {
   review: 'reviewed',
   reseal: 'resealed',
   drill: 'drill passed',
+  rotate: 'rotated',
 };
 
 /** One step's who, when and what: "by alice at …", "at … (v2)"; the vault itself is not named. */
@@ -70,7 +72,7 @@ const stepPart = (s: ActivationStep): string =>
  */
 export function describeActivation(a: Activation): string {
   const parts = [
-    `${a.request} ${a.credential}${a.purpose === 'drill' ? ' (drill)' : ''}: requested by ${a.requester} at ${formatTime(a.openedAt)} (${a.trigger}, ${a.incident})`,
+    `${a.request} ${a.credential}${a.purpose === 'access' ? '' : ` (${a.purpose === 'drill' ? 'drill' : 'rotation'})`}: requested by ${a.requester} at ${formatTime(a.openedAt)} (${a.trigger}, ${a.incident})`,
   ];
   for (let i = 0; i < a.steps.length;) {
     const run = [a.steps[i]!];
@@ -120,13 +122,21 @@ export function splitLines(r: RequestBody): string[] {
       rekeyed.length > 0 ? `gives ${rekeyed.join(', ')} other keys` : '',
       r.threshold !== r.nextThreshold ? `needs ${r.nextThreshold} instead of ${r.threshold}` : '',
     ].filter(Boolean);
-    lines.push(`  WARNING     this unseal changes who holds ${r.credential}: it ${changes.join(', ')}; approve only if you know why`);
+    lines.push(
+      `  WARNING     this ${r.purpose === 'rotate' ? 'rotation' : 'unseal'} changes who holds ${r.credential}: it ${changes.join(', ')}; approve only if you know why`,
+    );
   }
   return lines;
 }
 
 /** The purpose of a request, said first and plainly on every approval screen. */
 export function purposeLines(r: RequestBody): string[] {
+  if (r.purpose === 'rotate')
+    return [
+      `ROTATION: this approval lets ${r.requester} REPLACE the sealed secret of ${r.credential} with a new value. Your approval`,
+      'proves, signed, that your share opens with your key; no share leaves your keys and the current secret is not',
+      'decrypted. The new value is sealed to the holders after it, below; the old one is erased.',
+    ];
   return r.purpose === 'drill'
     ? [
         `DRILL: a practice run for ${r.credential}. Your approval proves, signed, that your share opens with your key and`,
@@ -154,7 +164,9 @@ export function requestScreen(r: RequestBody, requesterLine: string, extra: read
     `  incident    ${r.incident}`,
     `  opened      ${formatTime(r.createdAt)}`,
     `  expires     ${formatMoment(r.expiresAt)}`,
-    `  window      ${Math.round(r.unsealSeconds / 60)} min once unsealed`,
+    r.purpose === 'rotate'
+      ? '  window      none: a rotation decrypts nothing'
+      : `  window      ${Math.round(r.unsealSeconds / 60)} min once unsealed`,
     ...splitLines(r),
     ...extra,
   ];

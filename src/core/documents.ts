@@ -98,7 +98,7 @@ export const RequestBodySchema = z.strictObject({
   format: z.literal('breakglass.request'),
   version: z.literal(1),
   id,
-  purpose: z.enum(['access', 'drill']),
+  purpose: z.enum(['access', 'drill', 'rotate']),
   vault: id,
   credential: id,
   credentialVersion: z.number().int().min(1),

@@ -46,7 +46,7 @@ export interface MemberView {
 export interface RequestView {
   readonly id: string;
   readonly credential: string;
-  readonly purpose: 'access' | 'drill';
+  readonly purpose: 'access' | 'drill' | 'rotate';
   readonly status: string;
   readonly expiresAt: number;
   readonly approvals: readonly string[];
@@ -206,6 +206,11 @@ export const IPC_CONTRACT = {
   'drill.complete': {
     input: z.strictObject({ credential: id }),
     output: out<{ holders: readonly string[]; requestToQuorumMs: number; verifyMs: number }>(),
+  },
+  /** Seals the new secret of a rotation a quorum approved: the secret crosses only inside this call. */
+  'rotate.complete': {
+    input: z.strictObject({ credential: id, secret: z.string().min(1, 'the new secret is required').max(65_536) }),
+    output: out<{ version: number; holders: readonly string[] }>(),
   },
   'shares.check': { input: z.strictObject({ credential: id, holder: id, passphrase }), output: out<{ ok: true }>() },
   'journal.verify': { input: none, output: out<VerifyReport>() },

@@ -35,6 +35,8 @@ export const ENTRY_KINDS = [
   'review.sign',
   'credential.reseal',
   'drill.complete',
+  // A routine rotation (issue 10): a new secret sealed in place of the old one, on a quorum's signed proofs.
+  'credential.rotate',
   'share.check',
   'access.refused',
   'server.receipt',

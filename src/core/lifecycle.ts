@@ -4,13 +4,13 @@ import { BreakGlassError } from './errors.js';
 export type CredentialState = 'SEALED' | 'REQUESTED' | 'UNSEALED' | 'REVIEW_PENDING' | 'REVIEWED';
 
 /** What moves a credential from one state to the next. */
-export type LifecycleEvent = 'request' | 'cancel' | 'expire' | 'abandon' | 'unseal' | 'close' | 'review' | 'reseal' | 'drill';
+export type LifecycleEvent = 'request' | 'cancel' | 'expire' | 'abandon' | 'unseal' | 'close' | 'review' | 'reseal' | 'drill' | 'rotate';
 
 const TRANSITIONS: Record<CredentialState, Partial<Record<LifecycleEvent, CredentialState>>> = {
   SEALED: { request: 'REQUESTED' },
   // A request that reached its quorum exposed the credential, however it ends: cancelled or expired
   // then ('abandon'), it goes to review instead of back to SEALED.
-  REQUESTED: { cancel: 'SEALED', expire: 'SEALED', abandon: 'REVIEW_PENDING', unseal: 'UNSEALED', drill: 'SEALED' },
+  REQUESTED: { cancel: 'SEALED', expire: 'SEALED', abandon: 'REVIEW_PENDING', unseal: 'UNSEALED', drill: 'SEALED', rotate: 'SEALED' },
   UNSEALED: { close: 'REVIEW_PENDING' },
   REVIEW_PENDING: { review: 'REVIEWED' },
   REVIEWED: { review: 'REVIEWED', reseal: 'SEALED' },

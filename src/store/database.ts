@@ -56,10 +56,24 @@ export function migrate(db: Db): void {
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(m.up);
-      db.pragma(`user_version = ${m.version}`);
-    })();
+    // PRAGMA foreign_keys is a no-op inside a transaction: it is turned off around it, and on again.
+    if (m.foreignKeysOff) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        // Another process may have migrated meanwhile: the version is read again inside the write.
+        if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
+        db.exec(m.up);
+        if (m.foreignKeysOff && (db.pragma('foreign_key_check') as unknown[]).length > 0) {
+          throw new BreakGlassError(
+            'INTEGRITY_FAILURE',
+            `migration ${m.version} would leave rows that refer to nothing; nothing was changed`,
+          );
+        }
+        db.pragma(`user_version = ${m.version}`);
+      }).immediate();
+    } finally {
+      if (m.foreignKeysOff) db.pragma('foreign_keys = ON');
+    }
   }
 }
 

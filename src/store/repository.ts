@@ -34,13 +34,13 @@ export interface EnvelopeRow {
   readonly created_at: number;
 }
 
-export type RequestStatus = 'open' | 'unsealed' | 'closed' | 'cancelled' | 'expired' | 'drilled';
+export type RequestStatus = 'open' | 'unsealed' | 'closed' | 'cancelled' | 'expired' | 'drilled' | 'rotated';
 
 /** A break-glass (or drill) request with its signed body and its anchor in this vault's journal. */
 export interface RequestRow {
   readonly id: string;
   readonly credential_id: string;
-  readonly purpose: 'access' | 'drill';
+  readonly purpose: 'access' | 'drill' | 'rotate';
   readonly body: string;
   readonly hash: string;
   readonly signature: string;

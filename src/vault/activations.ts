@@ -20,7 +20,8 @@ export interface ActivationStep {
     | 'expire'
     | 'review'
     | 'reseal'
-    | 'drill';
+    | 'drill'
+    | 'rotate';
   readonly at: number;
   /** The member id (or "vault", "operator") the entry names as its actor. */
   readonly by: string;
@@ -32,7 +33,7 @@ export interface ActivationStep {
 export interface Activation {
   readonly request: string;
   readonly credential: string;
-  readonly purpose: 'access' | 'drill';
+  readonly purpose: 'access' | 'drill' | 'rotate';
   readonly requester: string;
   readonly trigger: string;
   readonly incident: string;
@@ -64,7 +65,7 @@ export function activationsOf(entries: readonly JournalEntry[]): Activation[] {
           activation: {
             request: String(r['id']),
             credential: e.subject,
-            purpose: r['purpose'] === 'drill' ? 'drill' : 'access',
+            purpose: r['purpose'] === 'drill' || r['purpose'] === 'rotate' ? r['purpose'] : 'access',
             requester: String(r['requester']),
             trigger: String(r['trigger']),
             incident: String(r['incident']),
@@ -129,6 +130,14 @@ export function activationsOf(entries: readonly JournalEntry[]): Activation[] {
         break;
       case 'drill.complete':
         add(d['request'], { step: 'drill', at, by: e.actor, detail: (d['holders'] as string[]).join('+') });
+        break;
+      case 'credential.rotate':
+        add(d['request'], {
+          step: 'rotate',
+          at,
+          by: e.actor,
+          detail: `v${String(d['version'])} by ${(d['holders'] as string[]).join('+')}`,
+        });
         break;
       case 'access.refused': {
         const entry = typeof d['request'] === 'string' ? byId.get(d['request']) : undefined;

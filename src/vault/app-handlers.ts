@@ -30,6 +30,7 @@ import { currentPolicy, parsePolicyText } from './policy.js';
 import { listCredentials } from './credentials.js';
 import { cancelRequest, exportBundle, openRequest, requestBody, requestRow, summarizeRequest } from './requests.js';
 import { reseal, signReview } from './review.js';
+import { completeRotation } from './rotate.js';
 import { withSession, type AppContext } from './app-session.js';
 import { appSyncStatus, enrolApp, enrolAppAgain, syncNow } from './app-sync.js';
 import type { VaultSession } from './session.js';
@@ -253,6 +254,16 @@ const HANDLERS: { [C in IpcChannel]: Handler<C> } = {
     withSession(ctx, true, async (s) => {
       const d = await completeDrill(s, credential);
       return { holders: d.holders, requestToQuorumMs: d.requestToQuorumMs, verifyMs: d.verifyMs };
+    }),
+  'rotate.complete': (ctx, { credential, secret }) =>
+    withSession(ctx, true, async (s) => {
+      const value = Buffer.from(secret, 'utf8');
+      try {
+        const r = await completeRotation(s, credential, value);
+        return { version: r.version, holders: r.holders };
+      } finally {
+        value.fill(0);
+      }
     }),
   'shares.check': (ctx, { credential, holder, passphrase }) =>
     withSession(ctx, true, (s) => checkShare(s, credential, holder, passphraseOf(passphrase))),

@@ -96,7 +96,8 @@ export function makeApproval(keys: MemberKeys, input: ApprovalInputs): ApprovalT
     expiresAt: request.expiresAt,
   };
   try {
-    if (request.purpose === 'drill') {
+    // A drill or a rotation decrypts nothing: the holder proves their share, and no share leaves them.
+    if (request.purpose !== 'access') {
       const body: DrillProofBody = { format: 'breakglass.drill-proof', ...common, commitment: input.commitment.hash };
       return { body, sig: signDocument(TAG.drillProof, body, keys.signing) };
     }
@@ -171,11 +172,11 @@ export async function acceptApproval(session: VaultSession, tokenInput: unknown)
       ),
     );
   }
-  if ((request.purpose === 'drill') !== (body.format === 'breakglass.drill-proof')) {
+  if ((request.purpose !== 'access') !== (body.format === 'breakglass.drill-proof')) {
     return refuse(
       new BreakGlassError(
         'APPROVAL_REPLAYED',
-        `request ${row.id} is ${request.purpose === 'drill' ? 'a drill' : 'for access'}, but this approval is ${body.format === 'breakglass.drill-proof' ? "a drill's proof" : 'for access'}`,
+        `request ${row.id} is ${{ access: 'for access', drill: 'a drill', rotate: 'a rotation' }[request.purpose]}, but this approval is ${body.format === 'breakglass.drill-proof' ? "a share's proof (for a drill or a rotation)" : 'for access'}`,
       ),
     );
   }

@@ -8,7 +8,7 @@ import { enrolledMember } from './members.js';
 import { currentPolicy, policyOfRequest } from './policy.js';
 import type { VaultSession } from './session.js';
 
-const MAX_SECRET_BYTES = 64 * 1024;
+export const MAX_SECRET_BYTES = 64 * 1024;
 
 /** A credential as `list` shows it: never any key or secret material. */
 export interface CredentialSummary {

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { BreakGlassError } from '../core/errors.js';
-import { ApprovalTokenSchema, type DrillProofBody } from '../core/documents.js';
+import { ApprovalTokenSchema, type ApprovalToken, type DrillProofBody } from '../core/documents.js';
 import { transition } from '../core/lifecycle.js';
 import { TAG, b64, documentHash, openHolderShare, verifyDocument, type Envelope } from '../crypto/index.js';
 import type { RequestRow } from '../store/index.js';
@@ -38,14 +38,14 @@ export function startDrill(
  * The drill's proofs, each checked against the evidence: journaled by an approval.accept entry,
  * signed under the holder's journaled card, and proving the commitment of that holder's share.
  */
-function journaledProofs(session: VaultSession, row: RequestRow, envelope: Envelope): DrillProofBody[] {
+export function journaledProofs(session: VaultSession, row: RequestRow, envelope: Envelope): ApprovalToken[] {
   const journaled = session.evidence.request(row.id).approvals;
   const rows = session.repo.listApprovals(row.id);
   const missing = [...journaled.keys()].filter((holder) => !rows.some((a) => a.holder === holder));
   if (missing.length > 0) {
     throw new BreakGlassError(
       'INTEGRITY_FAILURE',
-      `the drill proofs of ${missing.join(', ')} that the journal accepted are missing from this vault's database: deleted by hand`,
+      `the share proofs of ${missing.join(', ')} that the journal accepted are missing from this vault's database: deleted by hand`,
     );
   }
   return rows.map((a) => {
@@ -62,11 +62,11 @@ function journaledProofs(session: VaultSession, row: RequestRow, envelope: Envel
     ) {
       throw new BreakGlassError(
         'INTEGRITY_FAILURE',
-        `the drill proof of ${a.holder} for ${row.id} in this vault's database is not one its journal accepted: it was added or changed by hand`,
+        `the share's proof of ${a.holder} for ${row.id} in this vault's database is not one its journal accepted: it was added or changed by hand`,
         { holder: a.holder },
       );
     }
-    return body;
+    return token;
   });
 }
 
@@ -82,11 +82,15 @@ export async function completeDrill(session: VaultSession, credentialId: string)
   const cred = credentialRow(session, credentialId);
   const row = requestRow(session, cred.active_request ?? '');
   const signed = requestBody(session, row);
-  if (signed.purpose !== 'drill') throw new BreakGlassError('STATE_CONFLICT', `${cred.id} has an open break-glass request, not a drill`);
+  if (signed.purpose !== 'drill')
+    throw new BreakGlassError(
+      'STATE_CONFLICT',
+      `${cred.id} has an open ${signed.purpose === 'rotate' ? 'rotation' : 'break-glass request'}, not a drill`,
+    );
   const state = transition(cred.id, cred.state, 'drill');
   const envelope = envelopeOf(session, cred.id, 'active');
   const started = performance.now();
-  const proofs = journaledProofs(session, row, envelope);
+  const proofs = journaledProofs(session, row, envelope).map((t) => t.body as DrillProofBody);
   if (proofs.length < signed.threshold) {
     throw new BreakGlassError('THRESHOLD_NOT_MET', `drill ${row.id} has ${proofs.length} of the ${signed.threshold} approvals it needs`, {
       have: proofs.length,

@@ -3,6 +3,7 @@ import type { JournalEntry, StoredEntry } from '../core/journal.js';
 import { transition, type CredentialState, type LifecycleEvent } from '../core/lifecycle.js';
 import { TAG, b64, documentHash, verifyDocument } from '../crypto/index.js';
 import {
+  ApprovalTokenSchema,
   CancelBodySchema,
   ExtensionApprovalBodySchema,
   ExtensionBodySchema,
@@ -36,7 +37,7 @@ export interface RequestEvidence {
   /** How many extensions of its window were granted. */
   extensions: number;
   /** How it ended, once it did. */
-  ended: 'cancel' | 'expire' | 'close' | 'drill' | null;
+  ended: 'cancel' | 'expire' | 'close' | 'drill' | 'rotate' | null;
   /** Reviews signed for it, in journal order (their signatures are checked where they are used). */
   readonly reviews: { readonly id: string; readonly body: ReviewBody; readonly signature: string; readonly nextEnvelope: string | null }[];
 }
@@ -97,6 +98,7 @@ const INTERESTING = new Set<string>([
   'review.sign',
   'credential.reseal',
   'drill.complete',
+  'credential.rotate',
 ]);
 
 const missing = (what: string): BreakGlassError =>
@@ -240,9 +242,17 @@ export class Evidence {
         this.#move(e.subject, { state: 'REQUESTED', request: body.id });
         return;
       }
-      case 'approval.accept':
-        requestOf(d['request']).approvals.set(e.actor, String(d['approval']));
+      case 'approval.accept': {
+        const r = requestOf(d['request']);
+        // What the vault accepts: one approval per holder of the signed split, never the requester's,
+        // while the request is open. Anything else was not written by acceptApproval.
+        if (!r.body.holders.includes(e.actor) || e.actor === r.body.requester)
+          taint(`accepts an approval of ${r.id} by ${e.actor}, who holds no share it names`);
+        else if (r.approvals.has(e.actor)) taint(`accepts a second approval of ${r.id} by ${e.actor}`);
+        else if (r.ended !== null || r.windowEndsAt !== null) taint(`accepts an approval of ${r.id} after it was unsealed or ended`);
+        r.approvals.set(e.actor, String(d['approval']));
         return;
+      }
       case 'request.quorum': {
         const next = String(d['nextEnvelope']);
         const r = requestOf(d['request']);
@@ -258,7 +268,13 @@ export class Evidence {
         if (e.kind === 'request.cancel') {
           const why = this.#cancelProblem(r, e, d);
           if (why) taint(`cancels ${r.id} ${why}`);
+        } else if (e.actor !== 'system' || !(e.time > r.body.expiresAt) || r.windowEndsAt !== null) {
+          // Only the clock ends a request unasked, and only after the expiry its requester signed.
+          taint(`expires ${r.id} before the expiry its requester signed (${r.body.expiresAt}), or not by the clock`);
         }
+        // Whether the ending exposed the credential is the journal's to say, not the entry's.
+        if (Boolean(d['exposed']) !== (r.quorum !== null || (r.body.purpose === 'access' && r.approvals.size >= r.body.threshold)))
+          taint(`ends ${r.id} saying it ${d['exposed'] ? 'exposed' : 'did not expose'} the credential, which its journal contradicts`);
         step(r.quorum ? 'abandon' : e.kind === 'request.cancel' ? 'cancel' : 'expire');
         if (r.quorum === null && r.body.purpose === 'access' && r.approvals.size >= r.body.threshold)
           taint(`ends ${r.id}, whose approvals reached its threshold, without the exposure being recorded`);
@@ -397,14 +413,66 @@ export class Evidence {
       case 'drill.complete': {
         const r = requestOf(d['request']);
         step('drill');
-        if (r.body.purpose !== 'drill') taint(`completes ${r.id} as a drill, but it was opened for access`);
+        if (r.body.purpose !== 'drill')
+          taint(`completes ${r.id} as a drill, but it was opened for ${r.body.purpose === 'rotate' ? 'a rotation' : 'access'}`);
         r.ended = 'drill';
         this.#move(e.subject, { state: 'SEALED', request: null, lastDrillAt: e.time });
+        return;
+      }
+      case 'credential.rotate': {
+        const r = requestOf(d['request']);
+        const c = this.#credential(e.subject);
+        step('rotate');
+        const why =
+          r.body.purpose !== 'rotate'
+            ? `rotates ${c.id} on ${r.id}, which was not opened for a rotation`
+            : Number(d['version']) !== c.version + 1
+              ? `rotates ${c.id} to version ${String(d['version'])}, not the next one`
+              : this.#rotationProblem(r, d);
+        if (why) taint(why);
+        r.ended = 'rotate';
+        this.#move(e.subject, {
+          state: 'SEALED',
+          active: String(d['envelope']),
+          next: null,
+          rotated: false,
+          request: null,
+          version: Number(d['version']),
+        });
         return;
       }
       default:
         return;
     }
+  }
+
+  /**
+   * Why a credential.rotate entry does not carry, whole, the signed proofs of a quorum of the
+   * request's holders (each the one its approval.accept entry accepted), or null: the vault's own key
+   * cannot replace a credential's secret.
+   */
+  #rotationProblem(r: RequestEvidence, d: Record<string, unknown>): string | null {
+    const proofs = Array.isArray(d['proofs']) ? d['proofs'] : [];
+    const holders = new Set<string>();
+    for (const p of proofs) {
+      const token = ApprovalTokenSchema.safeParse(p);
+      if (!token.success || token.data.body.format !== 'breakglass.drill-proof') return `rotates on ${r.id} with a proof that is not one`;
+      const body = token.data.body;
+      const card = this.#cards.get(body.holder);
+      if (
+        !card ||
+        body.request !== r.id ||
+        body.requestHash !== r.hash ||
+        body.vault !== this.#genesis?.vault ||
+        !r.body.holders.includes(body.holder) ||
+        body.holder === r.body.requester ||
+        r.approvals.get(body.holder) !== b64(documentHash(TAG.drillProof, body)) ||
+        !verifyDocument(TAG.drillProof, body, token.data.sig, card.card.signingKey)
+      )
+        return `rotates on ${r.id} with a proof of ${body.holder} that is not the one signed and accepted for it`;
+      holders.add(body.holder);
+    }
+    return holders.size < r.body.threshold ? `rotates on ${r.id} with ${holders.size} of the ${r.body.threshold} proofs it needs` : null;
   }
 
   /** Why a request.cancel entry is not the signed cancel of `r` by its requester or an approver, or null. */
@@ -421,7 +489,7 @@ export class Evidence {
       return `with a cancel not signed by ${body.by}'s enrolled key`;
     if (body.request !== r.id || body.requestHash !== r.hash || body.credential !== r.credential || body.vault !== this.#genesis?.vault)
       return 'with a cancel signed for another request';
-    if (e.actor !== body.by || (body.by !== r.body.requester && !r.approvals.has(body.by)))
+    if (e.actor !== body.by || (body.by !== r.body.requester && !(r.approvals.has(body.by) && r.body.holders.includes(body.by))))
       return `with a cancel by ${body.by}, who is neither its requester nor one of its approvers`;
     return null;
   }
@@ -542,7 +610,7 @@ export class Evidence {
 }
 
 /** The status a request row must have, given what the journal recorded of it. */
-export function journaledStatus(r: RequestEvidence): 'open' | 'unsealed' | 'closed' | 'cancelled' | 'expired' | 'drilled' {
+export function journaledStatus(r: RequestEvidence): 'open' | 'unsealed' | 'closed' | 'cancelled' | 'expired' | 'drilled' | 'rotated' {
   switch (r.ended) {
     case null:
       return r.windowEndsAt === null ? 'open' : 'unsealed';
@@ -554,5 +622,7 @@ export function journaledStatus(r: RequestEvidence): 'open' | 'unsealed' | 'clos
       return 'expired';
     case 'drill':
       return 'drilled';
+    case 'rotate':
+      return 'rotated';
   }
 }

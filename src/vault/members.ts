@@ -385,7 +385,7 @@ export async function unlockInPerson(
   if (!custody) {
     throw new BreakGlassError(
       'POLICY_DENIED',
-      `member ${id} has no custody copy at this vault, so cannot ${action} here in person; use an exported bundle, or add their key with "member add CARD --custody FILE"`,
+      `member ${id} has no custody copy at this vault, so cannot ${action} here in person; ${action.startsWith('approve request') ? 'use an exported bundle, or ' : ''}add their key with "member add CARD --custody FILE"`,
     );
   }
   return unwrapWithTries(card, custody.wrapped, passphrase, `${card.name} (${id}) passphrase to ${action}`, (err) =>

@@ -36,7 +36,7 @@ export interface RequestInput {
 export interface RequestSummary {
   readonly id: string;
   readonly credential: string;
-  readonly purpose: 'access' | 'drill';
+  readonly purpose: 'access' | 'drill' | 'rotate';
   readonly status: RequestRow['status'];
   readonly expiresAt: number;
   readonly approvals: readonly string[];
@@ -211,7 +211,7 @@ export async function openRequest(
   session: VaultSession,
   input: RequestInput,
   requester: PassphraseSource | MemberKeys,
-  purpose: 'access' | 'drill' = 'access',
+  purpose: 'access' | 'drill' | 'rotate' = 'access',
 ): Promise<RequestSummary> {
   session.assertJournalIntact();
   // The signed body has length limits; text beyond them would commit a request nobody could read back.
@@ -229,14 +229,15 @@ export async function openRequest(
   const { policy, hash: policyHashInForce } = currentPolicy(session);
   const rules = rulesFor(policy, cred.id);
   transition(cred.id, cred.state, 'request');
-  if (purpose === 'access') {
+  if (purpose !== 'drill') {
     if (input.reason.trim() === '') throw new BreakGlassError('BAD_INPUT', 'give a reason: it is the evidence a reviewer reads');
     if (input.incident.trim() === '') throw new BreakGlassError('BAD_INPUT', 'give an incident reference (ticket or page id)');
     enrolledMember(session, input.requester);
+    // A rotation is asked by those who may request the credential; it has no trigger of the policy's.
     const refusal =
       !rules.requesters.includes(input.requester) || !hasRole(policy, input.requester, 'requester')
-        ? `member ${input.requester} may not request ${cred.id}; the policy allows: ${rules.requesters.join(', ')}`
-        : !rules.triggers.includes(input.trigger)
+        ? `member ${input.requester} may not ${purpose === 'rotate' ? 'rotate' : 'request'} ${cred.id}; the policy allows: ${rules.requesters.join(', ')}`
+        : purpose === 'access' && !rules.triggers.includes(input.trigger)
           ? `trigger "${input.trigger}" does not justify opening ${cred.id}; allowed triggers: ${rules.triggers.join(', ')}`
           : null;
     if (refusal) {
@@ -275,7 +276,7 @@ export async function openRequest(
     throw new BreakGlassError('BAD_SIGNATURE', `the keys given are not those of ${input.requester}'s enrolled card`);
   }
   const now = Date.now();
-  const id = newId(purpose === 'drill' ? 'drill' : 'req');
+  const id = newId({ access: 'req', drill: 'drill', rotate: 'rot' }[purpose]);
   const ephemeral = generateAgreementKeyPair();
   const body: RequestBody = {
     format: 'breakglass.request',
@@ -305,7 +306,7 @@ export async function openRequest(
     policyHash: policyHashInForce,
     unsealSeconds: Math.max(1, Math.round(rules.unseal_minutes * 60)),
     // A policy set before max_extensions existed said nothing about extensions: none.
-    maxExtensions: purpose === 'drill' ? 0 : (rules.max_extensions ?? 0),
+    maxExtensions: purpose === 'access' ? (rules.max_extensions ?? 0) : 0,
   };
   const hash = b64(documentHash(TAG.request, body));
   const signature = signDocument(TAG.request, body, keys.signing);
@@ -383,15 +384,19 @@ const openRow = (session: VaultSession, requestId: string): RequestRow => {
   return row;
 };
 
-/** Ends an open request past its expiry (the clock acts, as "system"). */
+/** Ends an open request past the expiry its requester signed (the clock acts, as "system"). */
 export function expireRequest(session: VaultSession, requestId: string): Promise<{ exposed: boolean }> {
-  return endRequest(session, openRow(session, requestId), 'expire', 'system');
+  const row = openRow(session, requestId);
+  const { expiresAt } = session.evidence.request(row.id).body;
+  if (!(Date.now() > expiresAt)) throw new BreakGlassError('STATE_CONFLICT', `request ${requestId} has not expired yet`);
+  return endRequest(session, row, 'expire', 'system');
 }
 
 /** Who may cancel an open request: its requester, and the holders who approved it. */
 export function cancellersOf(session: VaultSession, requestId: string): string[] {
   const journaled = session.evidence.request(requestId);
-  return [journaled.body.requester, ...[...journaled.approvals.keys()].filter((h) => h !== journaled.body.requester)];
+  const approvers = [...journaled.approvals.keys()].filter((h) => h !== journaled.body.requester && journaled.body.holders.includes(h));
+  return [journaled.body.requester, ...approvers];
 }
 
 /**

@@ -71,6 +71,14 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
     const d = await run(() => call('drill.complete', { credential: request.credential }));
     if (d) setDone(T.approvals.drillPassed(d.holders, (d.requestToQuorumMs / 1000).toFixed(1), d.verifyMs.toFixed(1)));
   };
+  const [newSecret, setNewSecret] = useState('');
+  const rotate = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    const input = { credential: request.credential, secret: newSecret };
+    setNewSecret('');
+    const r = await run(() => call('rotate.complete', input));
+    if (r) setDone(T.approvals.rotated(r.version, r.holders));
+  };
   const unseal = async (): Promise<void> => {
     const r = await run(() => call('unseal.open', { request: request.id }));
     if (r) go({ view: 'unsealed', credential: request.credential, request: request.id });
@@ -110,6 +118,17 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
             <button type="button" onClick={() => void completeDrill()} disabled={busy}>
               {T.approvals.completeDrill}
             </button>
+          ) : request.purpose === 'rotate' ? (
+            <form onSubmit={(e) => void rotate(e)} aria-label={T.approvals.rotateTitle}>
+              <Field label={T.approvals.rotateSecret}>
+                {(id) => (
+                  <input id={id} type="password" autoComplete="off" value={newSecret} onChange={(e) => setNewSecret(e.target.value)} />
+                )}
+              </Field>
+              <button type="submit" disabled={busy}>
+                {T.approvals.rotate}
+              </button>
+            </form>
           ) : (
             <button type="button" onClick={() => void unseal()} disabled={busy}>
               {T.approvals.unseal}

@@ -27,7 +27,11 @@ export function BreakGlassView({ credential, drill, go }: { credential: string; 
   return (
     <section aria-labelledby="break-glass-title">
       <h2 id="break-glass-title">
-        {drill || request?.purpose === 'drill' ? T.breakGlass.drillTitle(credential) : T.breakGlass.title(credential)}
+        {drill || request?.purpose === 'drill'
+          ? T.breakGlass.drillTitle(credential)
+          : request?.purpose === 'rotate'
+            ? T.breakGlass.rotateTitle(credential)
+            : T.breakGlass.title(credential)}
       </h2>
       <Busy busy={busy} />
       <ErrorLine error={error} />

@@ -19,15 +19,24 @@ export function RequestFacts({ body, requester, extra }: { body: RequestBody; re
     [T.request.incident, body.incident],
     [T.request.opened, formatTime(body.createdAt)],
     [T.request.expires, formatMoment(body.expiresAt)],
-    [T.request.window, `${Math.round(body.unsealSeconds / 60)} min once unsealed`],
+    [
+      T.request.window,
+      body.purpose === 'rotate' ? 'none: a rotation decrypts nothing' : `${Math.round(body.unsealSeconds / 60)} min once unsealed`,
+    ],
     [T.request.holders, splitText(body.holders, body.holderKeys, body.threshold)],
     [T.request.afterwards, `split again among ${splitText(body.nextHolders, body.nextHolderKeys, body.nextThreshold)}`],
     ...(extra ?? []),
   ];
   return (
     <section className="request-facts" aria-label={T.request.signed(body.id)}>
-      <p className={body.purpose === 'drill' ? 'purpose drill' : 'purpose'}>
-        <strong>{body.purpose === 'drill' ? T.request.purposeDrill(body.credential) : T.request.purposeAccess(body.credential)}</strong>
+      <p className={body.purpose === 'access' ? 'purpose' : 'purpose drill'}>
+        <strong>
+          {body.purpose === 'drill'
+            ? T.request.purposeDrill(body.credential)
+            : body.purpose === 'rotate'
+              ? T.request.purposeRotate(body.credential, body.requester)
+              : T.request.purposeAccess(body.credential)}
+        </strong>
       </p>
       <h3>{T.request.signed(body.id)}</h3>
       <dl>

@@ -465,6 +465,10 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
     'c-extend-aside',
     'c-cancel',
     'c-cancel-replay',
+    'c-rotate',
+    'c-rotate-replay',
+    'c-expire',
+    'c-approver',
   ];
   beforeAll(async () => {
     const extra = credentials
@@ -556,6 +560,92 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
     expect(error.code).toBe('INTEGRITY_FAILURE');
     expect(error.message).toMatch(
       new RegExp(`its entry \\d+ \\(request\\.cancel\\) cancels ${second} with a cancel signed for another request`),
+    );
+  });
+
+  it('a request.expire appended before the expiry its requester signed (an unsigned way to end it): refused from then on (exit 4)', async () => {
+    const request = await requestFor('c-expire');
+    await appendWithKeychain(world.vault, {
+      kind: 'request.expire',
+      actor: 'system',
+      subject: 'c-expire',
+      data: { request, exposed: false },
+    });
+    sql(world.vault, "UPDATE requests SET status = 'expired' WHERE id = ?", request);
+    sql(world.vault, "UPDATE credentials SET state = 'SEALED', active_request = NULL WHERE id = 'c-expire'");
+    const error = jsonError(await world.vault.run(['--json', ...requestArgs({ credential: 'c-expire' })], { passphraseOf: 'dave' }), 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(
+      new RegExp(`its entry \\d+ \\(request\\.expire\\) expires ${request} before the expiry its requester signed`),
+    );
+  });
+
+  it('an approval.accept appended for someone who holds no share (to make them an "approver" who may cancel): refused (exit 4)', async () => {
+    const request = await requestFor('c-approver');
+    await appendWithKeychain(world.vault, {
+      kind: 'approval.accept',
+      actor: 'mallory',
+      subject: 'c-approver',
+      data: { request, approval: 'AAAA', purpose: 'access' },
+    });
+    const error = jsonError(await world.vault.run(['--json', 'request', 'cancel', request, '--by', 'mallory']), 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(
+      new RegExp(`its entry \\d+ \\(approval\\.accept\\) accepts an approval of ${request} by mallory, who holds no share it names`),
+    );
+  });
+
+  /** Opens a rotation of `credential` (dave, in person) and returns its id. */
+  const rotationFor = async (credential: string): Promise<string> =>
+    jsonOk<{ request: string }>(
+      await world.vault.run(['--json', 'rotate', '--credential', credential, '--requester', 'dave', '--reason', 'routine'], {
+        passphraseOf: 'dave',
+      }),
+    ).request;
+  /** Appends a credential.rotate with the vault's key, and makes the rows agree, as a careful attacker would. */
+  const forgeRotation = async (credential: string, request: string, proofs: unknown[]): Promise<void> => {
+    await appendWithKeychain(world.vault, {
+      kind: 'credential.rotate',
+      actor: 'dave',
+      subject: credential,
+      data: { request, holders: ['alice', 'bob'], proofs, version: 2, holderKeys: [], threshold: 2, envelope: 'attacker-envelope' },
+    });
+    sql(world.vault, "UPDATE requests SET status = 'rotated' WHERE id = ?", request);
+    sql(world.vault, "UPDATE credentials SET state = 'SEALED', version = 2, active_request = NULL WHERE id = ?", credential);
+  };
+
+  it("a credential.rotate appended with the keychain's key and no holder's proof (to replace the secret): refused from then on (exit 4)", async () => {
+    const request = await rotationFor('c-rotate');
+    await forgeRotation('c-rotate', request, []);
+    const error = jsonError(await world.vault.run(['--json', ...requestArgs({ credential: 'c-rotate' })], { passphraseOf: 'dave' }), 4);
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(
+      new RegExp(`its entry \\d+ \\(credential\\.rotate\\) rotates on ${request} with 0 of the 2 proofs it needs`),
+    );
+  });
+
+  it('a rotation forged with the genuine proofs of an earlier drill: refused, they were signed for another request (exit 4)', async () => {
+    const drill = jsonOk<{ request: string }>(
+      await world.vault.run(['--json', 'drill', '--credential', 'c-rotate-replay', '--requester', 'dave'], { passphraseOf: 'dave' }),
+    ).request;
+    await approveInPerson(world, drill, 'alice');
+    await approveInPerson(world, drill, 'bob');
+    expectStatus(await world.vault.run(['drill', '--credential', 'c-rotate-replay']), 0, 'drill complete');
+    const proofs = sql<{ token: string }>(world.vault, 'SELECT token FROM approvals WHERE request_id = ?', drill).map(
+      (r) => JSON.parse(r.token) as unknown,
+    );
+    expect(proofs).toHaveLength(2);
+    const request = await rotationFor('c-rotate-replay');
+    await forgeRotation('c-rotate-replay', request, proofs);
+    const error = jsonError(
+      await world.vault.run(['--json', ...requestArgs({ credential: 'c-rotate-replay' })], { passphraseOf: 'dave' }),
+      4,
+    );
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(
+      new RegExp(
+        `its entry \\d+ \\(credential\\.rotate\\) rotates on ${request} with a proof of alice that is not the one signed and accepted for it`,
+      ),
     );
   });
 

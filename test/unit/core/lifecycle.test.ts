@@ -3,7 +3,7 @@ import { BreakGlassError } from '../../../src/core/errors.js';
 import { isExposed, transition, type CredentialState, type LifecycleEvent } from '../../../src/core/lifecycle.js';
 
 const STATES: readonly CredentialState[] = ['SEALED', 'REQUESTED', 'UNSEALED', 'REVIEW_PENDING', 'REVIEWED'];
-const EVENTS: readonly LifecycleEvent[] = ['request', 'cancel', 'expire', 'unseal', 'close', 'review', 'reseal', 'drill'];
+const EVENTS: readonly LifecycleEvent[] = ['request', 'cancel', 'expire', 'unseal', 'close', 'review', 'reseal', 'drill', 'rotate'];
 
 /** DESIGN.md, "Activation lifecycle", as a table: the only moves there are. */
 const ALLOWED: Record<string, CredentialState> = {
@@ -12,6 +12,7 @@ const ALLOWED: Record<string, CredentialState> = {
   'REQUESTED expire': 'SEALED',
   'REQUESTED unseal': 'UNSEALED',
   'REQUESTED drill': 'SEALED',
+  'REQUESTED rotate': 'SEALED',
   'UNSEALED close': 'REVIEW_PENDING',
   'REVIEW_PENDING review': 'REVIEWED',
   'REVIEWED review': 'REVIEWED',

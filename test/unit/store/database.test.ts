@@ -63,6 +63,38 @@ describe('migrations', () => {
     }
   });
 
+  it('003 rebuilds requests for rotations: every row kept, the tables that refer to it still checked', () => {
+    // A vault at schema 2 with a request, its approval and its review, as an older breakglass left it.
+    const path = join(tmp.dir, 'v2.db');
+    const raw = new Database(path);
+    raw.pragma('foreign_keys = ON');
+    for (const m of MIGRATIONS.filter((x) => x.version <= 2)) raw.exec(m.up);
+    raw.pragma('user_version = 2');
+    raw.exec(`
+      INSERT INTO credentials VALUES ('c', 'label', 'REQUESTED', 1, 0, 'req-1', 1, 1);
+      INSERT INTO requests VALUES ('req-1', 'c', 'access', '{}', 'h', 's', 3, 'ah', 'open', 99, NULL, 1, NULL);
+      INSERT INTO approvals VALUES ('req-1', 'alice', '{}', 'th', 2);
+      INSERT INTO reviews VALUES ('rev-1', 'c', 'req-1', '{}', 's', 3);
+    `);
+    const before = raw.prepare('SELECT * FROM requests').all();
+    raw.close();
+    const db = openDatabase(path, { create: false });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(LATEST);
+      expect(db.prepare('SELECT * FROM requests').all()).toEqual(before);
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+      db.prepare("INSERT INTO requests VALUES ('rot-1', 'c', 'rotate', '{}', 'h', 's', 4, 'ah', 'rotated', 99, NULL, 1, 2)").run();
+      // The approvals and reviews still refer to requests: one naming no request is refused.
+      expect(() => db.prepare("INSERT INTO approvals VALUES ('req-none', 'bob', '{}', 'th2', 2)").run()).toThrow(/FOREIGN KEY/);
+      expect(() =>
+        db.prepare("INSERT INTO requests VALUES ('x', 'c', 'other', '{}', 'h', 's', 5, 'ah', 'open', 1, NULL, 1, NULL)").run(),
+      ).toThrow(/CHECK/);
+    } finally {
+      db.close();
+    }
+  });
+
   it('roll a failed migration back whole: user_version and the schema stay as they were', () => {
     // A foreign SQLite file that already has a "meta" table: migration 001 fails on its first statement.
     const path = join(tmp.dir, 'foreign.db');
