@@ -22,6 +22,8 @@ export interface CliContext {
   readonly passphrase: PassphraseSource;
   /** True when passphrases are typed at a terminal prompt (so a new one is asked twice). */
   readonly promptsForPassphrase: boolean;
+  /** True when --passphrase-file is "-" and standard input is not a terminal: passphrases are read from a pipe. */
+  readonly passphraseFromPipe?: boolean;
   readonly secretStore: SecretStoreFactory;
   /** What must be asked before the vault's lock is taken (a key store file's passphrase), so nobody waits on it. */
   beforeLock?(): Promise<void>;
@@ -95,6 +97,7 @@ export function makeContext(globals: GlobalOptions, command = ''): CliContext {
     json,
     passphrase: Object.assign(passphraseSource(globals.passphraseFile), { tries: prompts ? 3 : 1 }),
     promptsForPassphrase: prompts,
+    passphraseFromPipe: globals.passphraseFile === '-' && process.stdin.isTTY !== true,
     // A locked keyring reads as empty, so the store is probed before anything trusts a missing key.
     secretStore: async (namespace) => {
       const store = await openSecretStore(globals.keystore, namespace, readKeystorePassphrase);

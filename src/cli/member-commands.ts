@@ -85,6 +85,13 @@ export const MEMBER_COMMANDS: readonly Command[] = [
           `the new passphrase of ${memberId} is needed; run in a terminal or pass --new-passphrase-file FILE (- for standard input); nothing was changed`,
         );
       }
+      // One pipe cannot carry both: the first read would take both lines as the current passphrase.
+      if (newFile === '-' && !atTerminal && ctx.passphraseFromPipe) {
+        throw new BreakGlassError(
+          'BAD_ARGUMENTS',
+          '--passphrase-file - and --new-passphrase-file - would both read standard input; give one of them as a file; nothing was changed',
+        );
+      }
       const source = passphraseChangeSource(ctx, memberId, newFile);
       // A new passphrase typed at a terminal is asked twice, as at member create.
       const change = await withVaultAskingFirst({ ...ctx, passphrase: source }, (session, passphrase) =>

@@ -55,6 +55,19 @@ describe('member passphrase and a journaled export-key', () => {
       code: 'BAD_ARGUMENTS',
       message: 'id "Alice!" is not a valid id: use 1-64 of a-z, 0-9, ".", "_", "-"',
     });
+    // Both from one pipe: refused before anything is read, and no wrong try is journaled for alice.
+    expect(
+      jsonError(
+        await alice.run(['--json', '--passphrase-file', '-', 'member', 'passphrase', '--id', 'alice', '--new-passphrase-file', '-'], {
+          stdin: `${PASSPHRASES['alice']!}\nanother passphrase 123\n`,
+        }),
+        2,
+      ),
+    ).toMatchObject({
+      code: 'BAD_ARGUMENTS',
+      message:
+        '--passphrase-file - and --new-passphrase-file - would both read standard input; give one of them as a file; nothing was changed',
+    });
     // Too short: refused after the current passphrase was checked, before anything is written.
     const short = file('.short', 'too short');
     expect(
