@@ -223,6 +223,7 @@ export const T = {
     check: 'Check a policy (YAML or JSON)',
     checkButton: 'Check',
     ok: 'The policy is valid.',
+    at: (line: number, column: number) => `line ${line}, column ${column}`,
   },
   settings: {
     title: 'Settings',

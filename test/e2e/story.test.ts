@@ -314,6 +314,10 @@ describe.sequential('the break-glass story in the app', () => {
     await a.getByRole('textbox', { name: 'Check a policy (YAML or JSON)' }).fill('version: 1\ntriggers: {}\n');
     await a.getByRole('button', { name: 'Check', exact: true }).click();
     await expect.poll(() => a.getByRole('alert').count()).toBeGreaterThan(0);
+    // Each problem with where it is, as `policy check` prints it.
+    await expect
+      .poll(() => a.getByRole('main').getByRole('alert').getByRole('listitem').allInnerTexts())
+      .toEqual(['line 1, column 1: members: required', 'line 1, column 1: credentials: required']);
     await look(a, 'policy');
     expect(axeFindings).toEqual([]);
   }, 60_000);

@@ -59,7 +59,8 @@ export function PolicyView(): ReactNode {
           <div role="alert" className="error">
             <ul>
               {check.problems.map((p) => (
-                <li key={`${p.path}:${p.message}`}>
+                <li key={`${p.line ?? ''}:${p.column ?? ''}:${p.path}:${p.message}`}>
+                  {p.line !== undefined ? `${T.policy.at(p.line, p.column ?? 1)}: ` : ''}
                   {p.path}: {p.message}
                 </li>
               ))}
