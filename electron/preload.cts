@@ -27,6 +27,8 @@ const channels = {
   'drill.start': true,
   'drill.complete': true,
   'rotate.complete': true,
+  'extension.ask': true,
+  'extension.approve': true,
   'shares.check': true,
   'journal.verify': true,
   'journal.show': true,

@@ -187,6 +187,22 @@ export const T = {
     close: 'Close the window now',
     closed: 'Closed. The credential now waits for its post-incident review.',
   },
+  moreTime: {
+    title: 'More time',
+    intro: (left: number) =>
+      `If the work is not done before the window closes, ask the holders for one more unseal length (${left} more time(s) allowed by the request). The requester asks; holders approve in person here.`,
+    askTitle: 'Ask for more time',
+    reason: 'Why more time is needed',
+    ask: 'Sign and ask for more time',
+    approveTitle: 'Approve more time',
+    waiting: (n: number, max: number, have: number, need: number, until: string) =>
+      `Extension ${n} of ${max} asked: ${have} of ${need} approvals. Once granted, the window ends ${until}.`,
+    approve: 'Approve more time with my passphrase',
+    noneHere: 'No holder who has not approved has a custody copy at this laptop: they approve where their copy is.',
+    granted: (until: string) => `More time granted: the window now ends ${until}.`,
+    noMore:
+      'This window cannot be extended (the request allows no more). Finish before it closes; afterwards the credential waits for its review, and a new request opens it again.',
+  },
   review: {
     title: (id: string) => `Post-incident review of ${id}`,
     intro: 'The credential can be resealed only after an eligible reviewer signs this review.',

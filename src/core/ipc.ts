@@ -7,6 +7,20 @@ import type { PolicyProblem } from './policy.js';
 import type { Receipt } from './sync-api.js';
 import { isServerToken, parseServerAddress, TOKEN_RULE } from './sync-input.js';
 
+/** An extension of an unseal window, as the UI shows it. */
+export interface ExtensionView {
+  readonly id: string;
+  readonly number: number;
+  readonly maxExtensions: number;
+  readonly windowEndsAt: number;
+  readonly newWindowEndsAt: number;
+  /** Who may approve it (the split's holders but its requester), how many must, and who did. */
+  readonly holders: readonly string[];
+  readonly threshold: number;
+  readonly approvals: readonly string[];
+  readonly granted: boolean;
+}
+
 /** A credential as the UI shows it: never any key or secret material. */
 export interface CredentialView {
   readonly id: string;
@@ -173,7 +187,17 @@ export const IPC_CONTRACT = {
   'approval.import': { input: z.strictObject({ code }), output: out<RequestView>() },
   'holder.read': { input: z.strictObject({ code }), output: out<HolderView>() },
   'holder.approve': { input: z.strictObject({ code, passphrase }), output: out<HandOver>() },
-  'unseal.open': { input: z.strictObject({ request: id }), output: out<{ credential: string; windowEndsAt: number }>() },
+  /** The window as it stands: its end, who may ask for more time and how many times more, and an extension waiting for approvals. */
+  'unseal.open': {
+    input: z.strictObject({ request: id }),
+    output: out<{ credential: string; windowEndsAt: number; requester: string; extensionsLeft: number; pending: ExtensionView | null }>(),
+  },
+  /** More time in the window: asked by its requester in person (signed), then approved by each holder in person. */
+  'extension.ask': {
+    input: z.strictObject({ request: id, reason: z.string().min(1).max(2000), passphrase }),
+    output: out<ExtensionView>(),
+  },
+  'extension.approve': { input: z.strictObject({ extension: id, holder: id, passphrase }), output: out<ExtensionView>() },
   /**
    * The one call whose result holds the secret: made only on an explicit press. `operator`, the
    * member the journal names as acting (the request's requester when not given), as for `window.close`.

@@ -76,6 +76,12 @@ function summarize(session: VaultSession, id: string): ExtensionSummary {
   };
 }
 
+/** The extension of `requestId`'s window waiting for approvals, if one is (for the app, after a reload). */
+export function pendingExtensionOf(session: VaultSession, requestId: string): ExtensionSummary | null {
+  const pending = session.evidence.pendingExtension(requestId);
+  return pending ? summarize(session, pending.id) : null;
+}
+
 /**
  * The requester asks, in person at the vault laptop, for one more unseal length in a window that is
  * still open. Refused before the passphrase: a window that has ended or was never opened, another

@@ -50,7 +50,7 @@ export {
 export { Evidence } from './evidence.js';
 export { applyTimeLimits, closeWindow, unseal, type RevealMode, type UnsealResult } from './unseal.js';
 export { reseal, signReview, type ReviewInput } from './review.js';
-export { afterWindowSteps, approveExtension, requestExtension, type ExtensionSummary } from './extensions.js';
+export { afterWindowSteps, approveExtension, pendingExtensionOf, requestExtension, type ExtensionSummary } from './extensions.js';
 export { checkShare, completeDrill, openDrill, startDrill, type DrillResult } from './drill.js';
 export { activationsOf, journalActivations, type Activation, type ActivationStep } from './activations.js';
 export { exportJournal, journalEntries, parseExport, verifyExport, verifyJournal } from './journal.js';

@@ -6,6 +6,7 @@ import type { Go } from '../routes.js';
 import { useCall } from '../shared/use-call.js';
 import { Busy, Countdown, ErrorLine, useSecondsLeft } from '../shared/ui.js';
 import { T } from '../text.js';
+import { MoreTime, type WindowState } from './more-time.js';
 
 /** How long a revealed secret stays on screen, and a copied one on the clipboard. */
 export const REVEAL_SECONDS = 15;
@@ -15,6 +16,7 @@ export const CLIPBOARD_SECONDS = 30;
 export function UnsealedView({ credential, request, go }: { credential: string; request: string; go: Go }): ReactNode {
   const { busy, error, setError, run } = useCall();
   const [windowEndsAt, setWindowEndsAt] = useState<number | null>(null);
+  const [windowState, setWindowState] = useState<WindowState | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const [hideAt, setHideAt] = useState(0);
   const [copyNote, setCopyNote] = useState<string | null>(null);
@@ -23,7 +25,11 @@ export function UnsealedView({ credential, request, go }: { credential: string; 
   const hideLeft = useSecondsLeft(hideAt);
 
   useEffect(() => {
-    void run(() => call('unseal.open', { request })).then((r) => r && setWindowEndsAt(r.windowEndsAt));
+    void run(() => call('unseal.open', { request })).then((r) => {
+      if (!r) return;
+      setWindowEndsAt(r.windowEndsAt);
+      setWindowState({ request, requester: r.requester, extensionsLeft: r.extensionsLeft, pending: r.pending });
+    });
     return () => {
       for (const t of timers.current) clearTimeout(t);
       setSecret(null);
@@ -100,6 +106,7 @@ export function UnsealedView({ credential, request, go }: { credential: string; 
         </div>
       ) : null}
       {copyNote ? <p role="status">{copyNote}</p> : null}
+      {windowState ? <MoreTime state={windowState} onGranted={setWindowEndsAt} /> : null}
     </section>
   );
 }
