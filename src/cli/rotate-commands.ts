@@ -12,7 +12,7 @@ export const ROTATE_COMMANDS: readonly Command[] = [
     words: ['rotate'],
     usage: 'rotate --credential ID [--requester ID --reason TEXT [--incident REF]] [--secret-file FILE|-]',
     summary:
-      'routine rotation: with --requester, ask for it (signed in person; the holders approve as for a drill, nothing is decrypted); once approved, with --secret-file, seal the new secret in place of the old one (no review is owed: nothing was exposed)',
+      'routine rotation: with --requester, ask for it (signed in person; the holders approve as for a drill, nothing is decrypted); once approved, with --secret-file, the requester seals the new secret in place of the old one, signing it in person (no review is owed: nothing was exposed)',
     options: { credential: S, requester: S, reason: S, incident: S, 'secret-file': S },
     positionals: [],
     async run(ctx, v) {
@@ -44,7 +44,8 @@ export const ROTATE_COMMANDS: readonly Command[] = [
       await withVault(ctx, false, (session) => readyRotation(session, credential));
       const secret = await readSecretInput(v['secret-file'] as string, 'the new secret');
       try {
-        const r = await withVault(ctx, true, (session) => completeRotation(session, credential, secret));
+        // The requester signs the new envelope in person: asked with no lock held, as every passphrase is.
+        const r = await withVaultAskingFirst(ctx, (session, passphrase) => completeRotation(session, credential, secret, passphrase));
         ctx.say(
           `${credential} rotated: version ${r.version} sealed with the new secret on the proofs of ${r.holders.join(' + ')}; the old secret's envelope is erased, and no review is owed`,
         );

@@ -191,6 +191,26 @@ export const CancelBodySchema = z.strictObject({
 });
 export type CancelBody = z.infer<typeof CancelBodySchema>;
 
+/**
+ * What the requester of an approved rotation signs, in person, when the new secret is sealed: which
+ * envelope (by its digest) becomes the credential's next version. The journal keeps it with the
+ * holders' proofs, so nobody else at the laptop can seal a value of their own in the requester's name.
+ */
+export const RotationSealBodySchema = z.strictObject({
+  format: z.literal('breakglass.rotation-seal'),
+  version: z.literal(1),
+  vault: id,
+  credential: id,
+  request: id,
+  requestHash: b64,
+  by: id,
+  /** The credential's version once sealed, and the digest of its new envelope. */
+  credentialVersion: z.number().int().min(2),
+  envelope: b64,
+  createdAt: z.number().int(),
+});
+export type RotationSealBody = z.infer<typeof RotationSealBodySchema>;
+
 /** A holder's consent to one extension, signed with their key. */
 export const ExtensionApprovalBodySchema = z.strictObject({
   format: z.literal('breakglass.extension-approval'),

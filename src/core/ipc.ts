@@ -231,9 +231,16 @@ export const IPC_CONTRACT = {
     input: z.strictObject({ credential: id }),
     output: out<{ holders: readonly string[]; requestToQuorumMs: number; verifyMs: number }>(),
   },
-  /** Seals the new secret of a rotation a quorum approved: the secret crosses only inside this call. */
+  /** The requester seals the new secret of a rotation a quorum approved (signed with their passphrase): the secret crosses only inside this call. */
   'rotate.complete': {
-    input: z.strictObject({ credential: id, secret: z.string().min(1, 'the new secret is required').max(65_536) }),
+    input: z.strictObject({
+      credential: id,
+      secret: z
+        .string()
+        .min(1, 'the new secret is required')
+        .refine((v) => new TextEncoder().encode(v).length <= 65_536, 'the new secret may be at most 64 KiB'),
+      passphrase,
+    }),
     output: out<{ version: number; holders: readonly string[] }>(),
   },
   'shares.check': { input: z.strictObject({ credential: id, holder: id, passphrase }), output: out<{ ok: true }>() },

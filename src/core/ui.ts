@@ -38,5 +38,5 @@ export function splitChangeWarning(r: RequestBody): string | null {
     rekeyed.length > 0 ? `gives ${rekeyed.join(', ')} other keys` : '',
     r.threshold !== r.nextThreshold ? `needs ${r.nextThreshold} instead of ${r.threshold}` : '',
   ].filter(Boolean);
-  return `this unseal changes who holds ${r.credential}: it ${changes.join(', ')}; approve only if you know why`;
+  return `this ${r.purpose === 'rotate' ? 'rotation' : 'unseal'} changes who holds ${r.credential}: it ${changes.join(', ')}; approve only if you know why`;
 }

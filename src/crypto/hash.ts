@@ -19,6 +19,7 @@ export const TAG = {
   extension: 'breakglass/extension/v1',
   extensionApproval: 'breakglass/extension-approval/v1',
   cancel: 'breakglass/cancel/v1',
+  rotationSeal: 'breakglass/rotation-seal/v1',
 } as const;
 
 /** SHA-256 over `tag || 0x00 || parts...`, each part length-prefixed so concatenations cannot collide. */

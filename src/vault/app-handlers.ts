@@ -285,11 +285,11 @@ const HANDLERS: { [C in IpcChannel]: Handler<C> } = {
       const d = await completeDrill(s, credential);
       return { holders: d.holders, requestToQuorumMs: d.requestToQuorumMs, verifyMs: d.verifyMs };
     }),
-  'rotate.complete': (ctx, { credential, secret }) =>
+  'rotate.complete': (ctx, { credential, secret, passphrase }) =>
     withSession(ctx, true, async (s) => {
       const value = Buffer.from(secret, 'utf8');
       try {
-        const r = await completeRotation(s, credential, value);
+        const r = await completeRotation(s, credential, value, passphraseOf(passphrase));
         return { version: r.version, holders: r.holders };
       } finally {
         value.fill(0);

@@ -5,6 +5,7 @@ import { TAG, b64, documentHash, verifyDocument } from '../crypto/index.js';
 import {
   ApprovalTokenSchema,
   CancelBodySchema,
+  RotationSealBodySchema,
   ExtensionApprovalBodySchema,
   ExtensionBodySchema,
   MemberCardSchema,
@@ -215,6 +216,11 @@ export class Evidence {
       case 'request.create': {
         const body = RequestBodySchema.parse(d['request']);
         step('request');
+        // A request is opened once, for the version sealed now: a copy appended again would wipe the
+        // record of how it ended and let its approvals and proofs be used a second time.
+        if (this.#requests.has(body.id)) taint(`opens request ${body.id} a second time`);
+        else if (body.credentialVersion !== this.#credentials.get(e.subject)?.version)
+          taint(`opens request ${body.id} for version ${body.credentialVersion} of ${e.subject}, which is not the version sealed`);
         const requester = this.#cards.get(body.requester);
         if (
           !requester ||
@@ -426,9 +432,11 @@ export class Evidence {
         const why =
           r.body.purpose !== 'rotate'
             ? `rotates ${c.id} on ${r.id}, which was not opened for a rotation`
-            : Number(d['version']) !== c.version + 1
-              ? `rotates ${c.id} to version ${String(d['version'])}, not the next one`
-              : this.#rotationProblem(r, d);
+            : r.ended !== null || r.windowEndsAt !== null || c.request !== r.id || !(e.time <= r.body.expiresAt)
+              ? `rotates ${c.id} on ${r.id}, which is not its open, unexpired rotation`
+              : r.body.credentialVersion !== c.version || Number(d['version']) !== c.version + 1
+                ? `rotates ${c.id} to version ${String(d['version'])}, not the next one after the version its request was for`
+                : this.#rotationProblem(r, d);
         if (why) taint(why);
         r.ended = 'rotate';
         this.#move(e.subject, {
@@ -466,13 +474,49 @@ export class Evidence {
         body.vault !== this.#genesis?.vault ||
         !r.body.holders.includes(body.holder) ||
         body.holder === r.body.requester ||
+        body.credentialVersion !== r.body.credentialVersion ||
+        body.anchor.journal !== r.body.journal ||
+        body.anchor.seq !== r.seq ||
+        body.anchor.hash !== r.entryHash ||
         r.approvals.get(body.holder) !== b64(documentHash(TAG.drillProof, body)) ||
         !verifyDocument(TAG.drillProof, body, token.data.sig, card.card.signingKey)
       )
         return `rotates on ${r.id} with a proof of ${body.holder} that is not the one signed and accepted for it`;
       holders.add(body.holder);
     }
-    return holders.size < r.body.threshold ? `rotates on ${r.id} with ${holders.size} of the ${r.body.threshold} proofs it needs` : null;
+    if (holders.size < r.body.threshold) return `rotates on ${r.id} with ${holders.size} of the ${r.body.threshold} proofs it needs`;
+    // What the entry says besides the proofs is what they and the signed request say.
+    const named = Array.isArray(d['holders']) ? (d['holders'] as unknown[]).map(String) : [];
+    if (named.length !== holders.size || named.some((h) => !holders.has(h)))
+      return `names holders for ${r.id} other than those whose proofs it carries`;
+    if (JSON.stringify(d['holderKeys']) !== JSON.stringify(r.body.nextHolderKeys) || d['threshold'] !== r.body.nextThreshold)
+      return `seals a split other than the one request ${r.id} signed`;
+    const sealing = d['sealing'];
+    return this.#sealingProblem(r, d, sealing);
+  }
+
+  /** Why the requester's signed seal of a rotation is missing or not for this entry, or null. */
+  #sealingProblem(r: RequestEvidence, d: Record<string, unknown>, sealing: unknown): string | null {
+    const parsed = RotationSealBodySchema.safeParse(sealing);
+    const requester = this.#cards.get(r.body.requester);
+    if (
+      !parsed.success ||
+      !requester ||
+      !verifyDocument(TAG.rotationSeal, parsed.data, String(d['sealSignature']), requester.card.signingKey)
+    )
+      return `seals a new secret for ${r.id} without the signature of its requester ${r.body.requester}`;
+    const body = parsed.data;
+    if (
+      body.by !== r.body.requester ||
+      body.request !== r.id ||
+      body.requestHash !== r.hash ||
+      body.vault !== this.#genesis?.vault ||
+      body.credential !== r.credential ||
+      body.credentialVersion !== Number(d['version']) ||
+      body.envelope !== d['envelope']
+    )
+      return `seals a new secret for ${r.id} under a signature made for another`;
+    return null;
   }
 
   /** Why a request.cancel entry is not the signed cancel of `r` by its requester or an approver, or null. */

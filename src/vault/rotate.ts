@@ -6,10 +6,11 @@
 // proofs are journaled whole with the rotation, so the vault's own key cannot replace a secret.
 import { BreakGlassError } from '../core/errors.js';
 import { transition } from '../core/lifecycle.js';
-import { createEnvelope, envelopeDigest } from '../crypto/index.js';
+import type { RotationSealBody } from '../core/documents.js';
+import { TAG, createEnvelope, envelopeDigest, signDocument, type MemberKeys } from '../crypto/index.js';
 import { MAX_SECRET_BYTES, credentialRow, envelopeOf, rulesFor, signedSplitKeys } from './credentials.js';
 import { journaledProofs } from './drill.js';
-import type { PassphraseSource } from './members.js';
+import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
 import { currentPolicy } from './policy.js';
 import {
   assertCurrentSplit,
@@ -91,7 +92,12 @@ export function readyRotation(session: VaultSession, credentialId: string): Requ
  * open, its split is the one in force, the proofs are those the journal accepted, and the policy has
  * not changed who holds the credential since the holders consented.
  */
-export async function completeRotation(session: VaultSession, credentialId: string, secret: Buffer): Promise<RotationResult> {
+export async function completeRotation(
+  session: VaultSession,
+  credentialId: string,
+  secret: Buffer,
+  requester: PassphraseSource | MemberKeys,
+): Promise<RotationResult> {
   session.assertJournalIntact();
   if (secret.length === 0) throw new BreakGlassError('BAD_INPUT', 'the new secret is empty; nothing to seal');
   if (secret.length > MAX_SECRET_BYTES) throw new BreakGlassError('BAD_INPUT', `the new secret is larger than ${MAX_SECRET_BYTES} bytes`);
@@ -130,6 +136,32 @@ export async function completeRotation(session: VaultSession, credentialId: stri
   );
   const used = proofs.slice(0, signed.threshold);
   const holders = used.map((p) => p.body.holder);
+  // The requester signs, in person, the envelope that becomes the credential: nobody else at the
+  // laptop seals a value of their own in the requester's name.
+  const keys =
+    typeof requester === 'function'
+      ? await unlockInPerson(session, signed.requester, requester, `seal the new secret of ${cred.id} (rotation ${row.id})`, {
+          credential: cred.id,
+          request: row.id,
+        })
+      : requester;
+  if (keys.signing.publicKey !== enrolledMember(session, signed.requester).card.signingKey) {
+    throw new BreakGlassError('BAD_SIGNATURE', `the keys given are not those of ${signed.requester}'s enrolled card`);
+  }
+  const digest = envelopeDigest(next);
+  const sealing: RotationSealBody = {
+    format: 'breakglass.rotation-seal',
+    version: 1,
+    vault: session.vaultId,
+    credential: cred.id,
+    request: row.id,
+    requestHash: row.hash,
+    by: signed.requester,
+    credentialVersion: version,
+    envelope: digest,
+    createdAt: Date.now(),
+  };
+  const sealSignature = signDocument(TAG.rotationSeal, sealing, keys.signing);
   const now = Date.now();
   await session.commit((append) => {
     session.repo.updateRequest(row.id, { status: 'rotated', ended_at: now });
@@ -154,7 +186,9 @@ export async function completeRotation(session: VaultSession, credentialId: stri
         version,
         holderKeys: signed.nextHolderKeys,
         threshold: signed.nextThreshold,
-        envelope: envelopeDigest(next),
+        envelope: digest,
+        sealing,
+        sealSignature,
       },
     });
   });

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectStatus } from '../helpers/cli.js';
+import { PASSPHRASES, expectStatus } from '../helpers/cli.js';
 import { buildWorld, type World } from '../helpers/world.js';
 import { expectSecretEqual, journal, jsonOk } from '../integration/cli/vault-state.js';
 import { launchChromium, seriousAxeViolations, startUi, type UiProcess } from './harness.js';
@@ -61,6 +61,7 @@ describe('the app: a rotation approved by the quorum, its new secret sealed from
 
     const form = main.getByRole('form', { name: 'Seal the new secret' });
     await form.getByLabel('New secret (not shown)').fill(NEW_SECRET);
+    await form.getByLabel('Passphrase of dave').fill(PASSPHRASES['dave']!);
     await form.getByRole('button', { name: 'Seal it in place of the old one' }).click();
     await expect
       .poll(
@@ -78,7 +79,7 @@ describe('the app: a rotation approved by the quorum, its new secret sealed from
     expect(ui.output()).not.toContain(NEW_SECRET);
     expect(journal(world.vault.vault).findLast((e) => e.kind === 'credential.rotate')).toMatchObject({
       actor: 'dave',
-      data: { version: 2, holders: ['alice', 'bob'] },
+      data: { version: 2, holders: ['alice', 'bob'], sealing: { by: 'dave', credentialVersion: 2 } },
     });
 
     const access = await world.request();

@@ -72,10 +72,12 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
     if (d) setDone(T.approvals.drillPassed(d.holders, (d.requestToQuorumMs / 1000).toFixed(1), d.verifyMs.toFixed(1)));
   };
   const [newSecret, setNewSecret] = useState('');
+  const [sealPassphrase, setSealPassphrase] = useState('');
   const rotate = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
-    const input = { credential: request.credential, secret: newSecret };
+    const input = { credential: request.credential, secret: newSecret, passphrase: sealPassphrase };
     setNewSecret('');
+    setSealPassphrase('');
     const r = await run(() => call('rotate.complete', input));
     if (r) setDone(T.approvals.rotated(r.version, r.holders));
   };
@@ -123,6 +125,17 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
               <Field label={T.approvals.rotateSecret}>
                 {(id) => (
                   <input id={id} type="password" autoComplete="off" value={newSecret} onChange={(e) => setNewSecret(e.target.value)} />
+                )}
+              </Field>
+              <Field label={T.breakGlass.passphrase(requester)}>
+                {(id) => (
+                  <input
+                    id={id}
+                    type="password"
+                    autoComplete="off"
+                    value={sealPassphrase}
+                    onChange={(e) => setSealPassphrase(e.target.value)}
+                  />
                 )}
               </Field>
               <button type="submit" disabled={busy}>

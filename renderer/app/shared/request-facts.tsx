@@ -29,7 +29,7 @@ export function RequestFacts({ body, requester, extra }: { body: RequestBody; re
   ];
   return (
     <section className="request-facts" aria-label={T.request.signed(body.id)}>
-      <p className={body.purpose === 'access' ? 'purpose' : 'purpose drill'}>
+      <p className={body.purpose === 'drill' ? 'purpose drill' : 'purpose'}>
         <strong>
           {body.purpose === 'drill'
             ? T.request.purposeDrill(body.credential)

@@ -23,8 +23,9 @@ describe('rotate: a new secret sealed on a quorum, nothing decrypted', () => {
     world.vault.run(['--json', 'rotate', '--credential', 'prod-db-root', '--requester', requester, '--reason', reason], {
       passphraseOf: requester,
     });
+  // The new secret on stdin, dave's passphrase from a file: he signs what is sealed.
   const seal = (secret: string) =>
-    world.vault.run(['--json', 'rotate', '--credential', 'prod-db-root', '--secret-file', '-'], { stdin: secret });
+    world.vault.run(['--json', 'rotate', '--credential', 'prod-db-root', '--secret-file', '-'], { stdin: secret, passphraseOf: 'dave' });
 
   it('asked, approved in person and from a bundle, sealed: version 2, the proofs journaled whole, the next unseal gives the new secret', async () => {
     const asked = await world.vault.run(
@@ -66,6 +67,7 @@ describe('rotate: a new secret sealed on a quorum, nothing decrypted', () => {
       subject: 'prod-db-root',
       data: { request, version: 2, holders: ['alice', 'bob'], threshold: 2 },
     });
+    expect(entry.data['sealing']).toMatchObject({ format: 'breakglass.rotation-seal', by: 'dave', request, credentialVersion: 2 });
     expect((entry.data['proofs'] as unknown[]).length).toBe(2);
     expect(JSON.stringify(entry)).not.toContain(NEW_SECRET);
     const list = jsonOk<{ credentials: { id: string; state: string; version: number; exposed: boolean }[] }>(

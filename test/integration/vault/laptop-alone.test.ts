@@ -469,6 +469,7 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
     'c-rotate-replay',
     'c-expire',
     'c-approver',
+    'c-rotate-twice',
   ];
   beforeAll(async () => {
     const extra = credentials
@@ -622,6 +623,39 @@ describe('the vault laptop alone: lifecycle entries appended with its own keycha
     expect(error.message).toMatch(
       new RegExp(`its entry \\d+ \\(credential\\.rotate\\) rotates on ${request} with 0 of the 2 proofs it needs`),
     );
+  });
+
+  it('a finished rotation replayed (its request, approvals and rotate entry appended again, to seal a value of its own): refused (exit 4)', async () => {
+    const request = await rotationFor('c-rotate-twice');
+    await approveInPerson(world, request, 'alice');
+    await approveInPerson(world, request, 'bob');
+    expectStatus(
+      await world.vault.run(['rotate', '--credential', 'c-rotate-twice', '--secret-file', '-'], {
+        stdin: 'genuine new value',
+        passphraseOf: 'dave',
+      }),
+      0,
+      'rotate',
+    );
+    const entries = journal(world.vault.vault);
+    const mine = (kind: string) =>
+      entries.filter((e) => e.kind === kind && (e.data['request'] as { id?: string } | string | undefined) !== undefined);
+    const created = mine('request.create').find((e) => (e.data['request'] as { id: string }).id === request)!;
+    const accepted = mine('approval.accept').filter((e) => e.data['request'] === request);
+    const rotated = mine('credential.rotate').find((e) => e.data['request'] === request)!;
+    await appendWithKeychain(
+      world.vault,
+      { kind: 'request.create', actor: 'dave', subject: 'c-rotate-twice', data: created.data },
+      ...accepted.map((e) => ({ kind: 'approval.accept' as const, actor: e.actor, subject: 'c-rotate-twice', data: e.data })),
+      { kind: 'credential.rotate', actor: 'dave', subject: 'c-rotate-twice', data: { ...rotated.data, version: 3 } },
+    );
+    sql(world.vault, "UPDATE credentials SET version = 3 WHERE id = 'c-rotate-twice'");
+    const error = jsonError(
+      await world.vault.run(['--json', ...requestArgs({ credential: 'c-rotate-twice' })], { passphraseOf: 'dave' }),
+      4,
+    );
+    expect(error.code).toBe('INTEGRITY_FAILURE');
+    expect(error.message).toMatch(new RegExp(`its entry \\d+ \\(request\\.create\\) opens request ${request} a second time`));
   });
 
   it('a rotation forged with the genuine proofs of an earlier drill: refused, they were signed for another request (exit 4)', async () => {
