@@ -23,6 +23,7 @@ import {
   witnessView,
   listMembers as membersOf,
   reseal,
+  assertSealable,
   sealCredential,
   signReview,
   startDrill,
@@ -197,6 +198,8 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     async run(ctx, v) {
       const credential = id(v, 'credential');
       const label = req(v, 'label');
+      // Nobody types a secret for a seal that would be refused (no policy entry, sealed already).
+      await withVault(ctx, false, (session) => assertSealable(session, credential, label));
       const secret = await readSecretInput(req(v, 'secret-file'), 'the secret');
       try {
         return await withVault(ctx, true, async (session) => {

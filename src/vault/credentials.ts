@@ -166,13 +166,23 @@ export function holderKeys(session: VaultSession, holders: readonly string[]): H
 }
 
 /** Seals a new credential: the secret under a fresh data key split among the policy's holders. */
+/**
+ * What sealing `id` needs besides the secret: a label, an entry in the policy, no credential of that
+ * id yet, and every holder enrolled. Checked before anyone types the secret, and again at the seal.
+ */
+export function assertSealable(session: VaultSession, id: string, label: string): void {
+  if (label.trim() === '') throw new BreakGlassError('BAD_INPUT', 'the label must not be empty');
+  const rules = rulesFor(currentPolicy(session).policy, id);
+  if (session.repo.getCredential(id)) throw new BreakGlassError('ALREADY_EXISTS', `credential ${id} is already sealed here`);
+  holderKeys(session, rules.holders);
+}
+
 export async function sealCredential(session: VaultSession, id: string, label: string, secret: Buffer): Promise<CredentialSummary> {
   if (secret.length === 0) throw new BreakGlassError('BAD_INPUT', 'the secret is empty; nothing to seal');
   if (secret.length > MAX_SECRET_BYTES) throw new BreakGlassError('BAD_INPUT', `the secret is larger than ${MAX_SECRET_BYTES} bytes`);
-  if (label.trim() === '') throw new BreakGlassError('BAD_INPUT', 'the label must not be empty');
+  assertSealable(session, id, label);
   const { policy, hash } = currentPolicy(session);
   const rules = rulesFor(policy, id);
-  if (session.repo.getCredential(id)) throw new BreakGlassError('ALREADY_EXISTS', `credential ${id} is already sealed here`);
   const holders = holderKeys(session, rules.holders);
   const envelope = await createEnvelope(secret, { vault: session.vaultId, credential: id, version: 1 }, holders, rules.threshold);
   const now = Date.now();

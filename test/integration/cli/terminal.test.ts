@@ -48,6 +48,15 @@ describe('typing at a terminal', () => {
     await expectUnchanged(world.vault.vault, before);
   });
 
+  it('seal --secret-file -: refused before the secret prompt when it cannot be sealed (no policy entry), nothing asked or changed', async () => {
+    const before = await snapshot(world.vault.vault);
+    const t = await onVault(['seal', '--credential', 'not-in-policy', '--label', 'x', '--secret-file', '-'], []);
+    expect(t.status, t.screen).toBe(3);
+    expect(t.screen).toContain('POLICY_DENIED: the policy has no entry for credential not-in-policy; add it under credentials');
+    expect(t.screen).not.toContain('the secret (not shown');
+    await expectUnchanged(world.vault.vault, before);
+  });
+
   it('Ctrl-C at the prompt stops the command: exit 130 CANCELLED, nothing changed', async () => {
     const before = await snapshot(world.vault.vault);
     const t = await onVault(seal, [{ prompt: 'the secret (not shown; one line): ', type: '\x03' }]);
