@@ -7,11 +7,14 @@ import type { PolicyProblem } from './policy.js';
 import type { Receipt } from './sync-api.js';
 import { isServerToken, parseServerAddress, TOKEN_RULE } from './sync-input.js';
 
-/** An extension of an unseal window, as the UI shows it. */
+/** An extension of an unseal window, as the CLI prints it and the UI shows it. */
 export interface ExtensionView {
   readonly id: string;
+  readonly request: string;
+  readonly credential: string;
   readonly number: number;
   readonly maxExtensions: number;
+  /** The window's end when it was asked, and its end once granted. */
   readonly windowEndsAt: number;
   readonly newWindowEndsAt: number;
   /** Who may approve it (the split's holders but its requester), how many must, and who did. */

@@ -6,7 +6,6 @@ import {
   IPC_CONTRACT,
   isIpcChannel,
   type CredentialView,
-  type ExtensionView,
   type HandOver,
   type IpcChannel,
   type IpcOutput,
@@ -36,7 +35,7 @@ import { withSession, type AppContext } from './app-session.js';
 import { appSyncStatus, enrolApp, enrolAppAgain, syncNow } from './app-sync.js';
 import type { VaultSession } from './session.js';
 import { closeWindow, unseal } from './unseal.js';
-import { approveExtension, pendingExtensionOf, requestExtension, type ExtensionSummary } from './extensions.js';
+import { approveExtension, pendingExtensionOf, requestExtension } from './extensions.js';
 
 type Input<C extends IpcChannel> = z.output<(typeof IPC_CONTRACT)[C]['input']>;
 type Handler<C extends IpcChannel> = (ctx: AppContext, input: Input<C>) => Promise<IpcOutput<C>>;
@@ -58,20 +57,6 @@ function requestView(session: VaultSession, requestId: string): RequestView {
     threshold: summary.threshold,
     body,
     requesterName: requester?.name ?? body.requester,
-  };
-}
-
-function extensionView(x: ExtensionSummary): ExtensionView {
-  return {
-    id: x.id,
-    number: x.number,
-    maxExtensions: x.maxExtensions,
-    windowEndsAt: x.windowEndsAt,
-    newWindowEndsAt: x.newWindowEndsAt,
-    holders: x.holders,
-    threshold: x.threshold,
-    approvals: x.approvals,
-    granted: x.granted,
   };
 }
 
@@ -228,16 +213,16 @@ const HANDLERS: { [C in IpcChannel]: Handler<C> } = {
         windowEndsAt: r.windowEndsAt,
         requester: r.requester,
         extensionsLeft: r.extensionsLeft,
-        pending: pending && extensionView(pending),
+        pending,
       };
     }),
   'extension.ask': (ctx, { request, reason, passphrase }) =>
     withSession(ctx, true, async (s) => {
       const requester = requestBody(s, requestRow(s, request)).requester;
-      return extensionView(await requestExtension(s, { request, requester, reason }, passphraseOf(passphrase)));
+      return requestExtension(s, { request, requester, reason }, passphraseOf(passphrase));
     }),
   'extension.approve': (ctx, { extension, holder, passphrase }) =>
-    withSession(ctx, true, async (s) => extensionView(await approveExtension(s, extension, holder, passphraseOf(passphrase)))),
+    withSession(ctx, true, (s) => approveExtension(s, extension, holder, passphraseOf(passphrase))),
   'unseal.reveal': (ctx, { request, mode, operator }) =>
     withSession(ctx, true, async (s) => {
       const r = await unseal(s, request, mode, operator);

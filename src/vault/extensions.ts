@@ -6,30 +6,18 @@
 // export, and the vault's own key cannot grant one (evidence.ts replays and checks them).
 import { BreakGlassError } from '../core/errors.js';
 import type { ExtensionApprovalBody, ExtensionBody, RequestBody } from '../core/documents.js';
+import type { ExtensionView } from '../core/ipc.js';
 import type { RequestRow } from '../store/index.js';
 import { formatMoment } from '../core/time.js';
 import { TAG, b64, documentHash, signDocument, type MemberKeys } from '../crypto/index.js';
 import { credentialRow, rulesFor } from './credentials.js';
-import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
+import { signingKeysOf, type PassphraseSource } from './members.js';
 import { policyOfRequest } from './policy.js';
 import { requestBody, requestRow } from './requests.js';
 import { newId, type VaultSession } from './session.js';
 
-/** An extension as the CLI prints it. */
-export interface ExtensionSummary {
-  readonly id: string;
-  readonly request: string;
-  readonly credential: string;
-  readonly number: number;
-  readonly maxExtensions: number;
-  /** The window's end when it was asked, and its end once granted. */
-  readonly windowEndsAt: number;
-  readonly newWindowEndsAt: number;
-  readonly holders: readonly string[];
-  readonly threshold: number;
-  readonly approvals: readonly string[];
-  readonly granted: boolean;
-}
+/** An extension as the CLI prints it (the app's view of it too). */
+export type ExtensionSummary = ExtensionView;
 
 /** What to do once a window has ended (or cannot be made longer): the commands, in order, as a clause. */
 export function afterWindowSteps(credential: string): string {
@@ -126,16 +114,10 @@ export async function requestExtension(
     throw new BreakGlassError('BAD_INPUT', 'give a reason for the extension: it is the evidence a reviewer reads');
   if (input.reason.length > 2000)
     throw new BreakGlassError('BAD_INPUT', `the reason is ${input.reason.length} characters long; it may be at most 2000`);
-  const keys =
-    typeof requester === 'function'
-      ? await unlockInPerson(session, input.requester, requester, `ask to extend the unseal window of ${row.credential_id}`, {
-          credential: row.credential_id,
-          request: row.id,
-        })
-      : requester;
-  if (keys.signing.publicKey !== enrolledMember(session, input.requester).card.signingKey) {
-    throw new BreakGlassError('BAD_SIGNATURE', `the keys given are not those of ${input.requester}'s enrolled card`);
-  }
+  const keys = await signingKeysOf(session, input.requester, requester, `ask to extend the unseal window of ${row.credential_id}`, {
+    credential: row.credential_id,
+    request: row.id,
+  });
   const body: ExtensionBody = {
     format: 'breakglass.extension',
     version: 1,
@@ -205,19 +187,13 @@ export async function approveExtension(
       `the policy ${row.id} was requested under does not allow in-person approval, and extensions are approved in person only; finish before ${formatMoment(endsAt)}; afterwards: ${afterWindowSteps(row.credential_id)}`,
     );
   }
-  const keys =
-    typeof unlock === 'function'
-      ? await unlockInPerson(
-          session,
-          holder,
-          unlock,
-          `approve ${Math.round(signed.unsealSeconds / 60)} more minutes of ${row.credential_id} (extension ${x.id})`,
-          { credential: row.credential_id, request: row.id },
-        )
-      : unlock;
-  if (keys.signing.publicKey !== enrolledMember(session, holder).card.signingKey) {
-    throw new BreakGlassError('BAD_SIGNATURE', `the keys given are not those of ${holder}'s enrolled card`);
-  }
+  const keys = await signingKeysOf(
+    session,
+    holder,
+    unlock,
+    `approve ${Math.round(signed.unsealSeconds / 60)} more minutes of ${row.credential_id} (extension ${x.id})`,
+    { credential: row.credential_id, request: row.id },
+  );
   const approval: ExtensionApprovalBody = {
     format: 'breakglass.extension-approval',
     version: 1,

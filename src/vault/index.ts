@@ -22,11 +22,9 @@ export { changePassphrase, exportMemberKey, newPassphraseQuestion, REPEAT_NEW_PA
 export { currentPolicy, parsePolicyText, policyFromText, policyHash } from './policy.js';
 export { setPolicy, type OpenRequestUnderPolicy } from './policy-change.js';
 export { assertSealable, listCredentials, sealCredential, type CredentialSummary } from './credentials.js';
-export { completeRotation, openRotation, readyRotation, startRotation, type RotationResult } from './rotate.js';
+export { completeRotation, readyRotation, startRotation, type RotationResult } from './rotate.js';
 export {
   cancelRequest,
-  cancellersOf,
-  expireRequest,
   exportBundle,
   openRequest,
   requestBody,

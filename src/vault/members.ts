@@ -395,6 +395,25 @@ export async function unlockInPerson(
   );
 }
 
+/**
+ * The keys `id` signs with here: unlocked in person from their passphrase (`unlockInPerson`), or
+ * given already by a caller that holds them (a long-running app, a benchmark), which must be the keys
+ * of their enrolled card.
+ */
+export async function signingKeysOf(
+  session: VaultSession,
+  id: string,
+  source: PassphraseSource | MemberKeys,
+  action: string,
+  about?: { readonly credential: string; readonly request: string },
+): Promise<MemberKeys> {
+  const keys = typeof source === 'function' ? await unlockInPerson(session, id, source, action, about) : source;
+  if (keys.signing.publicKey !== enrolledMember(session, id).card.signingKey) {
+    throw new BreakGlassError('BAD_SIGNATURE', `the keys given are not those of ${id}'s enrolled card`);
+  }
+  return keys;
+}
+
 /** The members enrolled at this vault, without key material. */
 export function listMembers(
   session: VaultSession,

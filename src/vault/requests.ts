@@ -16,7 +16,7 @@ import {
 } from '../crypto/index.js';
 import type { RequestRow } from '../store/index.js';
 import { credentialRow, enrolledHolders, envelopeOf, holderFingerprints, rulesFor } from './credentials.js';
-import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
+import { enrolledMember, signingKeysOf, type PassphraseSource } from './members.js';
 import { currentPolicy } from './policy.js';
 import { journaledStatus } from './evidence.js';
 import { newId, type VaultSession } from './session.js';
@@ -268,13 +268,7 @@ export async function openRequest(
   }
   // In person, the requester's custody copy and passphrase; a caller holding their keys already
   // (a long-running app that unlocked them, a benchmark) passes the keys.
-  const keys =
-    typeof requester === 'function'
-      ? await unlockInPerson(session, input.requester, requester, `sign a request for ${cred.id}`)
-      : requester;
-  if (keys.signing.publicKey !== enrolledMember(session, input.requester).card.signingKey) {
-    throw new BreakGlassError('BAD_SIGNATURE', `the keys given are not those of ${input.requester}'s enrolled card`);
-  }
+  const keys = await signingKeysOf(session, input.requester, requester, `sign a request for ${cred.id}`);
   const now = Date.now();
   const id = newId({ access: 'req', drill: 'drill', rotate: 'rot' }[purpose]);
   const ephemeral = generateAgreementKeyPair();
@@ -393,7 +387,7 @@ export function expireRequest(session: VaultSession, requestId: string): Promise
 }
 
 /** Who may cancel an open request: its requester, and the holders who approved it. */
-export function cancellersOf(session: VaultSession, requestId: string): string[] {
+function cancellersOf(session: VaultSession, requestId: string): string[] {
   const journaled = session.evidence.request(requestId);
   const approvers = [...journaled.approvals.keys()].filter((h) => h !== journaled.body.requester && journaled.body.holders.includes(h));
   return [journaled.body.requester, ...approvers];
@@ -425,13 +419,7 @@ export async function cancelRequest(
       { may },
     );
   }
-  const keys =
-    typeof signer === 'function'
-      ? await unlockInPerson(session, who, signer, `cancel request ${row.id}`, { credential: row.credential_id, request: row.id })
-      : signer;
-  if (keys.signing.publicKey !== enrolledMember(session, who).card.signingKey) {
-    throw new BreakGlassError('BAD_SIGNATURE', `the keys given are not those of ${who}'s enrolled card`);
-  }
+  const keys = await signingKeysOf(session, who, signer, `cancel request ${row.id}`, { credential: row.credential_id, request: row.id });
   const body: CancelBody = {
     format: 'breakglass.cancel',
     version: 1,

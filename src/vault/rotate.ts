@@ -10,7 +10,7 @@ import type { RotationSealBody } from '../core/documents.js';
 import { TAG, createEnvelope, envelopeDigest, signDocument, type MemberKeys } from '../crypto/index.js';
 import { MAX_SECRET_BYTES, credentialRow, envelopeOf, rulesFor, signedSplitKeys } from './credentials.js';
 import { journaledProofs } from './drill.js';
-import { enrolledMember, unlockInPerson, type PassphraseSource } from './members.js';
+import { signingKeysOf, type PassphraseSource } from './members.js';
 import { currentPolicy } from './policy.js';
 import {
   assertCurrentSplit,
@@ -53,7 +53,7 @@ export function startRotation(
 }
 
 /** The rotation open for a credential, if one is. */
-export function openRotation(session: VaultSession, credentialId: string): RequestSummary | null {
+function openRotation(session: VaultSession, credentialId: string): RequestSummary | null {
   const cred = credentialRow(session, credentialId);
   if (!cred.active_request) return null;
   const row = requestRow(session, cred.active_request);
@@ -138,16 +138,10 @@ export async function completeRotation(
   const holders = used.map((p) => p.body.holder);
   // The requester signs, in person, the envelope that becomes the credential: nobody else at the
   // laptop seals a value of their own in the requester's name.
-  const keys =
-    typeof requester === 'function'
-      ? await unlockInPerson(session, signed.requester, requester, `seal the new secret of ${cred.id} (rotation ${row.id})`, {
-          credential: cred.id,
-          request: row.id,
-        })
-      : requester;
-  if (keys.signing.publicKey !== enrolledMember(session, signed.requester).card.signingKey) {
-    throw new BreakGlassError('BAD_SIGNATURE', `the keys given are not those of ${signed.requester}'s enrolled card`);
-  }
+  const keys = await signingKeysOf(session, signed.requester, requester, `seal the new secret of ${cred.id} (rotation ${row.id})`, {
+    credential: cred.id,
+    request: row.id,
+  });
   const digest = envelopeDigest(next);
   const sealing: RotationSealBody = {
     format: 'breakglass.rotation-seal',

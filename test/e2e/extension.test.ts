@@ -5,19 +5,18 @@
 // ui`, real SQLite and keychain, headless Chromium.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSPHRASES, expectStatus } from '../helpers/cli.js';
 import { buildWorld, type World } from '../helpers/world.js';
 import { journal, jsonOk } from '../integration/cli/vault-state.js';
-import { launchChromium, seriousAxeViolations, startUi, type UiProcess } from './harness.js';
+import { openApp, seriousAxeViolations } from './harness.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 
 describe('the app: more time in an unseal window, asked and approved in person', () => {
   let world: World;
-  let browser: Browser;
-  let ui: UiProcess;
+  let app: Awaited<ReturnType<typeof openApp>>;
   let page: Page;
   let request: string;
   let windowEndsAt: number;
@@ -28,13 +27,11 @@ describe('the app: more time in an unseal window, asked and approved in person',
     for (const h of ['alice', 'bob'])
       expectStatus(await world.vault.run(['approve', request, '--holder', h, '--yes'], { passphraseOf: h }), 0, `approve ${h}`);
     windowEndsAt = jsonOk<{ windowEndsAt: number }>(await world.vault.run(['--json', 'unseal', request])).windowEndsAt;
-    [browser, ui] = await Promise.all([launchChromium(), startUi(world.vault.vault)]);
-    page = await (await browser.newContext()).newPage();
-    await page.goto(ui.url);
+    app = await openApp(world.vault.vault);
+    ({ page } = app);
   }, 180_000);
   afterAll(async () => {
-    await browser?.close();
-    await ui?.stop();
+    await app?.close();
     world?.cleanup();
   });
 

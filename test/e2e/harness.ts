@@ -74,6 +74,22 @@ export function startUi(vault: string): Promise<UiProcess> {
   });
 }
 
+/** One vault's app in its own Chromium: `breakglass ui` on `vault`, a page open at its URL, and how to end both. */
+export async function openApp(vault: string): Promise<{ browser: Browser; ui: UiProcess; page: Page; close(): Promise<void> }> {
+  const [browser, ui] = await Promise.all([launchChromium(), startUi(vault)]);
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(ui.url);
+  return {
+    browser,
+    ui,
+    page,
+    close: async () => {
+      await browser.close();
+      await ui.stop();
+    },
+  };
+}
+
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** Runs axe-core in the page and returns its serious and critical violations (ids and targets). */

@@ -5,19 +5,19 @@
 // real SQLite and keychain, headless Chromium; the new secret is then what an unseal opens.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSPHRASES, expectStatus } from '../helpers/cli.js';
 import { buildWorld, type World } from '../helpers/world.js';
 import { expectSecretEqual, journal, jsonOk } from '../integration/cli/vault-state.js';
-import { launchChromium, seriousAxeViolations, startUi, type UiProcess } from './harness.js';
+import { openApp, seriousAxeViolations, type UiProcess } from './harness.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 const NEW_SECRET = 'R0tated-in-the-app-9c2e';
 
 describe('the app: a rotation approved by the quorum, its new secret sealed from the approvals view', () => {
   let world: World;
-  let browser: Browser;
+  let app: Awaited<ReturnType<typeof openApp>>;
   let ui: UiProcess;
   let page: Page;
   const responses: string[] = [];
@@ -31,8 +31,8 @@ describe('the app: a rotation approved by the quorum, its new secret sealed from
     );
     for (const h of ['alice', 'bob'])
       expectStatus(await world.vault.run(['approve', asked.request, '--holder', h, '--yes'], { passphraseOf: h }), 0, `approve ${h}`);
-    [browser, ui] = await Promise.all([launchChromium(), startUi(world.vault.vault)]);
-    page = await (await browser.newContext()).newPage();
+    app = await openApp(world.vault.vault);
+    ({ ui, page } = app);
     page.on(
       'response',
       (r) =>
@@ -41,11 +41,9 @@ describe('the app: a rotation approved by the quorum, its new secret sealed from
           (err: Error) => responses.push(`unreadable: ${err.message}`),
         ),
     );
-    await page.goto(ui.url);
   }, 180_000);
   afterAll(async () => {
-    await browser?.close();
-    await ui?.stop();
+    await app?.close();
     world?.cleanup();
   });
 

@@ -8,7 +8,7 @@ import { CodeInput } from '../shared/code-input.js';
 import { HandOverPanel } from '../shared/hand-over.js';
 import { RequestFacts } from '../shared/request-facts.js';
 import { useCall } from '../shared/use-call.js';
-import { Busy, Countdown, ErrorLine, Field, usePassed } from '../shared/ui.js';
+import { Busy, Countdown, ErrorLine, Field, usePassed, HiddenField } from '../shared/ui.js';
 import { T } from '../text.js';
 
 /** Everything the vault laptop does while a request waits for its approvals. */
@@ -122,22 +122,8 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
             </button>
           ) : request.purpose === 'rotate' ? (
             <form onSubmit={(e) => void rotate(e)} aria-label={T.approvals.rotateTitle}>
-              <Field label={T.approvals.rotateSecret}>
-                {(id) => (
-                  <input id={id} type="password" autoComplete="off" value={newSecret} onChange={(e) => setNewSecret(e.target.value)} />
-                )}
-              </Field>
-              <Field label={T.breakGlass.passphrase(requester)}>
-                {(id) => (
-                  <input
-                    id={id}
-                    type="password"
-                    autoComplete="off"
-                    value={sealPassphrase}
-                    onChange={(e) => setSealPassphrase(e.target.value)}
-                  />
-                )}
-              </Field>
+              <HiddenField label={T.approvals.rotateSecret} value={newSecret} onChange={setNewSecret} />
+              <HiddenField label={T.breakGlass.passphrase(requester)} value={sealPassphrase} onChange={setSealPassphrase} />
               <button type="submit" disabled={busy}>
                 {T.approvals.rotate}
               </button>
@@ -162,11 +148,7 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
                   </select>
                 )}
               </Field>
-              <Field label={T.breakGlass.passphrase(inPersonHolder)}>
-                {(id) => (
-                  <input id={id} type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
-                )}
-              </Field>
+              <HiddenField label={T.breakGlass.passphrase(inPersonHolder)} value={passphrase} onChange={setPassphrase} />
               <button type="submit" disabled={busy}>
                 {T.approvals.inPerson}
               </button>
@@ -219,17 +201,7 @@ export function Approvals({ request, go, onChange }: { request: RequestView; go:
                   </select>
                 )}
               </Field>
-              <Field label={T.breakGlass.passphrase(canceller)}>
-                {(id) => (
-                  <input
-                    id={id}
-                    type="password"
-                    autoComplete="off"
-                    value={cancelPassphrase}
-                    onChange={(e) => setCancelPassphrase(e.target.value)}
-                  />
-                )}
-              </Field>
+              <HiddenField label={T.breakGlass.passphrase(canceller)} value={cancelPassphrase} onChange={setCancelPassphrase} />
             </div>
             <button type="submit" className="danger" disabled={busy}>
               {T.breakGlass.cancel}

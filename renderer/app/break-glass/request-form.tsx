@@ -3,7 +3,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import type { CredentialDetail, RequestView } from '../../../src/core/ipc.js';
 import { call } from '../client.js';
 import { useCall } from '../shared/use-call.js';
-import { Busy, ErrorLine, Field } from '../shared/ui.js';
+import { Busy, ErrorLine, Field, HiddenField } from '../shared/ui.js';
 import { T } from '../text.js';
 
 /** Opens a request signed by the requester; the passphrase is dropped as soon as the call returns. */
@@ -61,9 +61,7 @@ export function RequestForm(props: { detail: CredentialDetail; drill: boolean; o
           </select>
         )}
       </Field>
-      <Field label={T.breakGlass.passphrase(requester)}>
-        {(id) => <input id={id} type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />}
-      </Field>
+      <HiddenField label={T.breakGlass.passphrase(requester)} value={passphrase} onChange={setPassphrase} />
       <button type="submit" disabled={busy}>
         {drill ? T.breakGlass.drillSubmit : T.breakGlass.submit}
       </button>

@@ -8,7 +8,7 @@ import { CodeInput } from '../shared/code-input.js';
 import { HandOverPanel } from '../shared/hand-over.js';
 import { RequestFacts } from '../shared/request-facts.js';
 import { useCall } from '../shared/use-call.js';
-import { Busy, ErrorLine, Field } from '../shared/ui.js';
+import { Busy, ErrorLine, HiddenField } from '../shared/ui.js';
 import { errorSentence, T } from '../text.js';
 
 function witnessRows(v: HolderFacts): [string, string][] {
@@ -98,11 +98,7 @@ export function HolderView(): ReactNode {
         <>
           <RequestFacts body={facts.body} requester={rows[0]![1]} extra={rows.slice(1)} />
           <form onSubmit={(e) => void approve(e)} aria-label={T.holder.approve}>
-            <Field label={T.breakGlass.passphrase(facts.holder)}>
-              {(id) => (
-                <input id={id} type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
-              )}
-            </Field>
+            <HiddenField label={T.breakGlass.passphrase(facts.holder)} value={passphrase} onChange={setPassphrase} />
             <div className="actions">
               <button type="submit" disabled={busy}>
                 {T.holder.approve}

@@ -4,7 +4,7 @@ import type { CredentialDetail, MemberView } from '../../../src/core/ipc.js';
 import { call } from '../client.js';
 import type { Go } from '../routes.js';
 import { useCall } from '../shared/use-call.js';
-import { Busy, ErrorLine, Field } from '../shared/ui.js';
+import { Busy, ErrorLine, Field, HiddenField } from '../shared/ui.js';
 import { T } from '../text.js';
 
 /** Signs the post-incident review of one credential, then reseals it. */
@@ -121,11 +121,7 @@ export function ReviewView({ credential, go }: { credential: string; go: Go }): 
               />
             )}
           </Field>
-          <Field label={T.review.passphrase(who)}>
-            {(id) => (
-              <input id={id} type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
-            )}
-          </Field>
+          <HiddenField label={T.review.passphrase(who)} value={passphrase} onChange={setPassphrase} />
           <button type="submit" disabled={busy}>
             {T.review.sign}
           </button>

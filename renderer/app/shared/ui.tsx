@@ -14,6 +14,15 @@ export function Field(props: { label: string; children: (id: string) => ReactNod
   );
 }
 
+/** A labelled field whose text is not shown (a passphrase, a new secret), never autofilled. */
+export function HiddenField(props: { label: string; value: string; onChange(value: string): void }): ReactNode {
+  return (
+    <Field label={props.label}>
+      {(id) => <input id={id} type="password" autoComplete="off" value={props.value} onChange={(e) => props.onChange(e.target.value)} />}
+    </Field>
+  );
+}
+
 /** The error of the last call, read out by screen readers as it appears. */
 export function ErrorLine({ error }: { error: string | null }): ReactNode {
   return error ? (

@@ -5,7 +5,7 @@ import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { ExtensionView, MemberView } from '../../../src/core/ipc.js';
 import { call } from '../client.js';
 import { useCall } from '../shared/use-call.js';
-import { Busy, ErrorLine, Field } from '../shared/ui.js';
+import { Busy, ErrorLine, Field, HiddenField } from '../shared/ui.js';
 import { formatMoment, T } from '../text.js';
 
 export interface WindowState {
@@ -84,11 +84,7 @@ export function MoreTime({ state, onGranted }: { state: WindowState; onGranted(w
                   </select>
                 )}
               </Field>
-              <Field label={T.breakGlass.passphrase(approver)}>
-                {(id) => (
-                  <input id={id} type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
-                )}
-              </Field>
+              <HiddenField label={T.breakGlass.passphrase(approver)} value={passphrase} onChange={setPassphrase} />
               <button type="submit" disabled={busy}>
                 {T.moreTime.approve}
               </button>
@@ -101,11 +97,7 @@ export function MoreTime({ state, onGranted }: { state: WindowState; onGranted(w
         <form onSubmit={(e) => void ask(e)} aria-label={T.moreTime.askTitle}>
           <p>{T.moreTime.intro(left)}</p>
           <Field label={T.moreTime.reason}>{(id) => <textarea id={id} value={reason} onChange={(e) => setReason(e.target.value)} />}</Field>
-          <Field label={T.breakGlass.passphrase(state.requester)}>
-            {(id) => (
-              <input id={id} type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
-            )}
-          </Field>
+          <HiddenField label={T.breakGlass.passphrase(state.requester)} value={passphrase} onChange={setPassphrase} />
           <button type="submit" disabled={busy}>
             {T.moreTime.ask}
           </button>

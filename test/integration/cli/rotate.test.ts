@@ -99,6 +99,29 @@ describe('rotate: a new secret sealed on a quorum, nothing decrypted', () => {
       message:
         'give --requester ID --reason TEXT to ask for a rotation of prod-db-root, or --secret-file FILE|- to complete the one that was approved',
     });
+    expect(
+      jsonError(
+        await world.vault.run(
+          ['--json', 'rotate', '--credential', 'prod-db-root', '--requester', 'dave', '--reason', 'r', '--secret-file', '-'],
+          {
+            stdin: NEW_SECRET,
+          },
+        ),
+        2,
+      ),
+    ).toMatchObject({
+      code: 'BAD_ARGUMENTS',
+      message: '--requester asks for a rotation and --secret-file completes one: give one of them',
+    });
+    expect(
+      jsonError(
+        await world.vault.run(['--json', 'rotate', '--credential', 'prod-db-root', '--reason', 'r', '--secret-file', '-'], {
+          stdin: NEW_SECRET,
+        }),
+        2,
+      ),
+    ).toMatchObject({ code: 'BAD_ARGUMENTS', message: '--reason and --incident go with --requester, when the rotation is asked for' });
+    await expectUnchanged(world.vault.vault, before);
     // A member the policy does not let request the credential.
     const denied = jsonError(await ask('carol'), 3);
     expect(denied).toMatchObject({ code: 'POLICY_DENIED', message: 'member carol may not rotate prod-db-root; the policy allows: dave' });
