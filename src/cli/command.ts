@@ -40,6 +40,11 @@ export function id(v: Values | string, name: string): string {
   return value;
 }
 
+/** An optional id option: undefined when not given, else checked as `id` does. */
+export function optionalId(v: Values, name: string): string | undefined {
+  return v[name] === undefined ? undefined : id(v, name);
+}
+
 /** Option types, for the commands' option tables. */
 export const S = { type: 'string' } as const;
 export const B = { type: 'boolean' } as const;

@@ -26,6 +26,7 @@ import {
   assertSealable,
   sealCredential,
   signReview,
+  statedActor,
   startDrill,
   unseal,
   type DrillResult,
@@ -41,7 +42,7 @@ import type { WitnessView } from '../vault/index.js';
 import { SERVER_COMMANDS } from './server-commands.js';
 import { SYNC_COMMANDS } from './sync-commands.js';
 import { UI_COMMANDS } from './ui-command.js';
-import { B, id, req, S, type Command, type Values } from './command.js';
+import { B, id, optionalId, req, S, type Command, type Values } from './command.js';
 import { JOURNAL_COMMANDS } from './journal-commands.js';
 import { nextStep, printRequest } from './request-output.js';
 import { ROTATE_COMMANDS } from './rotate-commands.js';
@@ -191,19 +192,23 @@ const INIT_COMMANDS: readonly Command[] = [
 const LIFECYCLE_COMMANDS: readonly Command[] = [
   {
     words: ['seal'],
-    usage: 'seal --credential ID --label TEXT --secret-file FILE|-',
+    usage: 'seal --credential ID --label TEXT --secret-file FILE|- [--by ID]',
     summary: 'seal a credential: holders and threshold from the policy',
-    options: { credential: S, label: S, 'secret-file': S },
+    options: { credential: S, label: S, 'secret-file': S, by: S },
     positionals: [],
     async run(ctx, v) {
       const credential = id(v, 'credential');
       const label = req(v, 'label');
-      // Nobody types a secret for a seal that would be refused (no policy entry, sealed already).
-      await withVault(ctx, false, (session) => assertSealable(session, credential, label));
+      const by = optionalId(v, 'by');
+      // Nobody types a secret for a seal that would be refused (no policy entry, sealed already, an unknown --by).
+      await withVault(ctx, false, (session) => {
+        statedActor(session, by);
+        assertSealable(session, credential, label);
+      });
       const secret = await readSecretInput(req(v, 'secret-file'), 'the secret');
       try {
         return await withVault(ctx, true, async (session) => {
-          const c = await sealCredential(session, credential, label, secret);
+          const c = await sealCredential(session, credential, label, secret, by);
           ctx.say(`sealed ${c.id} (${c.label}): ${c.threshold} of ${c.holders.length} holders (${c.holders.join(', ')})`);
           return { credential: c.id, holders: c.holders, threshold: c.threshold, version: c.version };
         });
@@ -297,7 +302,7 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     positionals: ['REQUEST'],
     async run(ctx, v, [requestId]) {
       const request = id(requestId!, 'REQUEST');
-      const by = v['by'] === undefined ? undefined : id(v, 'by');
+      const by = optionalId(v, 'by');
       return withVaultAskingFirst(ctx, (session, passphrase) => cancelRequest(session, request, by, passphrase)).then((r) => {
         ctx.say(
           r.exposed
@@ -457,7 +462,7 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
       if (!Number.isInteger(clearAfter) || clearAfter < 1 || clearAfter > 600)
         throw new BreakGlassError('BAD_ARGUMENTS', '--clear-after must be 1-600 seconds');
       // Where the plaintext is going is checked (the file created) before anything is journaled or decrypted.
-      const operator = v['operator'] === undefined ? undefined : id(v, 'operator');
+      const operator = optionalId(v, 'operator');
       if (mode === 'copy') findClipboard();
       if (mode === 'export') return withNewFile(v['out'] as string, (file) => unsealTo(ctx, requestId!, mode, file, clearAfter, operator));
       return unsealTo(ctx, requestId!, mode, null, clearAfter, operator);
@@ -471,7 +476,7 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     options: { operator: S },
     positionals: ['CREDENTIAL'],
     async run(ctx, v, [credential]) {
-      const operator = v['operator'] === undefined ? undefined : id(v, 'operator');
+      const operator = optionalId(v, 'operator');
       return withVault(ctx, true, async (session) => {
         await closeWindow(session, id(credential!, 'CREDENTIAL'), 'closed', operator);
         ctx.say(`${credential} closed; it needs a signed review before it can be resealed`);
@@ -514,13 +519,13 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
   },
   {
     words: ['reseal'],
-    usage: 'reseal CREDENTIAL',
+    usage: 'reseal CREDENTIAL [--by ID]',
     summary: 'seal again under a fresh key and split (refused until a review is signed)',
-    options: {},
+    options: { by: S },
     positionals: ['CREDENTIAL'],
-    async run(ctx, _v, [credential]) {
+    async run(ctx, v, [credential]) {
       return withVault(ctx, true, async (session) => {
-        const r = await reseal(session, id(credential!, 'CREDENTIAL'));
+        const r = await reseal(session, id(credential!, 'CREDENTIAL'), optionalId(v, 'by'));
         ctx.say(
           `${credential} resealed as version ${r.version}${r.rotated ? ' with the rotated secret' : ''}; old shares and approvals are void`,
         );

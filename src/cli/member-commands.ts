@@ -18,7 +18,7 @@ import {
   removeMember,
   type PassphraseSource,
 } from '../vault/index.js';
-import { id, req, S, type Command } from './command.js';
+import { id, optionalId, req, S, type Command } from './command.js';
 import { withVault, withVaultAskingFirst, type CliContext } from './context.js';
 import { passphraseSource, readJsonFile, withNewFile } from './io.js';
 
@@ -131,17 +131,18 @@ export const MEMBER_COMMANDS: readonly Command[] = [
   },
   {
     words: ['member', 'add'],
-    usage: 'member add CARD [--custody FILE]',
+    usage: 'member add CARD [--custody FILE] [--by ID]',
     summary:
       'enrol a member at this vault from their card, optionally with a custody copy of their key (for a member enrolled already, it replaces their custody copy)',
-    options: { custody: S },
+    options: { custody: S, by: S },
     positionals: ['CARD'],
     async run(ctx, v, [cardPath]) {
+      const by = optionalId(v, 'by');
       const card = readJsonFile(cardPath!, 'member card', 'member-card');
       const custody = typeof v['custody'] === 'string' ? readJsonFile(v['custody'], 'custody file', 'custody') : undefined;
       return withVault(ctx, true, async (session) => {
         const custodyName = typeof v['custody'] === 'string' ? `custody file ${v['custody']}` : 'custody file';
-        const added = await addMember(session, card, custody, { card: `member card ${cardPath!}`, custody: custodyName });
+        const added = await addMember(session, card, custody, { card: `member card ${cardPath!}`, custody: custodyName }, by);
         ctx.say(`member ${added.id} (${added.name}) enrolled${custody ? ' with a custody copy' : ''}`);
         return { member: added.id, custody: custody !== undefined };
       });
@@ -149,14 +150,14 @@ export const MEMBER_COMMANDS: readonly Command[] = [
   },
   {
     words: ['member', 'remove'],
-    usage: 'member remove MEMBER',
+    usage: 'member remove MEMBER [--by ID]',
     summary:
       "take a member off this vault's roster (journaled; their custody copy here is erased); refused while they hold a share of a sealed credential or took part in an activation not yet resealed",
-    options: {},
+    options: { by: S },
     positionals: ['MEMBER'],
-    async run(ctx, _v, [member]) {
+    async run(ctx, v, [member]) {
       return withVault(ctx, true, async (session) => {
-        const r = await removeMember(session, id(member!, 'MEMBER'));
+        const r = await removeMember(session, id(member!, 'MEMBER'), optionalId(v, 'by'));
         ctx.say(`member ${r.member} removed from this vault${r.custodyErased ? '; their custody copy here was erased' : ''}`);
         if (r.stillInPolicy.length > 0)
           ctx.note(

@@ -2,7 +2,7 @@
 import { BreakGlassError, type ErrorCode } from '../core/errors.js';
 import type { PolicyProblem } from '../core/policy.js';
 import { currentPolicy, listMembers, parsePolicyText, policyHash, setPolicy, type OpenRequestUnderPolicy } from '../vault/index.js';
-import type { Command } from './command.js';
+import { optionalId, S, type Command } from './command.js';
 import { withVault, type CliContext } from './context.js';
 import { formatMoment } from './format.js';
 import { readInputFile } from './io.js';
@@ -118,14 +118,15 @@ export const POLICY_COMMANDS: readonly Command[] = [
   },
   {
     words: ['policy', 'set'],
-    usage: 'policy set FILE',
+    usage: 'policy set FILE [--by ID]',
     summary: "replace this vault's policy (YAML or JSON)",
-    options: {},
+    options: { by: S },
     positionals: ['FILE'],
-    async run(ctx, _v, [file]) {
+    async run(ctx, v, [file]) {
+      const by = optionalId(v, 'by');
       const text = readInputFile(file!, 'the policy').toString('utf8');
       return withVault(ctx, true, async (session) => {
-        const { hash, policy, openRequests } = await setPolicy(session, text);
+        const { hash, policy, openRequests } = await setPolicy(session, text, by);
         ctx.say(`policy set (${Object.keys(policy.credentials).length} credential(s)), hash ${hash}`);
         // Said at once: which open requests the change bears on, and that each keeps what it signed.
         for (const line of describePolicyChange(openRequests)) ctx.note(line);

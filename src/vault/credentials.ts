@@ -4,7 +4,7 @@ import { didYouMean } from '../core/suggest.js';
 import { credentialPolicy, type CredentialPolicy, type Policy } from '../core/policy.js';
 import { createEnvelope, envelopeDigest, memberFingerprint, shortFingerprint, type Envelope, type HolderKey } from '../crypto/index.js';
 import type { CredentialRow } from '../store/index.js';
-import { enrolledMember } from './members.js';
+import { enrolledMember, statedActor } from './members.js';
 import { currentPolicy, policyOfRequest } from './policy.js';
 import type { VaultSession } from './session.js';
 
@@ -177,9 +177,16 @@ export function assertSealable(session: VaultSession, id: string, label: string)
   holderKeys(session, rules.holders);
 }
 
-export async function sealCredential(session: VaultSession, id: string, label: string, secret: Buffer): Promise<CredentialSummary> {
+export async function sealCredential(
+  session: VaultSession,
+  id: string,
+  label: string,
+  secret: Buffer,
+  by?: string,
+): Promise<CredentialSummary> {
   if (secret.length === 0) throw new BreakGlassError('BAD_INPUT', 'the secret is empty; nothing to seal');
   if (secret.length > MAX_SECRET_BYTES) throw new BreakGlassError('BAD_INPUT', `the secret is larger than ${MAX_SECRET_BYTES} bytes`);
+  const actor = statedActor(session, by);
   assertSealable(session, id, label);
   const { policy, hash } = currentPolicy(session);
   const rules = rulesFor(policy, id);
@@ -207,7 +214,7 @@ export async function sealCredential(session: VaultSession, id: string, label: s
     });
     append({
       kind: 'credential.seal',
-      actor: 'vault',
+      actor,
       subject: id,
       data: {
         label,

@@ -2,7 +2,7 @@ import { BreakGlassError } from '../core/errors.js';
 import { credentialPolicy } from '../core/policy.js';
 import { memberFingerprint } from '../crypto/index.js';
 import { envelopeOf } from './credentials.js';
-import { enrolledMember, memberKeysHere } from './members.js';
+import { enrolledMember, memberKeysHere, statedActor } from './members.js';
 import { currentPolicy } from './policy.js';
 import { requestBody } from './requests.js';
 import type { VaultSession } from './session.js';
@@ -65,8 +65,9 @@ function assertNothingDependsOn(session: VaultSession, id: string): void {
  * their own keys. Their card stays in the journal, so their past requests, approvals and reviews
  * still verify; adding their card again enrols them again (with the same keys only).
  */
-export async function removeMember(session: VaultSession, id: string): Promise<MemberRemoval> {
+export async function removeMember(session: VaultSession, id: string, by?: string): Promise<MemberRemoval> {
   session.assertJournalIntact();
+  const actor = statedActor(session, by);
   // First: on a person's own laptop their card is journaled without a roster entry.
   if ((await memberKeysHere(session)).includes(id)) {
     throw new BreakGlassError(
@@ -82,7 +83,7 @@ export async function removeMember(session: VaultSession, id: string): Promise<M
     session.repo.upsertMember({ ...row, custody: null });
     append({
       kind: 'member.remove',
-      actor: 'vault',
+      actor,
       subject: id,
       data: { fingerprint: memberFingerprint(card), custodyErased: custody !== null },
     });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { canonicalize } from '../core/canonical.js';
 import { BreakGlassError } from '../core/errors.js';
 import { assertDocumentKind } from '../core/recognise.js';
@@ -298,8 +299,10 @@ export async function addMember(
   cardInput: unknown,
   custodyInput?: unknown,
   names: { card?: string; custody?: string } = {},
+  by?: string,
 ): Promise<MemberCard> {
   const card = parseCard(cardInput, names.card ?? 'member card');
+  const actor = statedActor(session, by, card.id);
   const custody = custodyInput === undefined ? undefined : parseCustody(custodyInput, card, names.custody ?? 'custody file');
   const existing = session.repo.getMember(card.id);
   if (existing || session.evidence.hasCard(card.id)) {
@@ -323,13 +326,37 @@ export async function addMember(
     });
     append({
       kind: 'member.add',
-      actor: 'vault',
+      actor,
       subject: card.id,
       // The whole card: every later use of this member's keys is checked against this entry.
       data: { card, fingerprint: memberFingerprint(card), custody: custodyJson !== null },
     });
   });
   return card;
+}
+
+/**
+ * Who the journal names as having made a change nobody signs (policy set, member add and remove,
+ * seal, reseal): the member given with `--by` (enrolled here, or `self`, the member a card being
+ * added belongs to; stated, not signed), else the account logged in at this machine, `login:NAME`.
+ * A name that is neither is refused before anything changes.
+ */
+export function statedActor(session: VaultSession, by: string | undefined, self?: string): string {
+  if (by === undefined) return loginActor();
+  if (by !== self) enrolledMember(session, by);
+  return by;
+}
+
+/** `login:NAME`, the account this process runs as (its name in the id alphabet, at most 64 characters). */
+export function loginActor(): string {
+  let name = '';
+  try {
+    name = userInfo().username;
+  } catch {
+    // no entry for this uid in the password database: said so below
+  }
+  const shown = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+  return `login:${shown || 'unknown'}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { credentialPolicy, type Policy } from '../core/policy.js';
+import { statedActor } from './members.js';
 import { commitPolicy } from './policy.js';
 import { requestBody, sameSplit, summarizeRequest } from './requests.js';
 import type { VaultSession } from './session.js';
@@ -67,7 +68,8 @@ export function openRequestsUnder(session: VaultSession, policy: Policy): OpenRe
 export async function setPolicy(
   session: VaultSession,
   text: string,
+  by?: string,
 ): Promise<{ hash: string; policy: Policy; openRequests: OpenRequestUnderPolicy[] }> {
-  const { hash, policy } = await commitPolicy(session, text);
+  const { hash, policy } = await commitPolicy(session, text, statedActor(session, by));
   return { hash, policy, openRequests: openRequestsUnder(session, policy) };
 }

@@ -158,7 +158,7 @@ function integersOnly(value: unknown): unknown {
  * Commits `text` as this vault's policy (the `policy.set` entry holds the whole document). The use
  * case is `setPolicy` (policy-change.ts), which also says what the change means for open requests.
  */
-export async function commitPolicy(session: VaultSession, text: string): Promise<{ hash: string; policy: Policy }> {
+export async function commitPolicy(session: VaultSession, text: string, actor: string): Promise<{ hash: string; policy: Policy }> {
   const policy = policyFromText(text);
   const hash = policyHash(policy);
   await session.commit((append) => {
@@ -167,7 +167,7 @@ export async function commitPolicy(session: VaultSession, text: string): Promise
     // (numbers that are not integers appear as "number:<decimal>", as they are hashed).
     append({
       kind: 'policy.set',
-      actor: 'vault',
+      actor,
       subject: 'policy',
       data: { hash, credentials: Object.keys(policy.credentials).sort(), document: integersOnly(policy) },
     });

@@ -168,8 +168,10 @@ function signedReview(session: VaultSession, credential: string, requestId: stri
  * secret) becomes the active one, in one transaction. Refused with REVIEW_REQUIRED before a signed
  * review; the review is read from the verified journal and checked, never from a state column.
  */
-export async function reseal(session: VaultSession, credentialId: string): Promise<{ version: number; rotated: boolean }> {
+export async function reseal(session: VaultSession, credentialId: string, by?: string): Promise<{ version: number; rotated: boolean }> {
   session.assertJournalIntact();
+  // Unless someone else is named, the reviewer who signed the review is the one who reseals.
+  if (by !== undefined) enrolledMember(session, by);
   const cred = credentialRow(session, credentialId);
   const state = transition(cred.id, cred.state, 'reseal');
   if (!cred.active_request) throw new BreakGlassError('INTEGRITY_FAILURE', `credential ${cred.id} is reviewed but names no activation`);
@@ -190,7 +192,7 @@ export async function reseal(session: VaultSession, credentialId: string): Promi
     session.repo.updateCredential(cred.id, { state, version: next.context.version, exposed: 0, active_request: null }, now);
     append({
       kind: 'credential.reseal',
-      actor: 'vault',
+      actor: by ?? review.body.reviewer,
       subject: cred.id,
       data: { version: next.context.version, rotated: review.body.rotated, review: review.id, request: cred.active_request },
     });

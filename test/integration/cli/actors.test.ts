@@ -3,11 +3,13 @@
  * approved it, typed in person at the vault laptop. The signed cancel is journaled whole and names
  * who acted; anyone else is refused before any passphrase with nothing changed, and a wrong
  * passphrase is journaled like any other. Reveals, copies, exports and closes name the operator: the
- * member given with --operator, or the request's requester.
+ * member given with --operator, or the request's requester. A change nobody signs (policy set,
+ * member add and remove, seal, reseal) names the member given with --by, else the login account.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectStatus } from '../../helpers/cli.js';
-import { buildWorld, type World } from '../../helpers/world.js';
+import { userInfo } from 'node:os';
+import { expectStatus, laptop } from '../../helpers/cli.js';
+import { buildWorld, examplePolicy, reviewArgs, type World } from '../../helpers/world.js';
 import { expectRefusalJournaled, expectSecretEqual, expectUnchanged, journal, jsonError, jsonOk, snapshot } from './vault-state.js';
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
@@ -122,5 +124,75 @@ describe('reveals, exports and closes name the operator', () => {
   it('close --operator bob: the window.close entry names bob', async () => {
     expectStatus(await world.vault.run(['close', 'prod-db-root', '--operator', 'bob']), 0, 'close');
     expect(last('window.close')).toMatchObject({ actor: 'bob', data: { request, reason: 'closed' } });
+  });
+});
+
+describe('a change nobody signs names who made it: --by, else the login account', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await buildWorld();
+  }, 180_000);
+  afterAll(() => world.cleanup());
+
+  const entries = (kind: string) => journal(world.vault.vault).filter((e) => e.kind === kind);
+  const login = `login:${userInfo().username}`;
+
+  it('without --by: member add, policy set and seal name the account the command ran as', () => {
+    expect(entries('member.add').map((e) => e.actor)).toEqual([login, login, login, login]);
+    expect(entries('policy.set').map((e) => e.actor)).toEqual([login]);
+    expect(entries('credential.seal').map((e) => e.actor)).toEqual([login]);
+  });
+
+  it('policy set --by carol, member add --by the new member herself, member remove --by carol: each entry names them', async () => {
+    expectStatus(await world.vault.run(['policy', 'set', world.file('same.yaml', examplePolicy()), '--by', 'carol']), 0, 'policy set');
+    expect(entries('policy.set').at(-1)!.actor).toBe('carol');
+    const erin = laptop(world.root, 'laptop-erin');
+    expectStatus(await erin.run(['init', '--name', "erin's laptop"]), 0, 'init erin');
+    const card = join(world.root, 'erin.card');
+    expectStatus(
+      await erin.run(['member', 'create', '--id', 'erin', '--name', 'Erin', '--out', card], { passphraseOf: 'erin' }),
+      0,
+      'create',
+    );
+    expectStatus(await world.vault.run(['member', 'add', card, '--by', 'erin']), 0, 'member add erin');
+    expect(entries('member.add').at(-1)).toMatchObject({ actor: 'erin', subject: 'erin' });
+    expectStatus(await world.vault.run(['member', 'remove', 'erin', '--by', 'carol']), 0, 'member remove erin');
+    expect(entries('member.remove').at(-1)).toMatchObject({ actor: 'carol', subject: 'erin' });
+    expectStatus(await world.vault.run(['journal', 'verify']), 0, 'journal verify');
+  });
+
+  it('--by someone not enrolled here: NOT_FOUND naming them, before the secret is read, and nothing changed', async () => {
+    const before = await snapshot(world.vault.vault);
+    const cases: [string[], string?][] = [
+      [['policy', 'set', world.file('again.yaml', examplePolicy()), '--by', 'zed']],
+      [['member', 'add', join(world.root, 'alice.card'), '--by', 'zed']],
+      [['member', 'remove', 'erin', '--by', 'zed']],
+      [['seal', '--credential', 'prod-db-root', '--label', 'again', '--secret-file', '-', '--by', 'zed'], 'never-read-secret'],
+      [['reseal', 'prod-db-root', '--by', 'zed']],
+    ];
+    for (const [args, stdin] of cases) {
+      const err = jsonError(await world.vault.run(['--json', ...args], stdin === undefined ? {} : { stdin }), 2);
+      expect({ args, err }).toEqual({
+        args,
+        err: expect.objectContaining({
+          code: 'NOT_FOUND',
+          message: 'no member zed is enrolled at this vault; add their card with "breakglass member add"',
+        }),
+      });
+    }
+    await expectUnchanged(world.vault.vault, before);
+  });
+
+  it('reseal names the reviewer who signed the review, or the member given with --by', async () => {
+    for (const by of [undefined, 'alice']) {
+      const request = await world.request();
+      for (const holder of ['alice', 'bob'])
+        expectStatus(await world.vault.run(['approve', request, '--holder', holder, '--yes'], { passphraseOf: holder }), 0, 'approve');
+      expectStatus(await world.vault.run(['unseal', request]), 0, 'unseal');
+      expectStatus(await world.vault.run(['close', 'prod-db-root']), 0, 'close');
+      expectStatus(await world.vault.run(reviewArgs('restored access', 'none'), { passphraseOf: 'carol' }), 0, 'review');
+      expectStatus(await world.vault.run(['reseal', 'prod-db-root', ...(by ? ['--by', by] : [])]), 0, 'reseal');
+      expect(entries('credential.reseal').at(-1)!.actor).toBe(by ?? 'carol');
+    }
   });
 });

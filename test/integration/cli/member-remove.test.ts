@@ -3,6 +3,7 @@
  * credential depends on the member; otherwise journaled, their custody copy erased, and the member
  * gone from the roster while their past entries still verify.
  */
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectStatus, type Laptop } from '../../helpers/cli.js';
@@ -67,7 +68,7 @@ describe('member remove', () => {
     expect([t.member, t.custodyErased, t.stillInPolicy]).toEqual(['erin', true, []]);
     const added = journal(vault.vault, before.journalCount);
     expect(added.map((e) => e.kind)).toEqual(['member.remove', 'key.rotate']);
-    expect(added[0]).toMatchObject({ actor: 'vault', subject: 'erin', data: { custodyErased: true } });
+    expect(added[0]).toMatchObject({ actor: `login:${userInfo().username}`, subject: 'erin', data: { custodyErased: true } });
     const members = jsonOk<{ members: { id: string }[] }>(await vault.run(['--json', 'member', 'list'])).members.map((m) => m.id);
     expect(members).toEqual(['alice', 'bob', 'carol']);
     expectStatus(await vault.run(['journal', 'verify']), 0, 'journal verify');
