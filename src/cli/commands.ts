@@ -8,6 +8,7 @@ import {
   assertBundleHolderHere,
   checkShare,
   closeWindow,
+  credentialRow,
   completeDrill,
   encodeTextCode,
   cancelRequest,
@@ -44,7 +45,7 @@ import { SYNC_COMMANDS } from './sync-commands.js';
 import { UI_COMMANDS } from './ui-command.js';
 import { B, id, optionalId, req, S, type Command, type Values } from './command.js';
 import { JOURNAL_COMMANDS } from './journal-commands.js';
-import { nextStep, printRequest } from './request-output.js';
+import { afterEnd, nextStep, printRequest } from './request-output.js';
 import { ROTATE_COMMANDS } from './rotate-commands.js';
 import { MEMBER_COMMANDS } from './member-commands.js';
 import { POLICY_COMMANDS } from './policy-commands.js';
@@ -331,6 +332,9 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
         );
         if (r.quorum) ctx.say(`the quorum was reached: ${r.credential} counts as exposed until it is reviewed and resealed`);
         nextStep(ctx, r);
+        // The row, as checked against the journal.
+        const credential = credentialRow(session, r.credential);
+        afterEnd(ctx, r, { state: credential.state, activeRequest: credential.active_request });
         const journaled = session.evidence.request(row.id);
         if (row.status !== 'unsealed' || journaled.windowEndsAt === null) return { request: r };
         // An open window: when it ends, and how more time is had.

@@ -23,7 +23,7 @@ export { removeMember, type MemberRemoval } from './member-remove.js';
 export { changePassphrase, exportMemberKey, newPassphraseQuestion, REPEAT_NEW_PASSPHRASE, type PassphraseChange } from './member-keys.js';
 export { currentPolicy, parsePolicyText, policyFromText, policyHash } from './policy.js';
 export { setPolicy, type OpenRequestUnderPolicy } from './policy-change.js';
-export { assertSealable, listCredentials, sealCredential, type CredentialSummary } from './credentials.js';
+export { assertSealable, credentialRow, listCredentials, sealCredential, type CredentialSummary } from './credentials.js';
 export { completeRotation, readyRotation, startRotation, type RotationResult } from './rotate.js';
 export {
   cancelRequest,

@@ -183,15 +183,27 @@ describe('a change nobody signs names who made it: --by, else the login account'
     await expectUnchanged(world.vault.vault, before);
   });
 
-  it('reseal names the reviewer who signed the review, or the member given with --by', async () => {
+  it('reseal names the reviewer who signed the review, or the member given with --by; request show says what the ended request still owes', async () => {
     for (const by of [undefined, 'alice']) {
       const request = await world.request();
       for (const holder of ['alice', 'bob'])
         expectStatus(await world.vault.run(['approve', request, '--holder', holder, '--yes'], { passphraseOf: holder }), 0, 'approve');
       expectStatus(await world.vault.run(['unseal', request]), 0, 'unseal');
       expectStatus(await world.vault.run(['close', 'prod-db-root']), 0, 'close');
+      // request show on the ended request: how it ended (no stale expiry) and what it still owes.
+      const show = async () => expectStatus(await world.vault.run(['request', 'show', request]), 0, 'request show');
+      let t = await show();
+      expect(t.stdout.split('\n')[1]).toBe('ended: its unseal window closed');
+      expect(t.stdout).not.toContain('expires');
+      expect(t.stderr).toBe(
+        'next: prod-db-root counts as exposed: "breakglass review prod-db-root --reviewer ID --warranted yes|no --summary TEXT --changes TEXT", then "breakglass reseal prod-db-root"\n',
+      );
       expectStatus(await world.vault.run(reviewArgs('restored access', 'none'), { passphraseOf: 'carol' }), 0, 'review');
+      t = await show();
+      expect(t.stderr).toBe('next: the review is signed: "breakglass reseal prod-db-root"\n');
       expectStatus(await world.vault.run(['reseal', 'prod-db-root', ...(by ? ['--by', by] : [])]), 0, 'reseal');
+      t = await show();
+      expect(t.stderr).toBe('next: nothing; this request is over (prod-db-root is SEALED, "breakglass list" shows it)\n');
       expect(entries('credential.reseal').at(-1)!.actor).toBe(by ?? 'carol');
     }
   });
