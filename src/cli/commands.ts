@@ -24,6 +24,7 @@ import {
   witnessView,
   listMembers as membersOf,
   reseal,
+  assertReviewable,
   assertSealable,
   sealCredential,
   signReview,
@@ -498,19 +499,21 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     async run(ctx, v, [credential]) {
       const warranted = req(v, 'warranted');
       if (warranted !== 'yes' && warranted !== 'no') throw new BreakGlassError('BAD_ARGUMENTS', '--warranted must be yes or no');
-      const rotated =
-        typeof v['rotated-secret-file'] === 'string' ? await readSecretInput(v['rotated-secret-file'], 'the rotated secret') : undefined;
+      const answers = {
+        credential: id(credential!, 'CREDENTIAL'),
+        reviewer: id(v, 'reviewer'),
+        warranted: warranted === 'yes',
+        summary: req(v, 'summary'),
+        changes: req(v, 'changes'),
+        ...(typeof v['incident'] === 'string' ? { incident: v['incident'] } : {}),
+        ...(typeof v['follow-up'] === 'string' ? { followUp: v['follow-up'] } : {}),
+      };
+      const secretFile = v['rotated-secret-file'];
+      // Nobody types a rotated secret for a review that would be refused (its refusals journaled as the review's are).
+      if (typeof secretFile === 'string') await withVault(ctx, true, (session) => assertReviewable(session, { ...answers, rotated: true }));
+      const rotated = typeof secretFile === 'string' ? await readSecretInput(secretFile, 'the rotated secret') : undefined;
       try {
-        const input = {
-          credential: id(credential!, 'CREDENTIAL'),
-          reviewer: id(v, 'reviewer'),
-          warranted: warranted === 'yes',
-          summary: req(v, 'summary'),
-          changes: req(v, 'changes'),
-          ...(typeof v['incident'] === 'string' ? { incident: v['incident'] } : {}),
-          ...(typeof v['follow-up'] === 'string' ? { followUp: v['follow-up'] } : {}),
-          ...(rotated ? { rotatedSecret: rotated } : {}),
-        };
+        const input = { ...answers, ...(rotated ? { rotatedSecret: rotated } : {}) };
         const r = await withVaultAskingFirst(ctx, (session, passphrase) => signReview(session, input, passphrase));
         ctx.say(
           `review ${r.review} signed by ${input.reviewer}${r.rotated ? '; the rotated secret will be sealed at reseal' : ''}; now "breakglass reseal ${credential}"`,

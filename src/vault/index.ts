@@ -49,7 +49,7 @@ export {
 } from './approvals.js';
 export { Evidence } from './evidence.js';
 export { applyTimeLimits, closeWindow, unseal, type RevealMode, type UnsealResult } from './unseal.js';
-export { reseal, signReview, type ReviewInput } from './review.js';
+export { assertReviewable, reseal, signReview, type ReviewChecks, type ReviewInput } from './review.js';
 export { afterWindowSteps, approveExtension, pendingExtensionOf, requestExtension, type ExtensionSummary } from './extensions.js';
 export { checkShare, completeDrill, openDrill, startDrill, type DrillResult } from './drill.js';
 export { activationsOf, journalActivations, type Activation, type ActivationStep } from './activations.js';

@@ -23,21 +23,19 @@ export interface ReviewInput {
   readonly rotatedSecret?: Buffer;
 }
 
+/** A review's answers, and whether it brings a rotated secret (not the secret itself). */
+export type ReviewChecks = Omit<ReviewInput, 'rotatedSecret'> & { readonly rotated: boolean };
+
 /**
- * Signs the post-incident review of a credential's last activation. Only an eligible reviewer may
- * sign (by default not the requester); a policy that requires rotation refuses a review without it.
- * A rotated secret replaces the next envelope, so reseal puts the new secret under seal.
+ * Every check of a review that does not need the reviewer's passphrase or the rotated secret, so a
+ * review that would be refused is refused before anyone types either. A refusal by the policy (not
+ * a reviewer, the requester reviewing) is journaled, as it is when the review itself is refused.
  */
-export async function signReview(
-  session: VaultSession,
-  input: ReviewInput,
-  passphrase: PassphraseSource,
-): Promise<{ review: string; rotated: boolean }> {
+export async function assertReviewable(session: VaultSession, input: ReviewChecks) {
   session.assertJournalIntact();
   const cred = credentialRow(session, input.credential);
   const state = transition(cred.id, cred.state, 'review');
   if (input.summary.trim() === '') throw new BreakGlassError('BAD_INPUT', 'the review needs a summary of what was done');
-  if (input.rotatedSecret && input.rotatedSecret.length === 0) throw new BreakGlassError('BAD_INPUT', 'the rotated secret file is empty');
   const row = requestRow(session, cred.active_request ?? '');
   const request = requestBody(session, row);
   assertGenuineQuorum(session, row, request);
@@ -52,25 +50,40 @@ export async function signReview(
   if (rules.review.reviewer_not_requester && input.reviewer === request.requester) {
     await refuse(`${input.reviewer} opened this request; the policy needs a different reviewer`);
   }
-  if (rules.review.require_rotation && !input.rotatedSecret) {
+  if (rules.review.require_rotation && !input.rotated) {
     throw new BreakGlassError(
       'ROTATION_REQUIRED',
       `the policy of ${cred.id} requires rotation: rotate the credential, then give the new secret with --rotated-secret-file`,
     );
   }
-  const next = envelopeOf(session, cred.id, 'next');
   // The latest review must describe what reseal will seal: after a review that sealed a rotated
   // secret, a review without one would say "not rotated" over a rotated envelope.
-  if (session.evidence.credential(cred.id).rotated && !input.rotatedSecret) {
+  if (session.evidence.credential(cred.id).rotated && !input.rotated) {
     throw new BreakGlassError(
       'STATE_CONFLICT',
       `an earlier review of ${cred.id} sealed a rotated secret for reseal; a new review must give the rotated secret again (--rotated-secret-file)`,
     );
   }
+  return { cred, state, row, request };
+}
+
+/**
+ * Signs the post-incident review of a credential's last activation. Only an eligible reviewer may
+ * sign (by default not the requester); a policy that requires rotation refuses a review without it.
+ * A rotated secret replaces the next envelope, so reseal puts the new secret under seal.
+ */
+export async function signReview(
+  session: VaultSession,
+  input: ReviewInput,
+  passphrase: PassphraseSource,
+): Promise<{ review: string; rotated: boolean }> {
+  if (input.rotatedSecret && input.rotatedSecret.length === 0) throw new BreakGlassError('BAD_INPUT', 'the rotated secret file is empty');
+  const { cred, state, row, request } = await assertReviewable(session, { ...input, rotated: input.rotatedSecret !== undefined });
   const keys = await unlockInPerson(session, input.reviewer, passphrase, `sign the review of ${cred.id}`, {
     credential: cred.id,
     request: row.id,
   });
+  const next = envelopeOf(session, cred.id, 'next');
   const now = Date.now();
   const rotatedEnvelope = input.rotatedSecret
     ? // The rotated secret goes to the split the approvers of this activation consented to, sealed

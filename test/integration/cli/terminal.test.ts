@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, PASSPHRASES, expectStatus, type Transcript } from '../../helpers/cli.js';
 import { runOnTerminal } from '../../helpers/terminal.js';
-import { buildWorld, refusalPolicy, requestArgs, type World } from '../../helpers/world.js';
-import { expectNoSecret, expectSecretEqual, expectUnchanged, journal, snapshot } from './vault-state.js';
+import { buildWorld, refusalPolicy, requestArgs, reviewArgs, type World } from '../../helpers/world.js';
+import { expectNoSecret, expectRefusalJournaled, expectSecretEqual, expectUnchanged, journal, snapshot } from './vault-state.js';
 
 describe('typing at a terminal', () => {
   let world: World;
@@ -189,6 +189,31 @@ describe('typing at a terminal', () => {
     expectStatus(await world.vault.run(['approval', 'import', approval]), 0, 'approval import');
     const reveal = expectStatus(await world.vault.run(['unseal', id.id, '--reveal']), 0, 'unseal --reveal');
     expectSecretEqual(reveal.stdout, `${secret}\n`, 'the secret a quorum opened');
+  });
+
+  it('review --rotated-secret-file -: a review the policy refuses is refused before the secret prompt (journaled); an allowed one asks for it', async () => {
+    expectStatus(await world.vault.run(['close', 'prod-db-root']), 0, 'close');
+    const review = (reviewer: string) => [
+      ...reviewArgs('restored', 'none').map((a) => (a === 'carol' ? reviewer : a)),
+      '--rotated-secret-file',
+      '-',
+    ];
+    const before = await snapshot(world.vault.vault);
+    // dave is no reviewer in the policy.
+    const refused = await onVault(review('dave'), []);
+    expect(refused.status, refused.screen).toBe(3);
+    expect(refused.screen).toContain('POLICY_DENIED: dave is not a reviewer in the policy this request was opened under');
+    expect(refused.screen).not.toContain('the rotated secret');
+    await expectRefusalJournaled(world.vault.vault, before, 'POLICY_DENIED');
+    const rotated = 'rotated-root-pw-51d2aa';
+    const signed = await onVault(review('carol'), [
+      { prompt: 'the rotated secret (not shown; one line): ', type: `${rotated}\r` },
+      { prompt: 'the rotated secret again: ', type: `${rotated}\r` },
+      { prompt: '(carol) passphrase to sign the review of prod-db-root: ', type: `${PASSPHRASES['carol']!}\r` },
+    ]);
+    expect(signed.status, signed.screen).toBe(0);
+    expect(signed.screen).toContain('the rotated secret will be sealed at reseal');
+    expectNoSecret(signed.screen, [rotated, PASSPHRASES['carol']!], 'the terminal');
   });
 });
 
