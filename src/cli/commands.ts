@@ -504,9 +504,9 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     positionals: ['REQUEST'],
     explain: {
       REQUEST:
-        'the request whose approvals reached its threshold; the first unseal opens its window, and within the window the secret may be had again',
+        'the request whose approvals reached its threshold; the first unseal opens its unseal window; within it, each --reveal, --copy or --out is journaled',
       reveal:
-        'print the secret on standard output (not with --json); default: with none of --reveal, --copy and --out, the window opens and nothing is shown',
+        'print the secret on standard output (not with --json); default: with none of --reveal, --copy and --out, the window opens (or stays open) and nothing is shown',
       copy: 'copy the secret to the clipboard, cleared after --clear-after seconds; default: not copied',
       'clear-after': 'with --copy: the seconds until the clipboard is cleared, 1-600; default: 45',
       out: 'write the secret to a new file (mode 0600; delete it when done); default: no file',

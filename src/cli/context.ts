@@ -63,7 +63,7 @@ export const GLOBAL_HELP: Readonly<Record<string, string>> = {
   'keystore-passphrase-file':
     "with --keystore file:PATH: a file holding that file's passphrase (- for standard input); default: asked once per command, at a hidden prompt",
   'passphrase-file':
-    'where passphrases come from: a file holding the passphrase (one line), or - for standard input (one passphrase per command; on a terminal, - is the prompt), one try each; default: a hidden prompt at the terminal, three tries, and refused without a terminal',
+    'where passphrases come from: a file holding the passphrase (one line; one try), or - for piped standard input (one passphrase per command; on a terminal, - is the prompt); default: a hidden prompt at the terminal, three tries, and refused without a terminal',
 };
 
 /** Pulls the global options out of argv, leaving the command's own words and options. */

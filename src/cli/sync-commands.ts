@@ -109,10 +109,9 @@ export const SYNC_COMMANDS: readonly Command[] = [
     options: { server: S },
     positionals: [],
     explain: {
-      server:
-        'the address to reach the server at this time (its key must still be the one pinned); default: the address this vault enrolled with',
+      server: 'another address of the same server (its key must still be the one pinned); default: the address this vault enrolled with',
     },
-    examples: ['sync', 'sync --server https://10.0.0.5:8443'],
+    examples: ['sync', 'sync --server https://vault-dr.example.com'],
     async run(ctx, v) {
       const read = await withVault(ctx, false, readSyncRound);
       const server = opt(v, 'server') !== undefined ? serverUrl(opt(v, 'server')!) : read.enrolment.server;
