@@ -19,6 +19,14 @@ export interface Command {
   readonly options: Record<string, { type: 'string' | 'boolean'; multiple?: true }>;
   /** By name; "NAME?" is optional, and a last "NAME..." takes one or more (the rest of the line). */
   readonly positionals: readonly string[];
+  /**
+   * What `COMMAND --help` says of each option (by its key) and positional (by its name, without "?"
+   * or "..."), in the order shown: what it is and, for one that may be left out, its default (or the
+   * option it goes with). A global flag the usage names (`policy check [--vault DIR]`) may be explained too.
+   */
+  readonly explain: Readonly<Record<string, string>>;
+  /** One to three command lines, without the leading "breakglass", that parse as this command; no secret in any. */
+  readonly examples: readonly string[];
   /** A command that runs until stopped handles Ctrl-C itself (a graceful stop); any other is CANCELLED by it. */
   readonly handlesInterrupt?: true;
   run(ctx: CliContext, v: Values, args: string[]): Promise<Record<string, unknown>>;
@@ -44,6 +52,10 @@ export function id(v: Values | string, name: string): string {
 export function optionalId(v: Values, name: string): string | undefined {
   return v[name] === undefined ? undefined : id(v, name);
 }
+
+/** The help of `--by` on a change nobody signs (policy set, member add and remove, seal). */
+export const BY_HELP =
+  "who made this change, for the journal: an enrolled member's id (stated, not signed); default: the login account, recorded as login:NAME";
 
 /** Option types, for the commands' option tables. */
 export const S = { type: 'string' } as const;

@@ -44,7 +44,7 @@ import type { WitnessView } from '../vault/index.js';
 import { SERVER_COMMANDS } from './server-commands.js';
 import { SYNC_COMMANDS } from './sync-commands.js';
 import { UI_COMMANDS } from './ui-command.js';
-import { B, id, optionalId, req, S, type Command, type Values } from './command.js';
+import { B, BY_HELP, id, optionalId, req, S, type Command, type Values } from './command.js';
 import { JOURNAL_COMMANDS } from './journal-commands.js';
 import { afterEnd, nextStep, printRequest } from './request-output.js';
 import { ROTATE_COMMANDS } from './rotate-commands.js';
@@ -174,6 +174,10 @@ const INIT_COMMANDS: readonly Command[] = [
     summary: "create this machine's vault; its journal key goes into the OS keychain",
     options: { name: S },
     positionals: [],
+    explain: {
+      name: 'the vault\'s name, shown in its journal and, once it enrols, to the central server (for example "crash cart")',
+    },
+    examples: ['init --name "crash cart"', '--vault /media/usb/vault init --name "on-call laptop"'],
     async run(ctx, v) {
       const session = await VaultSession.init(ctx.vaultDir, req(v, 'name'), ctx.secretStore);
       try {
@@ -198,6 +202,18 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     summary: 'seal a credential: holders and threshold from the policy',
     options: { credential: S, label: S, 'secret-file': S, by: S },
     positionals: [],
+    explain: {
+      credential:
+        'the credential\'s id (1-64 of a-z, 0-9, ".", "_", "-"); the policy in force must have an entry for it, which gives its holders and threshold',
+      label: 'a name people recognise it by, shown by list (for example "prod DB root")',
+      'secret-file':
+        'the secret, at most 64 KiB: from a file, or - for piped standard input (on a terminal, - is a hidden prompt, typed twice, one line); never from the command line',
+      by: BY_HELP,
+    },
+    examples: [
+      'seal --credential prod-db-root --label "prod DB root" --secret-file - --by carol',
+      'seal --credential prod-db-root --label "prod DB root" --secret-file root.txt',
+    ],
     async run(ctx, v) {
       const credential = id(v, 'credential');
       const label = req(v, 'label');
@@ -225,6 +241,8 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     summary: 'every credential with its state',
     options: {},
     positionals: [],
+    explain: {},
+    examples: ['list', '--json list'],
     async run(ctx) {
       const show = async (session: VaultSession): Promise<Record<string, unknown>> => {
         const credentials = listCredentials(session);
@@ -260,6 +278,17 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     summary: 'open a break-glass request, signed by the requester in person',
     options: { credential: S, trigger: S, reason: S, incident: S, requester: S },
     positionals: [],
+    explain: {
+      credential: 'the sealed credential to open',
+      trigger: 'the event that justifies it: one of the triggers its policy entry allows (for example network-outage)',
+      reason: 'why, in words: the evidence the holders read before they approve, and the reviewer after',
+      incident: 'the ticket or page id of the incident (for example INC-4711)',
+      requester: 'who asks: a requester of the credential in the policy, who signs the request in person with their passphrase',
+    },
+    examples: [
+      'request --credential prod-db-root --trigger network-outage --reason "WAN down, IdP unreachable" --incident INC-4711 --requester dave',
+      '--passphrase-file dave.pass request --credential prod-db-root --trigger database-lockout --reason "root login refused" --incident INC-4712 --requester dave',
+    ],
     async run(ctx, v) {
       const input = {
         credential: id(v, 'credential'),
@@ -281,6 +310,12 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     summary: 'a bundle for a holder on another laptop, as a file and a text code',
     options: { holder: S, out: S },
     positionals: ['REQUEST'],
+    explain: {
+      REQUEST: 'the open request (its id, as request printed it)',
+      holder: 'the holder who approves it on their own laptop',
+      out: 'where the bundle goes: a new file (never overwritten); a text code that carries the same is printed too',
+    },
+    examples: ['request export req-3f9a2c1b7d04 --holder bob --out bob.bundle'],
     async run(ctx, v, [requestId]) {
       const out = req(v, 'out');
       return withNewFile(out, (file) =>
@@ -302,6 +337,11 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
       'cancel an open request, signed in person by its requester (--by, the requester when not given) or by a holder who approved it',
     options: { by: S },
     positionals: ['REQUEST'],
+    explain: {
+      REQUEST: 'the open request to cancel',
+      by: "who cancels, signing in person: its requester, or a holder who approved it; default: the request's requester",
+    },
+    examples: ['request cancel req-3f9a2c1b7d04', 'request cancel req-3f9a2c1b7d04 --by alice'],
     async run(ctx, v, [requestId]) {
       const request = id(requestId!, 'REQUEST');
       const by = optionalId(v, 'by');
@@ -321,6 +361,8 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     summary: 'a request: who approved and who has not, expiry, and the next command',
     options: {},
     positionals: ['REQUEST'],
+    explain: { REQUEST: 'the request (its id, as request or list printed it)' },
+    examples: ['request show req-3f9a2c1b7d04', '--json request show req-3f9a2c1b7d04'],
     async run(ctx, _v, [requestId]) {
       return withVault(ctx, false, (session) => {
         const row = requestRow(session, id(requestId!, 'REQUEST'));
@@ -366,6 +408,19 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     summary: 'approve in person at the vault laptop, or on your own laptop from a bundle',
     options: { holder: S, bundle: S, out: S, yes: B },
     positionals: ['REQUEST?'],
+    explain: {
+      REQUEST:
+        'in person, with --holder: the request to approve, or an extension of its unseal window (ext-..., as extend printed it); not given with --bundle',
+      holder: 'in person at this vault laptop: the holder who approves, with their custody copy here and their passphrase',
+      bundle: 'on your own laptop: the bundle the vault laptop exported for you (request export), as its file or its text code (BGV...)',
+      out: 'with --bundle: where your approval goes, a new file; its text code is printed too, for the vault laptop (approval import)',
+      yes: 'approve without the y/N question, once you have read the request shown; default: asked at the terminal, and refused without one',
+    },
+    examples: [
+      'approve req-3f9a2c1b7d04 --holder alice',
+      'approve --bundle bob.bundle --out bob.approval',
+      'approve ext-5e0c1a9b2d33 --holder alice --yes',
+    ],
     async run(ctx, v, [requestId]) {
       const bundleArg = v['bundle'];
       if (typeof bundleArg === 'string') {
@@ -439,6 +494,8 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     summary: "accept a holder's approval made on their own laptop",
     options: {},
     positionals: ['FILE|CODE'],
+    explain: { 'FILE|CODE': 'the approval a holder made on their own laptop (approve --bundle): its file, or its text code (BGV...)' },
+    examples: ['approval import bob.approval'],
     async run(ctx, _v, [arg]) {
       const token = readApproval(codeOrFile(arg!, 'the approval'));
       return withVault(ctx, true, async (session) => {
@@ -456,6 +513,21 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
       "open the credential once the threshold is met; plaintext only on an explicit flag; the journal names the operator (--operator, an enrolled member; the request's requester when not given)",
     options: { reveal: B, copy: B, out: S, 'clear-after': S, operator: S },
     positionals: ['REQUEST'],
+    explain: {
+      REQUEST:
+        'the request whose approvals reached its threshold; the first unseal opens its unseal window; within it, each --reveal, --copy or --out is journaled',
+      reveal:
+        'print the secret on standard output (not with --json); default: with none of --reveal, --copy and --out, the window opens (or stays open) and nothing is shown',
+      copy: 'copy the secret to the clipboard, cleared after --clear-after seconds; default: not copied',
+      'clear-after': 'with --copy: the seconds until the clipboard is cleared, 1-600; default: 45',
+      out: 'write the secret to a new file (mode 0600; delete it when done); default: no file',
+      operator: "who uses the credential, named in the journal (an enrolled member); default: the request's requester",
+    },
+    examples: [
+      'unseal req-3f9a2c1b7d04 --copy',
+      'unseal req-3f9a2c1b7d04 --copy --clear-after 20 --operator alice',
+      'unseal req-3f9a2c1b7d04 --out prod-db-root.out',
+    ],
     async run(ctx, v, [requestId]) {
       const modes = [v['reveal'] === true, v['copy'] === true, typeof v['out'] === 'string'].filter(Boolean).length;
       if (modes > 1) throw new BreakGlassError('BAD_ARGUMENTS', 'choose one of --reveal, --copy, --out');
@@ -480,6 +552,11 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
       "end the unseal window now; the credential then waits for review; the journal names the operator (--operator, an enrolled member; the request's requester when not given)",
     options: { operator: S },
     positionals: ['CREDENTIAL'],
+    explain: {
+      CREDENTIAL: 'the unsealed credential',
+      operator: "who closes it, named in the journal (an enrolled member); default: the request's requester",
+    },
+    examples: ['close prod-db-root', 'close prod-db-root --operator alice'],
     async run(ctx, v, [credential]) {
       const operator = optionalId(v, 'operator');
       return withVault(ctx, true, async (session) => {
@@ -496,6 +573,22 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     summary: 'sign the post-incident review',
     options: { reviewer: S, warranted: S, summary: S, changes: S, incident: S, 'follow-up': S, 'rotated-secret-file': S },
     positionals: ['CREDENTIAL'],
+    explain: {
+      CREDENTIAL: 'the credential whose last activation is reviewed',
+      reviewer:
+        'who signs the review, in person: a reviewer in the policy the request was opened under (and, if that policy says so, not its requester)',
+      warranted: 'yes or no: whether breaking the glass was justified',
+      summary: 'what was done with the credential',
+      changes: 'what changes because of it ("none" is an answer)',
+      incident: "the incident reference; default: the request's",
+      'follow-up': 'what is left to do; default: nothing',
+      'rotated-secret-file':
+        'the new secret, when the credential was rotated during or after the incident (a file, or - as for seal); reseal then seals it; needed when the policy requires rotation; default: reseal seals the same secret again',
+    },
+    examples: [
+      'review prod-db-root --reviewer carol --warranted yes --summary "WAN down; root used to fail over" --changes none',
+      'review prod-db-root --reviewer carol --warranted yes --summary "root used to restore" --changes "new monitoring" --follow-up "retire the old replica" --rotated-secret-file new-root.txt',
+    ],
     async run(ctx, v, [credential]) {
       const warranted = req(v, 'warranted');
       if (warranted !== 'yes' && warranted !== 'no') throw new BreakGlassError('BAD_ARGUMENTS', '--warranted must be yes or no');
@@ -530,6 +623,11 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     summary: 'seal again under a fresh key and split (refused until a review is signed)',
     options: { by: S },
     positionals: ['CREDENTIAL'],
+    explain: {
+      CREDENTIAL: 'the credential, once its review is signed',
+      by: "who reseals, for the journal: an enrolled member's id (stated, not signed); default: the reviewer who signed the review",
+    },
+    examples: ['reseal prod-db-root', 'reseal prod-db-root --by alice'],
     async run(ctx, v, [credential]) {
       return withVault(ctx, true, async (session) => {
         const r = await reseal(session, id(credential!, 'CREDENTIAL'), optionalId(v, 'by'));
@@ -546,6 +644,11 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     summary: 'start a drill (with --requester), or complete it once approved: holders prove their shares; nothing is decrypted',
     options: { credential: S, requester: S },
     positionals: [],
+    explain: {
+      credential: 'the credential to drill',
+      requester: 'start a drill, signed in person by this requester; default: complete the drill that is open, once its approvals are in',
+    },
+    examples: ['drill --credential prod-db-root --requester dave', 'drill --credential prod-db-root'],
     async run(ctx, v) {
       const credential = id(v, 'credential');
       const step = await withVaultAskingFirst<{ started: RequestSummary } | { completed: DrillResult }>(
@@ -583,6 +686,11 @@ const LIFECYCLE_COMMANDS: readonly Command[] = [
     summary: 'a holder proves their share against its commitment, reconstructing nothing',
     options: { credential: S, holder: S },
     positionals: [],
+    explain: {
+      credential: 'the sealed credential',
+      holder: 'the holder whose share is checked, with their passphrase',
+    },
+    examples: ['shares check --credential prod-db-root --holder alice'],
     async run(ctx, v) {
       await withVaultAskingFirst(ctx, (session, passphrase) => checkShare(session, id(v, 'credential'), id(v, 'holder'), passphrase));
       ctx.say(`the share of ${v['holder']} for ${v['credential']} is good`);

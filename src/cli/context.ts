@@ -53,6 +53,19 @@ const GLOBAL_WITH_VALUE: Record<string, keyof GlobalOptions> = {
 /** The global options' names, for "did you mean". */
 export const GLOBAL_FLAGS: readonly string[] = ['json', ...Object.keys(GLOBAL_WITH_VALUE).map((f) => f.slice(2))];
 
+/** What `breakglass --help` says of each global option, by its name in GLOBAL_FLAGS: what it does and its default. */
+export const GLOBAL_HELP: Readonly<Record<string, string>> = {
+  vault:
+    "the vault's folder (init creates it, mode 0700); default: $BREAKGLASS_HOME when set, else the folder the desktop app uses: ~/.config/Break Glass Vault/vault on Linux ($XDG_CONFIG_HOME in place of ~/.config when set), ~/Library/Application Support/Break Glass Vault/vault on macOS, %APPDATA%\\Break Glass Vault\\vault on Windows",
+  json: 'print exactly one JSON object on stdout for every outcome, {"ok":true,...} or {"ok":false,"error":{"code","message","details"}}; notes stay on stderr; default: lines for a person',
+  keystore:
+    "where this machine keeps its keys (the journal's, its members'): os, the OS keychain, or file:PATH, a file protected by a passphrase, for a machine without one; default: os",
+  'keystore-passphrase-file':
+    "with --keystore file:PATH: a file holding that file's passphrase (- for standard input); default: asked once per command, at a hidden prompt",
+  'passphrase-file':
+    'where passphrases come from: a file holding the passphrase (one line; one try), or - for piped standard input (one passphrase per command; on a terminal, - is the prompt); default: a hidden prompt at the terminal, three tries, and refused without a terminal',
+};
+
 /** Pulls the global options out of argv, leaving the command's own words and options. */
 export function extractGlobals(argv: readonly string[]): { globals: GlobalOptions; rest: string[] } {
   const globals: GlobalOptions = { json: false };

@@ -73,6 +73,12 @@ export const EXTENSION_COMMANDS: readonly Command[] = [
       "ask the holders for more time in an open unseal window (one more unseal length; as many times as the request allows, the policy's max_extensions); signed by the requester in person",
     options: { requester: S, reason: S },
     positionals: ['REQUEST'],
+    explain: {
+      REQUEST: 'the unsealed request whose window is to be longer',
+      requester: "the request's requester, who signs the ask in person",
+      reason: 'why more time is needed, for the holders who approve it',
+    },
+    examples: ['extend req-3f9a2c1b7d04 --requester dave --reason "failover not finished"'],
     async run(ctx, v, [request]) {
       const input = { request: id(request!, 'REQUEST'), requester: id(v, 'requester'), reason: req(v, 'reason') };
       const x = await withVaultAskingFirst(ctx, (session, passphrase) => requestExtension(session, input, passphrase));

@@ -33,6 +33,16 @@ export const JOURNAL_COMMANDS: readonly Command[] = [
       'verify the journal (exit 4 names the first bad seq), pinned to the genesis key printed at init; or an export as a third party',
     options: { file: S, 'genesis-key': S },
     positionals: [],
+    explain: {
+      'genesis-key':
+        'the genesis key init printed, kept outside this machine: the journal must start from it; needed with --file; default: not pinned (the journal is checked against the first key it names itself, with a note saying so)',
+      file: "a journal export (journal export) to verify as a third party, with no vault; default: this vault's journal, checked against the keychain too",
+    },
+    examples: [
+      'journal verify --genesis-key "$GENESIS_KEY"',
+      'journal verify --file journal.jsonl --genesis-key "$GENESIS_KEY"',
+      'journal verify',
+    ],
     async run(ctx, v) {
       const pinned = typeof v['genesis-key'] === 'string' ? v['genesis-key'] : undefined;
       const report =
@@ -67,6 +77,14 @@ export const JOURNAL_COMMANDS: readonly Command[] = [
       'the journal, one line per entry; --kind shows one kind, --hide leaves a kind out (repeatable: --hide key.rotate --hide access.refused); --activations: one line per activation, from request to reseal, with times and who',
     options: { since: S, kind: S, hide: { type: 'string', multiple: true }, activations: B },
     positionals: [],
+    explain: {
+      since: 'start at this sequence number; default: 0, the first entry',
+      kind: 'only the entries of this kind (for example request.create); default: every kind',
+      hide: 'leave out the entries of this kind; repeatable, or several kinds with commas; default: none left out',
+      activations:
+        'one line per activation instead, from request to reseal, with times and who; not with --since, --kind or --hide; default: one line per entry',
+    },
+    examples: ['journal show --since 40', 'journal show --hide key.rotate --hide access.refused', 'journal show --activations'],
     async run(ctx, v) {
       const since = v['since'] === undefined ? 0 : Number(v['since']);
       if (!Number.isSafeInteger(since) || since < 0)
@@ -103,6 +121,12 @@ export const JOURNAL_COMMANDS: readonly Command[] = [
       'JSON Lines, one verified entry per line with hash and signature; --force exports a journal whose end cannot be proven, marked so',
     options: { out: S, force: B },
     positionals: [],
+    explain: {
+      out: 'where the export goes: a new file, JSON Lines',
+      force:
+        'export even a journal whose end cannot be proven (the keychain lacks its last epoch key), marked so; default: refused then (TAIL_UNPROVEN)',
+    },
+    examples: ['journal export --out journal.jsonl'],
     async run(ctx, v) {
       const out = req(v, 'out');
       return withNewFile(out, (file) =>

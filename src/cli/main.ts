@@ -4,13 +4,49 @@ import { parseArgs } from 'node:util';
 import { BreakGlassError, exitStatusFor } from '../core/errors.js';
 import { printable } from '../core/text.js';
 import { COMMANDS, type Command } from './commands.js';
-import { GLOBAL_FLAGS, extractGlobals, makeContext, type GlobalOptions } from './context.js';
+import { GLOBAL_FLAGS, GLOBAL_HELP, extractGlobals, makeContext, type GlobalOptions } from './context.js';
 import { abandonPendingFiles } from './io.js';
 import { didYouMean, withHint } from '../core/suggest.js';
 
-const USAGE = `usage: breakglass [--vault DIR] [--json] [--keystore os|file:PATH [--keystore-passphrase-file FILE]] [--passphrase-file FILE|-] COMMAND
+/** The environment variables that change what breakglass does, for `breakglass --help`. */
+const ENVIRONMENT: Readonly<Record<string, string>> = {
+  BREAKGLASS_HOME: 'the vault folder when --vault is not given',
+  BREAKGLASS_PROMPT_TIMEOUT: 'how many seconds a prompt waits for an answer, 1-3600, before the command ends (CANCELLED); default: 300',
+  BREAKGLASS_DEBUG: 'set to 1: an unexpected (INTERNAL) error prints its stack on stderr',
+  BREAKGLASS_LOG_LEVEL: 'the log level of breakglass server (fatal, error, warn, info, debug, trace); default: info',
+  DATABASE_URL: 'the PostgreSQL database of breakglass server when --database is not given',
+  TZ: "the time zone times are printed in; default: the machine's",
+};
 
-${COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}
+/** Labelled explanations, one label a line and its text indented below, as the command list is. */
+const explained = (entries: readonly (readonly [string, string])[]): string =>
+  entries.map(([label, text]) => `  ${label}\n      ${text}`).join('\n');
+
+/**
+ * The value an option takes as a usage names it ("DIR" of "--vault DIR"), or "" when it names
+ * none (a flag that takes no value).
+ */
+export function valueName(usage: string, option: string): string {
+  return new RegExp(`(?<![a-z-])--${option} ([A-Za-z0-9][^\\s\\]]*)`).exec(usage)?.[1] ?? '';
+}
+
+/** "--out FILE" for an option that takes a value, "--yes" for one that does not. */
+const optionLabel = (usage: string, option: string): string => `--${option} ${valueName(usage, option)}`.trimEnd();
+
+const GLOBAL_USAGE =
+  'breakglass [--vault DIR] [--json] [--keystore os|file:PATH [--keystore-passphrase-file FILE]] [--passphrase-file FILE|-] COMMAND';
+
+const USAGE = `usage: ${GLOBAL_USAGE}
+
+${explained(COMMANDS.map((c) => [c.usage, c.summary]))}
+
+global options, before or after the command:
+${explained(Object.entries(GLOBAL_HELP).map(([flag, text]) => [optionLabel(GLOBAL_USAGE, flag), text]))}
+
+environment:
+${explained(Object.entries(ENVIRONMENT))}
+
+"breakglass COMMAND --help" explains each option of a command, with examples.
 
 Exit status: 0 ok, 2 bad input, 3 refused by policy or state, 4 integrity failure,
 5 environment (no keychain, vault busy), 130 stopped by Ctrl-C, 1 anything else.`;
@@ -38,7 +74,34 @@ const groupOf = (word: string | undefined): Command[] => COMMANDS.filter((c) => 
 
 function groupUsage(word: string, group: readonly Command[]): string {
   const root = COMMANDS.find((c) => c.words.length === 1 && c.words[0] === word);
-  return `usage: breakglass ${word} COMMAND\n\n${[...(root ? [root] : []), ...group].map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}`;
+  const listed = explained([...(root ? [root] : []), ...group].map((c) => [c.usage, c.summary]));
+  return `usage: breakglass ${word} COMMAND\n\n${listed}\n\n"breakglass ${word} COMMAND --help" explains each option of a command, with examples.`;
+}
+
+/** How `COMMAND --help` names one of the command's positionals ("FILE...") or options ("--out FILE"). */
+function argumentLabel(command: Command, key: string): string {
+  const positional = command.positionals.find((p) => p.replace(/\?$|\.\.\.$/, '') === key);
+  if (positional !== undefined) return positional.replace(/\?$/, '');
+  return command.options[key]?.type === 'boolean' ? `--${key}` : optionLabel(command.usage, key);
+}
+
+const GLOBAL_NAMES = Object.keys(GLOBAL_HELP)
+  .map((flag) => `--${flag}`)
+  .join(', ');
+
+/**
+ * `breakglass COMMAND --help`: its usage and summary (and the other commands of its group), each
+ * positional and option explained with its default, and examples.
+ */
+function commandHelp(command: Command, group: readonly Command[]): string {
+  const others =
+    command.words.length === 1 && group.length > 0
+      ? `\n      other ${command.words[0]!} commands: ${group.map((c) => c.words.join(' ')).join(', ')}`
+      : '';
+  const entries = Object.entries(command.explain).map(([key, text]) => [argumentLabel(command, key), text] as const);
+  const options = entries.length > 0 ? `options:\n${explained(entries)}` : 'options: none of its own';
+  const examples = command.examples.map((e) => `  breakglass ${e}`).join('\n');
+  return `usage: breakglass ${command.usage}\n      ${command.summary}${others}\n\n${options}\nglobal options: ${GLOBAL_NAMES}; see "breakglass --help"\n\nexamples:\n${examples}`;
 }
 
 /**
@@ -154,13 +217,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   }
   // Help is asked for by an option of its own, not by an option's value ("--reason -h").
   const attached = attachDashValues(args, command.options);
-  if (attached.some(isHelp)) {
-    const others =
-      command.words.length === 1 && group.length > 0
-        ? `\n      other ${command.words[0]!} commands: ${group.map((c) => c.words.join(' ')).join(', ')}`
-        : '';
-    return { kind: 'usage', globals, usage: `${usage}\n      ${command.summary}${others}`, status: 0 };
-  }
+  if (attached.some(isHelp)) return { kind: 'usage', globals, usage: commandHelp(command, group), status: 0 };
   checkOptions(command, attached, usage);
   let parsed: ReturnType<typeof parseArgs>;
   try {

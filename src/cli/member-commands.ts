@@ -18,7 +18,7 @@ import {
   removeMember,
   type PassphraseSource,
 } from '../vault/index.js';
-import { id, optionalId, req, S, type Command } from './command.js';
+import { BY_HELP, id, optionalId, req, S, type Command } from './command.js';
 import { withVault, withVaultAskingFirst, type CliContext } from './context.js';
 import { passphraseSource, readJsonFile, withNewFile } from './io.js';
 
@@ -42,6 +42,15 @@ export const MEMBER_COMMANDS: readonly Command[] = [
     summary: "create a person's keys on their own machine (keychain, passphrase-wrapped); write their card",
     options: { id: S, name: S, out: S },
     positionals: [],
+    explain: {
+      id: 'the member\'s id, as the policy names them (1-64 of a-z, 0-9, ".", "_", "-")',
+      name: 'their name, as others see it on the card',
+      out: 'where the card goes: a new file (never overwritten), with public keys only, for security and the vault laptops (member add)',
+    },
+    examples: [
+      'member create --id alice --name "Alice Martin" --out alice.card',
+      'member create --id alice --name Alice --out alice.card --passphrase-file alice.pass',
+    ],
     async run(ctx, v) {
       const memberId = id(v, 'id');
       const name = req(v, 'name');
@@ -73,6 +82,12 @@ export const MEMBER_COMMANDS: readonly Command[] = [
       "change a member's passphrase wherever this machine holds their keys (its keychain, their custody copy at this vault), journaled; the new one typed twice at a prompt, or read from --new-passphrase-file. Copies elsewhere keep the old one: export a fresh custody copy (member export-key) and replace it at each vault laptop (member add CARD --custody FILE)",
     options: { id: S, 'new-passphrase-file': S },
     positionals: [],
+    explain: {
+      id: 'the member whose passphrase changes; their current passphrase is asked first',
+      'new-passphrase-file':
+        'a file holding the new passphrase (one line), or - for standard input (on a terminal, a prompt); default: typed twice at a hidden prompt, and refused without a terminal',
+    },
+    examples: ['member passphrase --id alice', 'member passphrase --id alice --passphrase-file old.pass --new-passphrase-file new.pass'],
     async run(ctx, v) {
       const memberId = id(v, 'id');
       const newFile = typeof v['new-passphrase-file'] === 'string' ? req(v, 'new-passphrase-file') : undefined;
@@ -115,6 +130,11 @@ export const MEMBER_COMMANDS: readonly Command[] = [
     summary: 'write a passphrase-wrapped copy of your keys, for custody at a vault laptop (journaled here)',
     options: { id: S, out: S },
     positionals: [],
+    explain: {
+      id: "your member id; its keys are in this machine's keychain, and your passphrase is asked for",
+      out: 'where the custody copy goes: a new file, still wrapped by your passphrase, to enrol at a vault laptop (member add CARD --custody FILE)',
+    },
+    examples: ['member export-key --id alice --out alice.custody'],
     async run(ctx, v) {
       const memberId = id(v, 'id');
       const out = req(v, 'out');
@@ -136,6 +156,13 @@ export const MEMBER_COMMANDS: readonly Command[] = [
       'enrol a member at this vault from their card, optionally with a custody copy of their key (for a member enrolled already, it replaces their custody copy)',
     options: { custody: S, by: S },
     positionals: ['CARD'],
+    explain: {
+      CARD: "the member's card file (member create wrote it on their machine)",
+      custody:
+        'their custody copy (member export-key), so that they can sign here in person; for a member enrolled already, it replaces the copy kept here; default: none, so they cannot sign here in person (a holder then approves from their own laptop, with a bundle)',
+      by: "who enrols them, for the journal: an enrolled member's id, or the id on the card itself (stated, not signed); default: the login account, recorded as login:NAME",
+    },
+    examples: ['member add alice.card --custody alice.custody', 'member add bob.card --by bob'],
     async run(ctx, v, [cardPath]) {
       const by = optionalId(v, 'by');
       const card = readJsonFile(cardPath!, 'member card', 'member-card');
@@ -155,6 +182,8 @@ export const MEMBER_COMMANDS: readonly Command[] = [
       "take a member off this vault's roster (journaled; their custody copy here is erased); refused while they hold a share of a sealed credential or took part in an activation not yet resealed",
     options: { by: S },
     positionals: ['MEMBER'],
+    explain: { MEMBER: "the member's id", by: BY_HELP },
+    examples: ['member remove dave', 'member remove dave --by carol'],
     async run(ctx, v, [member]) {
       return withVault(ctx, true, async (session) => {
         const r = await removeMember(session, id(member!, 'MEMBER'), optionalId(v, 'by'));
@@ -173,6 +202,8 @@ export const MEMBER_COMMANDS: readonly Command[] = [
     summary: 'members enrolled at this vault',
     options: {},
     positionals: [],
+    explain: {},
+    examples: ['member list', '--json member list'],
     async run(ctx) {
       return withVault(ctx, false, (session) => {
         const members = listMembers(session);

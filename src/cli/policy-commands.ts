@@ -2,7 +2,7 @@
 import { BreakGlassError, type ErrorCode } from '../core/errors.js';
 import type { PolicyProblem } from '../core/policy.js';
 import { currentPolicy, listMembers, parsePolicyText, policyHash, setPolicy, type OpenRequestUnderPolicy } from '../vault/index.js';
-import { optionalId, S, type Command } from './command.js';
+import { BY_HELP, optionalId, S, type Command } from './command.js';
 import { withVault, type CliContext } from './context.js';
 import { formatMoment } from './format.js';
 import { readInputFile } from './io.js';
@@ -82,6 +82,16 @@ export const POLICY_COMMANDS: readonly Command[] = [
       'the hash policy set will journal; with --vault, also that every member named is enrolled there; exit 2 on any problem',
     options: {},
     positionals: ['FILE...'],
+    explain: {
+      FILE: 'one or more policy files, YAML or JSON (docs/policy.example.yaml is one); each is checked even when another fails',
+      vault:
+        'also check that every member the files name is enrolled at that vault (read only); default: the files alone, with no vault, keychain or SQLite',
+    },
+    examples: [
+      'policy check policy.yaml',
+      'policy check --vault /media/usb/vault policy.yaml',
+      '--json policy check prod.yaml staging.yaml',
+    ],
     async run(ctx, _v, files) {
       const enrolled = await enrolledAt(ctx);
       // One file that cannot be read or is not a policy ends the command with its own error (BAD_INPUT,
@@ -122,6 +132,11 @@ export const POLICY_COMMANDS: readonly Command[] = [
     summary: "replace this vault's policy (YAML or JSON)",
     options: { by: S },
     positionals: ['FILE'],
+    explain: {
+      FILE: 'the new policy, YAML or JSON (check it first with policy check); requests opened before keep what they signed',
+      by: BY_HELP,
+    },
+    examples: ['policy set policy.yaml', 'policy set policy.yaml --by carol'],
     async run(ctx, v, [file]) {
       const by = optionalId(v, 'by');
       const text = readInputFile(file!, 'the policy').toString('utf8');
@@ -140,6 +155,8 @@ export const POLICY_COMMANDS: readonly Command[] = [
     summary: 'the policy in force, as JSON',
     options: {},
     positionals: [],
+    explain: {},
+    examples: ['policy show', '--json policy show'],
     async run(ctx) {
       return withVault(ctx, false, (session) => {
         const { policy, hash, setAt } = currentPolicy(session);

@@ -15,6 +15,19 @@ export const ROTATE_COMMANDS: readonly Command[] = [
       'routine rotation: with --requester, ask for it (signed in person; the holders approve as for a drill, nothing is decrypted); once approved, with --secret-file, the requester seals the new secret in place of the old one, signing it in person (no review is owed: nothing was exposed)',
     options: { credential: S, requester: S, reason: S, incident: S, 'secret-file': S },
     positionals: [],
+    explain: {
+      credential: 'the sealed credential to rotate',
+      requester:
+        'ask for a rotation, signed in person by this requester (one who may request the credential); default: complete the approved rotation (give --secret-file)',
+      reason: 'why the rotation is asked for; goes with --requester',
+      incident: 'with --requester: a ticket or change id; default: "rotation"',
+      'secret-file':
+        "complete the approved rotation: the new secret, from a file or - (as for seal), sealed and signed in person by the rotation's requester; default: ask for one (give --requester)",
+    },
+    examples: [
+      'rotate --credential prod-db-root --requester dave --reason "quarterly rotation" --incident CHG-2210',
+      'rotate --credential prod-db-root --secret-file new-root.txt',
+    ],
     async run(ctx, v) {
       const credential = id(v, 'credential');
       const asking = v['requester'] !== undefined;

@@ -105,6 +105,19 @@ export const SERVER_COMMANDS: readonly Command[] = [
     summary: 'run the central journal server (SQLite in DIR, or PostgreSQL with --database / DATABASE_URL)',
     options: { data: S, listen: S, database: S, 'admin-token-file': S, 'tls-cert': S, 'tls-key': S },
     positionals: [],
+    explain: {
+      data: "the server's folder: its signing key, and its SQLite database unless --database or DATABASE_URL names PostgreSQL",
+      listen: 'the HOST:PORT to listen on ([::1]:PORT for IPv6); default: 127.0.0.1:8443',
+      database:
+        'a postgres:// URL, without a password (give that in DATABASE_URL, PGPASSWORD or ~/.pgpass); default: DATABASE_URL when set, else SQLite in --data',
+      'admin-token-file': 'on the first start, the first admin token is written to this file (owner-only); default: printed once on stderr',
+      'tls-cert': 'a PEM certificate, to serve https, with --tls-key; default: plain http',
+      'tls-key': 'the PEM private key of --tls-cert, with --tls-cert',
+    },
+    examples: [
+      'server --data /srv/breakglass',
+      'server --data /srv/breakglass --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem --admin-token-file admin.token',
+    ],
     async run(ctx, v) {
       const dataDir = need(v, 'data');
       const { host, port } = parseListen(typeof v['listen'] === 'string' ? v['listen'] : undefined);
@@ -143,6 +156,19 @@ export const SERVER_COMMANDS: readonly Command[] = [
       'issue a server token (written to FILE, owner-only); enrolment tokens enrol one device, once (--journal: that journal only, as enrolling a revoked device again needs)',
     options: { server: S, role: S, journal: S, ttl: S, label: S, 'token-file': S, out: S },
     positionals: [],
+    explain: {
+      server: "the server's address (https, or http to this machine only)",
+      role: 'admin, security or enroll (an enrolment token enrols one device, once)',
+      journal: 'with --role enroll: the only journal the token may enrol (to enrol a revoked device again); default: any journal',
+      ttl: "how long the token lasts: 90m, 12h, 7d or plain seconds; default: the server's, a day for enroll and 90 days for admin and security",
+      label: 'a note kept with the token on the server; default: none',
+      'token-file': 'a file holding your admin token (one line)',
+      out: 'where the new token goes: a new file (owner-only)',
+    },
+    examples: [
+      'server token create --server https://vault.example.com --role enroll --token-file admin.token --out crash-cart.token',
+      'server token create --server https://vault.example.com --role security --ttl 30d --label "security team" --token-file admin.token --out security.token',
+    ],
     async run(ctx, v) {
       const role = need(v, 'role');
       if (!(TOKEN_ROLES as readonly string[]).includes(role)) {
@@ -179,6 +205,12 @@ export const SERVER_COMMANDS: readonly Command[] = [
     summary: 'revoke a server token at once',
     options: { server: S, id: S, 'token-file': S },
     positionals: [],
+    explain: {
+      server: "the server's address (https, or http to this machine only)",
+      id: "the token's id (t-..., as token create printed it)",
+      'token-file': 'a file holding your admin token (one line)',
+    },
+    examples: ['server token revoke --server https://vault.example.com --id t-8c1f0a2b3d4e5f60 --token-file admin.token'],
     async run(ctx, v) {
       const id = need(v, 'id');
       const res = await callWithToken(
@@ -198,6 +230,11 @@ export const SERVER_COMMANDS: readonly Command[] = [
     summary: 'the enrolled devices and their journals (an admin or security token)',
     options: { server: S, 'token-file': S },
     positionals: [],
+    explain: {
+      server: "the server's address (https, or http to this machine only)",
+      'token-file': 'a file holding an admin or security token (one line)',
+    },
+    examples: ['server device list --server https://vault.example.com --token-file security.token'],
     async run(ctx, v) {
       const res = await callWithToken(v, 'an admin or security token', 'GET', '/api/v1/devices', DeviceListResponseSchema);
       if (res.devices.length === 0) ctx.say('no device is enrolled');
@@ -214,6 +251,12 @@ export const SERVER_COMMANDS: readonly Command[] = [
     summary: "refuse a device's credential at once; its journal stays, and the laptop can enrol again with a new token",
     options: { server: S, id: S, 'token-file': S },
     positionals: [],
+    explain: {
+      server: "the server's address (https, or http to this machine only)",
+      id: "the device's id (d-..., as server device list shows it)",
+      'token-file': 'a file holding your admin token (one line)',
+    },
+    examples: ['server device revoke --server https://vault.example.com --id d-2b7e4f1a9c0d3e58 --token-file admin.token'],
     async run(ctx, v) {
       const id = need(v, 'id');
       const res = await callWithToken(v, 'the admin token', 'DELETE', `/api/v1/devices/${encodeURIComponent(id)}`, DeviceSchema);

@@ -38,6 +38,19 @@ export const SYNC_COMMANDS: readonly Command[] = [
       "enrol this vault's journal with the central server; its key is pinned and journaled (--again: with a new token, after security revoked this vault's device; the server and key stay those pinned)",
     options: { server: S, 'token-file': S, name: S, 'server-key': S, again: { type: 'boolean' } },
     positionals: [],
+    explain: {
+      server: "the central server's address (https, or http to this machine only); not with --again",
+      'token-file': 'a file holding the enrolment token security gave you (server token create --role enroll)',
+      name: "how the server names this device; default: the vault's name (init --name)",
+      'server-key':
+        "the server's key as security gave it: a server that answers with another is refused; default: the key it answers with is pinned (compare it with the one the server printed)",
+      again: "enrol again with a new token, after security revoked this vault's device; the server and key stay those pinned",
+    },
+    examples: [
+      'enroll --server https://vault.example.com --token-file crash-cart.token',
+      'enroll --server https://vault.example.com --token-file crash-cart.token --server-key "$SERVER_KEY" --name "crash cart 2"',
+      'enroll --again --token-file new.token',
+    ],
     async run(ctx, v) {
       const again = v['again'] === true;
       if (again && (opt(v, 'server') !== undefined || opt(v, 'server-key') !== undefined)) {
@@ -95,6 +108,10 @@ export const SYNC_COMMANDS: readonly Command[] = [
     summary: 'upload what the server lacks of this journal, check its receipt and journal it',
     options: { server: S },
     positionals: [],
+    explain: {
+      server: 'another address of the same server (its key must still be the one pinned); default: the address this vault enrolled with',
+    },
+    examples: ['sync', 'sync --server https://vault-dr.example.com'],
     async run(ctx, v) {
       const read = await withVault(ctx, false, readSyncRound);
       const server = opt(v, 'server') !== undefined ? serverUrl(opt(v, 'server')!) : read.enrolment.server;
@@ -123,6 +140,8 @@ export const SYNC_COMMANDS: readonly Command[] = [
     summary: 'the last receipt, and how far this machine is ahead of the server',
     options: {},
     positionals: [],
+    explain: {},
+    examples: ['sync status', '--json sync status'],
     async run(ctx) {
       const local = await withVault(ctx, false, async (session) => ({
         enrolment: syncEnrolment(session),

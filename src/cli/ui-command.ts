@@ -44,6 +44,12 @@ export const UI_COMMANDS: readonly Command[] = [
     summary: 'the app in a browser, served on 127.0.0.1 with a per-run token; --demo on a fresh demo world',
     options: { port: { type: 'string' }, 'no-open': { type: 'boolean' }, demo: { type: 'boolean' } },
     positionals: [],
+    explain: {
+      port: 'the port on 127.0.0.1, 0-65535; default: 0, a free port',
+      'no-open': 'do not open a browser; the URL, with its token, is printed either way; default: the browser opens',
+      demo: 'on a fresh demo world in a temporary folder, removed when this stops; default: this vault (--vault, or the default folder)',
+    },
+    examples: ['ui', 'ui --port 8080 --no-open', 'ui --demo'],
     async run(ctx, v) {
       const port = parsePort(typeof v['port'] === 'string' ? v['port'] : undefined);
       let vaultDir = ctx.vaultDir;

@@ -1,26 +1,150 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COMMANDS } from '../../../src/cli/commands.js';
+import { COMMANDS, type Command } from '../../../src/cli/commands.js';
+import { GLOBAL_FLAGS, GLOBAL_HELP } from '../../../src/cli/context.js';
+import { parseCommandLine, requiredOptions, valueName } from '../../../src/cli/main.js';
+import { BreakGlassError } from '../../../src/core/errors.js';
 import { ENTRY_KINDS } from '../../../src/core/journal.js';
 import { BIN, run } from '../../helpers/cli.js';
 
+/** A usage's top-level alternatives ("approve A | approve B"): a " | " inside brackets is not one. */
+function alternatives(usage: string): string[] {
+  const parts = [''];
+  let depth = 0;
+  for (let i = 0; i < usage.length; i++) {
+    const ch = usage[i]!;
+    depth += ch === '[' ? 1 : ch === ']' ? -1 : 0;
+    if (depth === 0 && usage.startsWith(' | ', i)) {
+      parts.push('');
+      i += 2;
+    } else {
+      parts[parts.length - 1] += ch;
+    }
+  }
+  return parts;
+}
+
+/** An example line as a shell splits it: words, and quoted words with their spaces ("WAN down"). */
+const shellWords = (line: string): string[] => [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+
+/** A positional's name as a command's help data names it: without "?" or "...". */
+const positionalKey = (p: string): string => p.replace(/\?$|\.\.\.$/, '');
+
+/** How a command's help labels one of its arguments, from the command's own data. */
+function label(c: Command, key: string): string {
+  const positional = c.positionals.find((p) => positionalKey(p) === key);
+  if (positional !== undefined) return positional.replace(/\?$/, '');
+  return c.options[key]?.type === 'boolean' ? `--${key}` : `--${key} ${valueName(c.usage, key)}`;
+}
+
+const GLOBALS_LINE = `global options: ${Object.keys(GLOBAL_HELP)
+  .map((f) => `--${f}`)
+  .join(', ')}; see "breakglass --help"`;
+
+describe('help data: every option explained, with its default, and examples that parse', () => {
+  it('every option and positional of every command has an explanation, and nothing else has one', () => {
+    const problems: string[] = [];
+    for (const c of COMMANDS) {
+      const name = c.words.join(' ');
+      const named = [...Object.keys(c.options), ...c.positionals.map(positionalKey)];
+      // A global flag the usage shows (policy check [--vault DIR]) may be explained where it means more.
+      const globalsShown = GLOBAL_FLAGS.filter((f) => valueName(c.usage, f) !== '' || c.usage.includes(`--${f}]`));
+      for (const key of named) if (!c.explain[key]?.trim()) problems.push(`${name}: ${key} is not explained`);
+      for (const key of Object.keys(c.explain))
+        if (!named.includes(key) && !globalsShown.includes(key)) problems.push(`${name}: ${key} is explained but not an argument`);
+      // The help shows "--out FILE": the usage names the value of every option that takes one.
+      for (const [key, spec] of Object.entries(c.options))
+        if (spec.type === 'string' && valueName(c.usage, key) === '') problems.push(`${name}: the usage names no value of --${key}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('every optional option and positional says its default, or the option it goes with', () => {
+    const missing: string[] = [];
+    for (const c of COMMANDS) {
+      // Required in some alternative of the usage ("enroll --again ..."): its absence is a usage error, not a default.
+      const required = new Set(alternatives(c.usage).flatMap((alt) => requiredOptions(alt)));
+      const optional = [
+        ...Object.keys(c.options).filter((k) => !required.has(k)),
+        ...c.positionals.filter((p) => p.endsWith('?')).map(positionalKey),
+      ];
+      for (const key of optional)
+        if (!/\bdefault\b|\bwith --[a-z]/.test(c.explain[key] ?? '')) missing.push(`${c.words.join(' ')}: ${key}: ${c.explain[key]}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('every example is a line that parses as its command, so examples cannot drift from the options', () => {
+    for (const c of COMMANDS) {
+      const name = c.words.join(' ');
+      expect(c.examples.length, name).toBeGreaterThanOrEqual(1);
+      expect(c.examples.length, name).toBeLessThanOrEqual(3);
+      for (const example of c.examples) {
+        expect(example, name).not.toMatch(/^breakglass /);
+        let line: ReturnType<typeof parseCommandLine> | BreakGlassError;
+        try {
+          line = parseCommandLine(shellWords(example));
+        } catch (err) {
+          line = err as BreakGlassError;
+        }
+        expect(line instanceof BreakGlassError ? `${line.code}: ${line.message}` : line.kind, example).toBe('run');
+        if (!(line instanceof BreakGlassError) && line.kind === 'run') expect(line.command.words.join(' '), example).toBe(name);
+      }
+    }
+  });
+});
+
 describe('help and output pipes', () => {
-  it("COMMAND --help prints that command's usage and exits 0, for every command", async () => {
+  it('COMMAND --help prints its usage, summary, every option and positional explained, and examples, for every command', async () => {
     const transcripts = await Promise.all(COMMANDS.map((c) => run([...c.words, '--help'])));
     COMMANDS.forEach((c, i) => {
       const t = transcripts[i]!;
       // A group's own command ("request") names the group's other commands too.
       const others = COMMANDS.filter((o) => c.words.length === 1 && o.words.length > 1 && o.words[0] === c.words[0]);
+      const explained = Object.entries(c.explain).map(([key, text]) => `  ${label(c, key)}\n      ${text}\n`);
       expect({ command: c.words.join(' '), status: t.status, stdout: t.stdout, stderr: t.stderr }).toEqual({
         command: c.words.join(' '),
         status: 0,
-        stdout: `usage: breakglass ${c.usage}\n      ${c.summary}\n${others.length ? `      other ${c.words[0]!} commands: ${others.map((o) => o.words.join(' ')).join(', ')}\n` : ''}`,
+        stdout: [
+          `usage: breakglass ${c.usage}\n      ${c.summary}\n`,
+          others.length ? `      other ${c.words[0]!} commands: ${others.map((o) => o.words.join(' ')).join(', ')}\n` : '',
+          '\n',
+          explained.length ? `options:\n${explained.join('')}` : 'options: none of its own\n',
+          `${GLOBALS_LINE}\n`,
+          '\n',
+          `examples:\n${c.examples.map((e) => `  breakglass ${e}\n`).join('')}`,
+        ].join(''),
         stderr: '',
       });
     });
+  });
+
+  it('--help explains every global option with its default, and the environment variables breakglass reads', async () => {
+    expect(Object.keys(GLOBAL_HELP).sort()).toEqual([...GLOBAL_FLAGS].sort());
+    const t = await run(['--help']);
+    expect([t.status, t.stderr]).toEqual([0, '']);
+    const globals = t.stdout.slice(
+      t.stdout.indexOf('\nglobal options, before or after the command:\n'),
+      t.stdout.indexOf('\nenvironment:\n'),
+    );
+    for (const flag of GLOBAL_FLAGS) {
+      const text = GLOBAL_HELP[flag]!;
+      expect(text, flag).toMatch(/\bdefault: \S/);
+      expect(globals).toContain(`\n  --${flag}${flag === 'json' ? '' : ` ${valueName(t.stdout.split('\n')[0]!, flag)}`}\n      ${text}\n`);
+    }
+    // Every BREAKGLASS_ variable the code reads is named in the environment block.
+    const source = readdirSync(join(import.meta.dirname, '../../../src'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(join(import.meta.dirname, '../../../src', f), 'utf8'))
+      .join('\n');
+    const variables = [...new Set([...source.matchAll(/\bBREAKGLASS_[A-Z_]+\b/g)].map((m) => m[0]))];
+    expect(variables).toEqual(expect.arrayContaining(['BREAKGLASS_HOME', 'BREAKGLASS_PROMPT_TIMEOUT', 'BREAKGLASS_DEBUG']));
+    const environment = t.stdout.slice(t.stdout.indexOf('\nenvironment:\n'));
+    for (const variable of variables) expect(environment, variable).toMatch(new RegExp(`\\n  ${variable}\\n      \\S`));
+    expect(t.stdout).toContain('\n"breakglass COMMAND --help" explains each option of a command, with examples.\n');
   });
 
   it('GROUP --help lists the commands of every group (breakglass policy --help), and --version prints the version', async () => {
@@ -39,7 +163,7 @@ describe('help and output pipes', () => {
       expect({ g, status: t.status, stdout: t.stdout, stderr: t.stderr }).toEqual({
         g,
         status: 0,
-        stdout: `usage: breakglass ${g} COMMAND\n\n${listed.join('\n')}\n`,
+        stdout: `usage: breakglass ${g} COMMAND\n\n${listed.join('\n')}\n\n"breakglass ${g} COMMAND --help" explains each option of a command, with examples.\n`,
         stderr: '',
       });
     });
