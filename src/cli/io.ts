@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -365,6 +366,18 @@ const timedOut = (ms: number): BreakGlassError =>
     'CANCELLED',
     `no answer at the prompt within ${Math.round(ms / 1000)} s; the command stopped, so the vault is free again`,
   );
+
+/**
+ * Turns the terminal's echo off for as long as the command runs, so that what a person types before a
+ * prompt appears (a passphrase typed ahead while the vault opens) is never shown in clear. Ctrl-C
+ * still stops the command; a y/N question shows its own answer; node puts the terminal back as it
+ * found it when the process ends, however it ends short of SIGKILL. Nothing to do without a terminal,
+ * and a system without `stty` keeps its echo.
+ */
+export function muteTypeAhead(): void {
+  if (!process.stdin.isTTY) return;
+  spawnSync('stty', ['-echo'], { stdio: ['inherit', 'ignore', 'ignore'], timeout: 2000 });
+}
 
 /** Asks for a passphrase on the terminal without echoing it. */
 async function promptHidden(question: string): Promise<string> {

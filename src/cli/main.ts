@@ -5,7 +5,7 @@ import { BreakGlassError, exitStatusFor } from '../core/errors.js';
 import { printable } from '../core/text.js';
 import { COMMANDS, type Command } from './commands.js';
 import { GLOBAL_FLAGS, GLOBAL_HELP, extractGlobals, makeContext, type GlobalOptions } from './context.js';
-import { abandonPendingFiles } from './io.js';
+import { abandonPendingFiles, muteTypeAhead } from './io.js';
 import { didYouMean, withHint } from '../core/suggest.js';
 
 /** The environment variables that change what breakglass does, for `breakglass --help`. */
@@ -353,7 +353,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       );
       process.exit(exitStatusFor('CANCELLED'));
     };
-    if (!line.command.handlesInterrupt) process.on('SIGINT', interrupted);
+    if (!line.command.handlesInterrupt) {
+      process.on('SIGINT', interrupted);
+      muteTypeAhead();
+    }
     try {
       const result = await line.command.run(makeContext(line.globals, line.command.words.join(' ')), line.values, line.positionals);
       if (json) process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);

@@ -10,7 +10,10 @@ export interface TerminalRun {
 
 const quote = (arg: string): string => `'${arg.replaceAll("'", "'\\''")}'`;
 
-/** One answer: typed once `prompt` has appeared; a function runs first (what happens while the person reads) and returns what they type. */
+/**
+ * One answer: typed once `prompt` has appeared (an empty prompt: at once); a function runs first (what
+ * happens while the person reads) and returns what they type.
+ */
 export interface TerminalStep {
   readonly prompt: string;
   readonly type: string | (() => Promise<string>);
@@ -64,6 +67,8 @@ export function runOnTerminal(args: readonly string[], steps: readonly TerminalS
     });
     child.stderr.on('data', (d: Buffer) => (screen += d.toString('utf8')));
     child.on('error', reject);
+    // A first step with an empty prompt is typed at once, before the command has shown anything.
+    advance();
     child.on('close', (code) => {
       if (step < steps.length) reject(new Error(`the prompt "${steps[step]!.prompt}" never appeared; the terminal showed:\n${screen}`));
       else resolve({ status: code ?? -1, screen });

@@ -8,7 +8,7 @@ import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, PASSPHRASES, expectStatus, type Transcript } from '../../helpers/cli.js';
-import { runOnTerminal } from '../../helpers/terminal.js';
+import { runOnTerminal, type TerminalStep } from '../../helpers/terminal.js';
 import { buildWorld, refusalPolicy, requestArgs, reviewArgs, type World } from '../../helpers/world.js';
 import { expectNoSecret, expectRefusalJournaled, expectSecretEqual, expectUnchanged, journal, snapshot } from './vault-state.js';
 
@@ -22,8 +22,7 @@ describe('typing at a terminal', () => {
   }, 180_000);
   afterAll(() => world.cleanup());
 
-  const onVault = (args: readonly string[], steps: { prompt: string; type: string }[]) =>
-    runOnTerminal(['--vault', world.vault.vault, ...args], steps);
+  const onVault = (args: readonly string[], steps: TerminalStep[]) => runOnTerminal(['--vault', world.vault.vault, ...args], steps);
 
   it('seal --secret-file -: two entries that differ are refused (exit 2), and nothing is sealed', async () => {
     const before = await snapshot(world.vault.vault);
@@ -116,6 +115,38 @@ describe('typing at a terminal', () => {
     // Its write lock went with it, and so did the note naming it: the next command runs.
     expect(existsSync(join(world.vault.vault, 'vault.lock.holder'))).toBe(false);
     expectStatus(await world.vault.run(['list']), 0, 'list after the interrupted enroll');
+  });
+
+  it('what is typed while a command works, before any prompt, is not echoed (a passphrase typed ahead stays hidden)', async () => {
+    const sockets: Socket[] = [];
+    let connected!: () => void;
+    const arrived = new Promise<void>((resolve) => (connected = resolve));
+    const server = createServer((socket) => {
+      sockets.push(socket);
+      connected();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const tokenFile = join(world.root, '.enrol-token-typed');
+    writeFileSync(tokenFile, 'abcdefghijklmnop\n', { mode: 0o600 });
+    const typedAhead = 'typed-ahead-pw-3c9f';
+    try {
+      // The command waits for a server that never answers: typed then, and again half a second on, then Ctrl-C.
+      const t = await onVault(
+        ['enroll', '--server', `http://127.0.0.1:${port}`, '--token-file', tokenFile],
+        [
+          { prompt: '', type: async () => (await arrived, typedAhead) },
+          { prompt: '', type: async () => (await new Promise((r) => setTimeout(r, 500)), `${typedAhead}\r`) },
+          { prompt: '', type: async () => (await new Promise((r) => setTimeout(r, 300)), '\x03') },
+        ],
+      );
+      expect(t.status, t.screen).toBe(130);
+      expect(t.screen).toContain('CANCELLED: interrupted (Ctrl-C)');
+      expectNoSecret(t.screen, [typedAhead], 'the terminal');
+    } finally {
+      for (const s of sockets) s.destroy();
+      server.close();
+    }
   });
 
   it('seal --secret-file -: typed twice, not shown, sealed; and a quorum opens exactly what was typed', async () => {
