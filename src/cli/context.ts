@@ -27,6 +27,8 @@ export interface CliContext {
   readonly secretStore: SecretStoreFactory;
   /** What must be asked before the vault's lock is taken (a key store file's passphrase), so nobody waits on it. */
   beforeLock?(): Promise<void>;
+  /** The vault this command opened (its name, and its folder as a full path), once it has: named with an error. */
+  vaultInUse?: { readonly name: string; readonly dir: string };
   /** A line for the person (suppressed with --json). */
   say(line: string): void;
   /** A notice on stderr (kept with --json, so stdout stays one JSON object). */
@@ -136,6 +138,7 @@ export function makeContext(globals: GlobalOptions, command = ''): CliContext {
 export async function openVault(ctx: CliContext, write: boolean): Promise<VaultSession> {
   if (write) await ctx.beforeLock?.();
   const session = await VaultSession.open(ctx.vaultDir, ctx.secretStore, { write, holder: ctx.command });
+  ctx.vaultInUse = { name: session.name, dir: session.dir };
   try {
     if (write && session.report.ok) {
       // A cut tail or a missing journal key is named before any use case reads the vault's state.

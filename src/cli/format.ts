@@ -17,7 +17,11 @@ const DATA_SUMMARY: Partial<Record<JournalEntry['kind'], (d: Record<string, unkn
     `${String(d['request'])} by ${(d['holders'] as string[]).join('+')}: exposed, next envelope v${String(d['nextVersion'])} taken`,
   'request.cancel': (d) => `${String(d['request'])}${d['exposed'] ? ' after its quorum (exposed)' : ''}`,
   'request.expire': (d) => `${String(d['request'])}${d['exposed'] ? ' after its quorum (exposed)' : ''}`,
-  'approval.give': (d) => `${String(d['request'])} at vault ${String(d['vault'])}`,
+  'approval.give': (d) => {
+    // The vault's head as this holder saw it: an export of that vault's journal must hold this hash at this seq.
+    const head = d['head'] as { seq?: unknown; hash?: unknown } | undefined;
+    return `${String(d['request'])} at vault ${String(d['vault'])}${head ? `, whose journal was then at seq ${String(head.seq)}, hash ${String(head.hash)}` : ''}`;
+  },
   'credential.unseal': (d) => `${String(d['request'])} by ${(d['holders'] as string[]).join('+')}`,
   'access.refused': (d) => `${String(d['code'])}: ${String(d['message'])}`,
   'member.passphrase': (d) =>

@@ -145,7 +145,7 @@ export const JOURNAL_COMMANDS: readonly Command[] = [
           const headHash = (JSON.parse(lines[headSeq]!) as { hash: string }).hash;
           // A copy cut short ends earlier: its head is what to hold against another copy's.
           ctx.say(
-            `head: seq ${headSeq}, hash ${headHash} (${lines.length} entries); an export cut short ends at an earlier seq: compare this head with the server's ("breakglass sync status") and with the anchor the holders' laptops recorded at their last approval`,
+            `head: seq ${headSeq}, hash ${headHash} (${lines.length} entries); an export cut short ends at an earlier seq: compare this head with the server's ("breakglass sync status"), and check that the export holds, at the seq each holder's laptop recorded at its last approval, the hash it recorded there ("breakglass journal show --kind approval.give" on that laptop shows both)`,
           );
           return {
             out,

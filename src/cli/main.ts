@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { BreakGlassError, exitStatusFor } from '../core/errors.js';
 import { printable } from '../core/text.js';
 import { COMMANDS, type Command } from './commands.js';
-import { GLOBAL_FLAGS, GLOBAL_HELP, extractGlobals, makeContext, type GlobalOptions } from './context.js';
+import { GLOBAL_FLAGS, GLOBAL_HELP, extractGlobals, makeContext, type CliContext, type GlobalOptions } from './context.js';
 import { abandonPendingFiles, muteTypeAhead } from './io.js';
 import { didYouMean, withHint } from '../core/suggest.js';
 
@@ -331,6 +331,7 @@ function checkOptions(command: Command, args: readonly string[], usage: string):
 /** Runs the CLI with `argv` (without node and the script) and returns the exit status. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   let json = argv.includes('--json');
+  let ctx: CliContext | undefined;
   try {
     const line = parseCommandLine(argv);
     json = line.globals.json;
@@ -350,6 +351,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       reportError(
         new BreakGlassError('CANCELLED', 'interrupted (Ctrl-C) before it finished; what it had already committed stays in the journal'),
         json,
+        ctx,
       );
       process.exit(exitStatusFor('CANCELLED'));
     };
@@ -358,26 +360,40 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       muteTypeAhead();
     }
     try {
-      const result = await line.command.run(makeContext(line.globals, line.command.words.join(' ')), line.values, line.positionals);
+      ctx = makeContext(line.globals, line.command.words.join(' '));
+      const result = await line.command.run(ctx, line.values, line.positionals);
       if (json) process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);
       return 0;
     } finally {
       process.off('SIGINT', interrupted);
     }
   } catch (err) {
-    return reportError(err, json);
+    return reportError(err, json, ctx);
   }
 }
 
-function reportError(err: unknown, json: boolean): number {
+/** Which vault an error happened in (once the command opened one): its name and folder, and whether that is the default one. */
+function vaultInUse(ctx: CliContext | undefined): { name: string; dir: string; defaultFolder: boolean } | null {
+  if (!ctx?.vaultInUse) return null;
+  return { ...ctx.vaultInUse, defaultFolder: !ctx.vaultGiven };
+}
+
+function reportError(err: unknown, json: boolean, ctx?: CliContext): number {
   const known = err instanceof BreakGlassError ? err : null;
   const code = known?.code ?? 'INTERNAL';
   // An unexpected error's message could come from anywhere, so it is not printed unless debugging.
   const message = known?.message ?? 'an unexpected error occurred; rerun with BREAKGLASS_DEBUG=1 for details';
+  const vault = vaultInUse(ctx);
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message, details: known?.details ?? {} } })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ok: false, error: { code, message, details: known?.details ?? {} }, ...(vault ? { vault } : {}) })}\n`,
+    );
   } else {
     process.stderr.write(`breakglass: ${code}: ${printable(message)}\n`);
+    if (vault)
+      process.stderr.write(
+        `breakglass: vault in use: "${printable(vault.name)}" in ${printable(vault.dir)}${vault.defaultFolder ? ' (the default folder; --vault DIR names another)' : ''}\n`,
+      );
   }
   if (process.env['BREAKGLASS_DEBUG'] === '1' && !known) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
   return exitStatusFor(code);

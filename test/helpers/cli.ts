@@ -105,6 +105,9 @@ export function laptop(root: string, name: string): Laptop {
   };
 }
 
+/** The line an error ends with once its command opened a vault (given with --vault): the vault's name and folder. */
+export const vaultInUse = (name: string, dir: string): string => `breakglass: vault in use: "${name}" in ${dir}\n`;
+
 /** Fails loudly with the transcript when a command did not exit as expected. */
 export function expectStatus(t: Transcript, status: number, what = 'command'): Transcript {
   if (t.status !== status) {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectStatus, type Laptop } from '../../helpers/cli.js';
+import { expectStatus, vaultInUse, type Laptop } from '../../helpers/cli.js';
 import { buildWorld, type World } from '../../helpers/world.js';
 import { expectUnchanged, jsonError, jsonOk, snapshot } from './vault-state.js';
 
@@ -47,7 +47,11 @@ describe('documents given to the wrong command or on the wrong laptop', () => {
       expect(error).toMatchObject({ code: 'FOREIGN_INPUT', message: `this is ${bundleSays()}` });
     }
     const t = await vault.run(['approval', 'import', bundle.file]);
-    expect([t.status, t.stdout, t.stderr]).toEqual([2, '', `breakglass: FOREIGN_INPUT: this is ${bundleSays()}\n`]);
+    expect([t.status, t.stdout, t.stderr]).toEqual([
+      2,
+      '',
+      `breakglass: FOREIGN_INPUT: this is ${bundleSays()}\n${vaultInUse('crash cart', vault.vault)}`,
+    ]);
     await expectUnchanged(vault.vault, before);
   });
 
@@ -102,7 +106,11 @@ describe('documents given to the wrong command or on the wrong laptop', () => {
     const message = `this bundle is for bob; this machine holds keys for alice; take it to bob's laptop and run "breakglass approve --bundle FILE --out FILE" there; nothing was recorded`;
     const t = await alice.run(['approve', '--yes', '--bundle', bundle.code, '--out', out], { passphraseOf: 'alice' });
     // Nothing of the request screen: the first and only line is the refusal.
-    expect([t.status, t.stdout, t.stderr]).toEqual([2, '', `breakglass: FOREIGN_INPUT: ${message}\n`]);
+    expect([t.status, t.stdout, t.stderr]).toEqual([
+      2,
+      '',
+      `breakglass: FOREIGN_INPUT: ${message}\n${vaultInUse("alice's laptop", alice.vault)}`,
+    ]);
     await expectUnchanged(alice.vault, before);
   });
 

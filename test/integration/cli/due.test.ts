@@ -3,7 +3,10 @@
  * (`review.due_hours` after its unseal) and the next drill of a sealed credential
  * (`drills.every_days` after its last drill, or its seal), and says OVERDUE once the time is past.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN } from '../../helpers/cli.js';
+import { requireTool } from '../../helpers/tools.js';
 import { buildWorld, examplePolicy, type World } from '../../helpers/world.js';
 import { journal, jsonOk } from './vault-state.js';
 
@@ -19,6 +22,25 @@ describe('list: reviews and drills due', () => {
 
   type Listed = { credentials: { id: string; state: string; due: { what: string; at: number } | null }[] };
   const listed = async () => jsonOk<Listed>(await world.vault.run(['--json', 'list'])).credentials.find((c) => c.id === 'prod-db-root')!;
+
+  it('a drill not done within every_days is OVERDUE in list (the clock moved 91 days on with faketime; nothing written)', () => {
+    requireTool('faketime', 'faketime');
+    const entries = journal(world.vault.vault).length;
+    const later = (args: string[]) =>
+      spawnSync('faketime', ['-f', '+91d', process.execPath, BIN, '--vault', world.vault.vault, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, BREAKGLASS_HOME: undefined },
+      });
+    const text = later(['list']);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`^prod-db-root\\tSEALED\\t.*\\tdrill OVERDUE since ${TIME}$`, 'm'));
+    const json = later(['--json', 'list']);
+    const due = (JSON.parse(json.stdout) as Listed).credentials.find((c) => c.id === 'prod-db-root')!.due!;
+    expect(due.what).toBe('drill');
+    // Past, on the clock the command ran by.
+    expect(due.at).toBeLessThan(Date.now() + 91 * 86_400_000);
+    expect(journal(world.vault.vault)).toHaveLength(entries);
+  });
 
   it('a sealed credential owes its next drill every_days after its seal; an unsealed one its review, overdue once past', async () => {
     const sealedAt = journal(world.vault.vault).find((e) => e.kind === 'credential.seal')!;

@@ -2,6 +2,7 @@
  * `journal show` for an auditor: kinds left out with a repeatable --hide (checked, with "did you
  * mean"), and --activations, one line per activation from request to reseal with times and who.
  */
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTRY_KINDS, type JournalEntry } from '../../../src/core/journal.js';
 import { formatTime } from '../../../src/core/time.js';
@@ -59,7 +60,7 @@ describe('journal show --hide and --activations', () => {
         ` → unsealed at ${at('credential.unseal', first)}` +
         ` → closed by dave at ${at('window.close', first)} (closed)` +
         ` → reviewed by carol at ${at('review.sign', first)} (warranted)` +
-        ` → resealed at ${at('credential.reseal', first)} (v2)`,
+        ` → resealed by carol at ${at('credential.reseal', first)} (v2)`,
       `${second} prod-db-root: requested by dave at ${at('request.create', second)} (database-lockout, INC-4711)` +
         ` → approved by alice at ${at('approval.accept', second)}` +
         ` → cancelled by dave at ${at('request.cancel', second)}` +
@@ -71,7 +72,7 @@ describe('journal show --hide and --activations', () => {
       await vault.run(['--json', 'journal', 'show', '--activations']),
     );
     expect(json.activations.map((a) => [a.request, a.steps.map((s) => `${s.step}:${s.by}`)])).toEqual([
-      [first, ['approve:alice', 'approve:bob', 'quorum:vault', 'unseal:vault', 'close:dave', 'review:carol', 'reseal:vault']],
+      [first, ['approve:alice', 'approve:bob', 'quorum:vault', 'unseal:vault', 'close:dave', 'review:carol', 'reseal:carol']],
       [second, ['approve:alice', 'cancel:dave']],
     ]);
     await expectUnchanged(vault.vault, before);
@@ -114,5 +115,30 @@ describe('journal show --hide and --activations', () => {
       /^--kind is given twice; give it once; /,
     );
     await expectUnchanged(vault.vault, before);
+  });
+
+  it("a holder's laptop shows the vault head it saw at its approval, and the vault's export holds that hash at that seq", async () => {
+    const request = await world.request();
+    const bundle = world.file('head-bob.bundle', '');
+    rmSync(bundle);
+    expectStatus(await vault.run(['request', 'export', request, '--holder', 'bob', '--out', bundle]), 0, 'request export');
+    const bob = world.laptops['bob']!;
+    const approval = world.file('head-bob.approval', '');
+    rmSync(approval);
+    expectStatus(
+      await bob.run(['approve', '--bundle', bundle, '--out', approval, '--yes'], { passphraseOf: 'bob' }),
+      0,
+      'approve --bundle',
+    );
+    const shown = expectStatus(await bob.run(['journal', 'show', '--kind', 'approval.give']), 0, 'journal show on bob').stdout;
+    const seen = /at vault (\S+), whose journal was then at seq (\d+), hash ([A-Za-z0-9_-]{43})$/m.exec(shown);
+    expect(seen, shown).not.toBeNull();
+    const out = world.file('head.export', '');
+    rmSync(out);
+    const exported = expectStatus(await vault.run(['journal', 'export', '--out', out]), 0, 'journal export');
+    expect(exported.stdout).toContain('"breakglass journal show --kind approval.give" on that laptop shows both');
+    const line = JSON.parse(readFileSync(out, 'utf8').split('\n')[Number(seen![2])]!) as { entry: { seq: number }; hash: string };
+    expect({ seq: line.entry.seq, hash: line.hash }).toEqual({ seq: Number(seen![2]), hash: seen![3] });
+    expectStatus(await vault.run(['request', 'cancel', request], { passphraseOf: 'dave' }), 0, 'cancel');
   });
 });

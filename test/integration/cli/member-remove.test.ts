@@ -6,7 +6,7 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectStatus, type Laptop } from '../../helpers/cli.js';
+import { expectStatus, vaultInUse, type Laptop } from '../../helpers/cli.js';
 import { buildWorld, requestArgs, type World } from '../../helpers/world.js';
 import { expectUnchanged, journal, jsonError, jsonOk, snapshot } from './vault-state.js';
 
@@ -40,7 +40,7 @@ describe('member remove', () => {
     expect([t.status, t.stdout, t.stderr]).toEqual([
       3,
       '',
-      `breakglass: STATE_CONFLICT: dave opened request ${req} of prod-db-root, which is not resealed yet, and its checks read dave's card: wait until it ends, or cancel it ("breakglass request cancel ${req}"), then remove dave; nothing was changed\n`,
+      `breakglass: STATE_CONFLICT: dave opened request ${req} of prod-db-root, which is not resealed yet, and its checks read dave's card: wait until it ends, or cancel it ("breakglass request cancel ${req}"), then remove dave; nothing was changed\n${vaultInUse('crash cart', vault.vault)}`,
     ]);
     await expectUnchanged(vault.vault, before);
     expectStatus(await vault.run(['request', 'cancel', req], { passphraseOf: 'dave' }), 0, 'cancel');

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectStatus, run, tempDir } from '../../helpers/cli.js';
+import { expectStatus, run, tempDir, vaultInUse } from '../../helpers/cli.js';
 import { buildWorld, examplePolicy, type World } from '../../helpers/world.js';
 import { expectUnchanged, journal, jsonError, jsonOk, snapshot } from './vault-state.js';
 
@@ -160,7 +160,11 @@ describe('policy check FILE...', () => {
     expect({ status: t.status, stdout: t.stdout, stderr: lines(t.stderr) }).toEqual({
       status: 2,
       stdout: '',
-      stderr: [`${file}:12:3: members.erin: ${message}`, `breakglass: POLICY_INVALID: 1 problem(s) in ${file}`],
+      stderr: [
+        `${file}:12:3: members.erin: ${message}`,
+        `breakglass: POLICY_INVALID: 1 problem(s) in ${file}`,
+        vaultInUse('crash cart', world.vault.vault).trimEnd(),
+      ],
     });
     const error = jsonError(await world.vault.run(['--json', 'policy', 'check', file]), 2);
     expect(error.details['problems']).toEqual([{ path: 'members.erin', message, line: 12, column: 3 }]);

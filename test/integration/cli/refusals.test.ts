@@ -6,7 +6,8 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ import {
   type SealedToKey,
 } from '../../../src/crypto/index.js';
 import { approvalContext } from '../../../src/vault/approvals.js';
-import { PASSPHRASES, expectStatus, laptop, run, type Laptop, type Transcript } from '../../helpers/cli.js';
+import { BIN, PASSPHRASES, expectStatus, laptop, run, vaultInUse, type Laptop, type Transcript } from '../../helpers/cli.js';
 import { buildWorld, examplePolicy, refusalPolicy, requestArgs, reviewArgs, type World } from '../../helpers/world.js';
 import { expectNoSecret, expectRefusalJournaled, expectUnchanged, journal, jsonError, jsonOk, snapshot } from './vault-state.js';
 
@@ -108,7 +109,7 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
         [['list', '--bogus'], 'unknown option --bogus for "breakglass list"; usage: breakglass list'],
         [
           ['seal', '--credential', 'x', '--label', 'y'],
-          'missing --secret-file; usage: breakglass seal --credential ID --label TEXT --secret-file FILE|-',
+          'missing --secret-file; usage: breakglass seal --credential ID --label TEXT --secret-file FILE|- [--by ID]',
         ],
         [
           ['request', '--credential', 'prod-db-root', '--trigger', 'network-outage', '--reason', 'r', '--requester', 'dave'],
@@ -146,7 +147,7 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
       expect([t.status, t.stdout, t.stderr]).toEqual([
         2,
         '',
-        'breakglass: BAD_ARGUMENTS: missing --secret-file; usage: breakglass seal --credential ID --label TEXT --secret-file FILE|-\n',
+        'breakglass: BAD_ARGUMENTS: missing --secret-file; usage: breakglass seal --credential ID --label TEXT --secret-file FILE|- [--by ID]\n',
       ]);
       await expectUnchanged(vault.vault, before);
     });
@@ -398,6 +399,46 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
       await expectUnchanged(vault.vault, before);
     });
 
+    it('the vault held by another breakglass command: VAULT_BUSY names that command and its process, and nothing changes', async () => {
+      // enroll holds the vault while it waits for a server that never answers.
+      const sockets: Socket[] = [];
+      let connected!: () => void;
+      const arrived = new Promise<void>((resolve) => (connected = resolve));
+      const server = createServer((socket) => {
+        sockets.push(socket);
+        connected();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as { port: number }).port;
+      const tokenFile = path('.busy-token');
+      writeFileSync(tokenFile, 'abcdefghijklmnop\n', { mode: 0o600 });
+      const holder = spawn(
+        process.execPath,
+        [BIN, '--vault', vault.vault, 'enroll', '--server', `http://127.0.0.1:${port}`, '--token-file', tokenFile],
+        {
+          stdio: 'ignore',
+        },
+      );
+      const ended = new Promise<void>((resolve) => holder.on('close', () => resolve()));
+      try {
+        await arrived;
+        const before = await snapshot(vault.vault);
+        const t = await vault.run(['policy', 'set', path('policy.yaml')]);
+        expect(t.status, t.stderr).toBe(5);
+        expect(t.stderr).toMatch(
+          new RegExp(
+            `^breakglass: VAULT_BUSY: the vault is busy: "breakglass enroll" \\(process ${holder.pid}\\) has held it for \\d+ s; try again when it has finished\n$`,
+          ),
+        );
+        await expectUnchanged(vault.vault, before);
+      } finally {
+        holder.kill('SIGINT');
+        await ended;
+        for (const s of sockets) s.destroy();
+        server.close();
+      }
+    });
+
     it('the vault busy in another process: a write command exits 5 VAULT_BUSY; reads still work', async () => {
       const before = await snapshot(vault.vault);
       const lock = new Database(join(vault.vault, 'vault.lock'));
@@ -461,6 +502,7 @@ credentials:
       expect(t.stderr.split('\n').filter(Boolean)).toEqual([
         ...PROBLEMS.map((p) => `${file}:${p.line}:${p.column}: ${p.path}: ${p.message}`),
         `breakglass: POLICY_INVALID: 4 problem(s) in ${file}`,
+        vaultInUse('crash cart', vault.vault).trimEnd(),
       ]);
       const error = jsonError(await vault.run(['--json', 'policy', 'check', file]), 2);
       expect(error).toMatchObject({ code: 'POLICY_INVALID', details: { problems: PROBLEMS } });
@@ -579,7 +621,9 @@ credentials:
       const t = await vault.run(['unseal', reqA, '--reveal']);
       expectNoSecret(t.stdout, [world.secret], 'stdout');
       expect([t.status, t.stdout]).toEqual([3, '']);
-      expect(t.stderr).toBe(`breakglass: THRESHOLD_NOT_MET: request ${reqA} has 1 of the 2 approvals it needs\n`);
+      expect(t.stderr).toBe(
+        `breakglass: THRESHOLD_NOT_MET: request ${reqA} has 1 of the 2 approvals it needs\n${vaultInUse('crash cart', vault.vault)}`,
+      );
       await expectUnchanged(vault.vault, before);
     });
 
@@ -803,7 +847,7 @@ credentials:
       expect([t.status, t.stdout, t.stderr]).toEqual([
         3,
         '',
-        'breakglass: REVIEW_REQUIRED: cannot reseal prod-db-root: a post-incident review must be signed first (breakglass review prod-db-root ...)\n',
+        `breakglass: REVIEW_REQUIRED: cannot reseal prod-db-root: a post-incident review must be signed first (breakglass review prod-db-root ...)\n${vaultInUse('crash cart', vault.vault)}`,
       ]);
       await expectUnchanged(vault.vault, before);
 

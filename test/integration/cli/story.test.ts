@@ -9,7 +9,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectStatus, laptop, tempDir, type Laptop, type Transcript } from '../../helpers/cli.js';
+import { expectStatus, laptop, tempDir, vaultInUse, type Laptop, type Transcript } from '../../helpers/cli.js';
 import { examplePolicy, requestArgs, reviewArgs } from '../../helpers/world.js';
 import { expectNoSecret, expectSecretEqual, expectUnchanged, journal, jsonError, jsonOk, kinds, snapshot } from './vault-state.js';
 
@@ -366,7 +366,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     const reveal = await vault.run(['unseal', req, '--reveal']);
     expect(reveal.status).toBe(3);
     expect(reveal.stderr).toBe(
-      'breakglass: WINDOW_CLOSED: the unseal window of prod-db-root has ended; it is waiting for review; next: "breakglass review prod-db-root --reviewer ID --warranted yes|no --summary TEXT --changes TEXT", "breakglass reseal prod-db-root", and, if the work is not done, a new request ("breakglass request --credential prod-db-root --trigger TRIGGER --reason TEXT --incident REF --requester ID")\n',
+      `breakglass: WINDOW_CLOSED: the unseal window of prod-db-root has ended; it is waiting for review; next: "breakglass review prod-db-root --reviewer ID --warranted yes|no --summary TEXT --changes TEXT", "breakglass reseal prod-db-root", and, if the work is not done, a new request ("breakglass request --credential prod-db-root --trigger TRIGGER --reason TEXT --incident REF --requester ID")\n${vaultInUse('crash cart', vault.vault)}`,
     );
     expectNoPlaintext(reveal);
   });
@@ -377,7 +377,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     expect(t.status).toBe(3);
     expect(t.stdout).toBe('');
     expect(t.stderr).toBe(
-      'breakglass: REVIEW_REQUIRED: cannot reseal prod-db-root: a post-incident review must be signed first (breakglass review prod-db-root ...)\n',
+      `breakglass: REVIEW_REQUIRED: cannot reseal prod-db-root: a post-incident review must be signed first (breakglass review prod-db-root ...)\n${vaultInUse('crash cart', vault.vault)}`,
     );
     expect(jsonError(await vault.run(['--json', 'reseal', 'prod-db-root']), 3).code).toBe('REVIEW_REQUIRED');
     await expectUnchanged(vault.vault, before);
@@ -410,7 +410,7 @@ describe('breakglass, the full story on four laptops and a vault laptop', () => 
     expect([old.status, old.stdout, old.stderr]).toEqual([
       3,
       '',
-      `breakglass: WINDOW_CLOSED: request ${req} has ended, and prod-db-root has been resealed since (now SEALED); open a new request to unseal it again\n`,
+      `breakglass: WINDOW_CLOSED: request ${req} has ended, and prod-db-root has been resealed since (now SEALED); open a new request to unseal it again\n${vaultInUse('crash cart', vault.vault)}`,
     ]);
     const list = expectStatus(await vault.run(['list']), 0, 'list');
     expect(lines(list.stdout)).toEqual([

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, PASSPHRASES, expectStatus, type Transcript } from '../../helpers/cli.js';
+import { BIN, PASSPHRASES, expectStatus, vaultInUse, type Transcript } from '../../helpers/cli.js';
 import { runOnTerminal, type TerminalStep } from '../../helpers/terminal.js';
 import { buildWorld, refusalPolicy, requestArgs, reviewArgs, type World } from '../../helpers/world.js';
 import { expectNoSecret, expectRefusalJournaled, expectSecretEqual, expectUnchanged, journal, snapshot } from './vault-state.js';
@@ -105,7 +105,7 @@ describe('typing at a terminal', () => {
       child.kill('SIGINT');
       expect({ status: await status, stderr }).toEqual({
         status: 130,
-        stderr: '\nbreakglass: CANCELLED: interrupted (Ctrl-C) before it finished; what it had already committed stays in the journal\n',
+        stderr: `\nbreakglass: CANCELLED: interrupted (Ctrl-C) before it finished; what it had already committed stays in the journal\n${vaultInUse('crash cart', world.vault.vault)}`,
       });
     } finally {
       for (const s of sockets) s.destroy();
