@@ -6,7 +6,6 @@ export { VaultSession, type Append, type SecretStoreFactory } from './session.js
 export { askFirst, type OpenVault } from './ask-first.js';
 export {
   addMember,
-  loginActor,
   statedActor,
   assertMemberName,
   assertNewMember,

@@ -348,7 +348,7 @@ export function statedActor(session: VaultSession, by: string | undefined, self?
 }
 
 /** `login:NAME`, the account this process runs as (its name in the id alphabet, at most 64 characters). */
-export function loginActor(): string {
+function loginActor(): string {
   let name = '';
   try {
     name = userInfo().username;

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
-import { createServer, type Socket } from 'node:net';
+import { silentServer } from '../../helpers/silent-server.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -401,27 +401,15 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
 
     it('the vault held by another breakglass command: VAULT_BUSY names that command and its process, and nothing changes', async () => {
       // enroll holds the vault while it waits for a server that never answers.
-      const sockets: Socket[] = [];
-      let connected!: () => void;
-      const arrived = new Promise<void>((resolve) => (connected = resolve));
-      const server = createServer((socket) => {
-        sockets.push(socket);
-        connected();
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const port = (server.address() as { port: number }).port;
+      const server = await silentServer();
       const tokenFile = path('.busy-token');
       writeFileSync(tokenFile, 'abcdefghijklmnop\n', { mode: 0o600 });
-      const holder = spawn(
-        process.execPath,
-        [BIN, '--vault', vault.vault, 'enroll', '--server', `http://127.0.0.1:${port}`, '--token-file', tokenFile],
-        {
-          stdio: 'ignore',
-        },
-      );
+      const holder = spawn(process.execPath, [BIN, '--vault', vault.vault, 'enroll', '--server', server.url, '--token-file', tokenFile], {
+        stdio: 'ignore',
+      });
       const ended = new Promise<void>((resolve) => holder.on('close', () => resolve()));
       try {
-        await arrived;
+        await server.arrived;
         const before = await snapshot(vault.vault);
         const t = await vault.run(['policy', 'set', path('policy.yaml')]);
         expect(t.status, t.stderr).toBe(5);
@@ -434,7 +422,6 @@ describe('refusals and bad input change nothing (or only journal the refusal)', 
       } finally {
         holder.kill('SIGINT');
         await ended;
-        for (const s of sockets) s.destroy();
         server.close();
       }
     });

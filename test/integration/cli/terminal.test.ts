@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { silentServer } from '../../helpers/silent-server.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, PASSPHRASES, expectStatus, vaultInUse, type Transcript } from '../../helpers/cli.js';
@@ -81,34 +81,25 @@ describe('typing at a terminal', () => {
 
   it('Ctrl-C while a command waits (here for a server that never answers): exit 130 CANCELLED on a line of its own; the vault is free again', async () => {
     const before = await snapshot(world.vault.vault);
-    const sockets: Socket[] = [];
-    let connected!: () => void;
-    const arrived = new Promise<void>((resolve) => (connected = resolve));
-    const server = createServer((socket) => {
-      sockets.push(socket);
-      connected();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
+    const server = await silentServer();
     const tokenFile = join(world.root, '.enrol-token');
     writeFileSync(tokenFile, 'abcdefghijklmnop\n', { mode: 0o600 });
     try {
       const child = spawn(
         process.execPath,
-        [BIN, '--vault', world.vault.vault, 'enroll', '--server', `http://127.0.0.1:${port}`, '--token-file', tokenFile],
+        [BIN, '--vault', world.vault.vault, 'enroll', '--server', server.url, '--token-file', tokenFile],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       const status = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      await arrived;
+      await server.arrived;
       child.kill('SIGINT');
       expect({ status: await status, stderr }).toEqual({
         status: 130,
         stderr: `\nbreakglass: CANCELLED: interrupted (Ctrl-C) before it finished; what it had already committed stays in the journal\n${vaultInUse('crash cart', world.vault.vault)}`,
       });
     } finally {
-      for (const s of sockets) s.destroy();
       server.close();
     }
     await expectUnchanged(world.vault.vault, before);
@@ -118,24 +109,16 @@ describe('typing at a terminal', () => {
   });
 
   it('what is typed while a command works, before any prompt, is not echoed (a passphrase typed ahead stays hidden)', async () => {
-    const sockets: Socket[] = [];
-    let connected!: () => void;
-    const arrived = new Promise<void>((resolve) => (connected = resolve));
-    const server = createServer((socket) => {
-      sockets.push(socket);
-      connected();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
+    const server = await silentServer();
     const tokenFile = join(world.root, '.enrol-token-typed');
     writeFileSync(tokenFile, 'abcdefghijklmnop\n', { mode: 0o600 });
     const typedAhead = 'typed-ahead-pw-3c9f';
     try {
       // The command waits for a server that never answers: typed then, and again half a second on, then Ctrl-C.
       const t = await onVault(
-        ['enroll', '--server', `http://127.0.0.1:${port}`, '--token-file', tokenFile],
+        ['enroll', '--server', server.url, '--token-file', tokenFile],
         [
-          { prompt: '', type: async () => (await arrived, typedAhead) },
+          { prompt: '', type: async () => (await server.arrived, typedAhead) },
           { prompt: '', type: async () => (await new Promise((r) => setTimeout(r, 500)), `${typedAhead}\r`) },
           { prompt: '', type: async () => (await new Promise((r) => setTimeout(r, 300)), '\x03') },
         ],
@@ -144,7 +127,6 @@ describe('typing at a terminal', () => {
       expect(t.screen).toContain('CANCELLED: interrupted (Ctrl-C)');
       expectNoSecret(t.screen, [typedAhead], 'the terminal');
     } finally {
-      for (const s of sockets) s.destroy();
       server.close();
     }
   });
